@@ -1,0 +1,93 @@
+"""The roster's domain model: a user as the admins see it, and its training assignments."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Admin roles the service knows; published as ``canonicalValues`` of ``roles.value``.
+ACCOUNT_ADMIN = "Account Admin"
+ADMIN_ROLES: tuple[str, ...] = (
+    ACCOUNT_ADMIN,
+    "Training Admin",
+    "Reporting Admin",
+    "User Admin",
+    "Content Admin",
+)
+
+
+class SyncKey(StrEnum):
+    """The field that matches import rows to existing users."""
+
+    EMAIL = "email"
+    EMPLOYEE_ID = "employee_id"
+
+
+class AssignmentStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class TrainingAssignment(BaseModel):
+    """One course assigned to a user; read-only in roster-tui."""
+
+    model_config = ConfigDict(frozen=True)
+
+    course: str
+    status: AssignmentStatus
+    due_date: date | None = None
+    completed_at: str | None = None
+
+
+#: Roster fields in the order of the export, the template and the import mapping.
+ROSTER_FIELDS: tuple[str, ...] = (
+    "email",
+    "employee_id",
+    "first_name",
+    "last_name",
+    "title",
+    "department",
+    "division",
+    "location",
+    "manager",
+    "hire_date",
+    "status",
+)
+
+
+class User(BaseModel):
+    """A roster user, decoded from the roster API's SCIM representation."""
+
+    id: str | None = None
+    version: str | None = None
+    email: str = ""
+    employee_id: str | None = None
+    first_name: str = ""
+    last_name: str = ""
+    title: str | None = None
+    department: str | None = None
+    division: str | None = None
+    location: str | None = None
+    manager_id: str | None = None
+    hire_date: str | None = None
+    active: bool = True
+    roles: tuple[str, ...] = ()
+    assignments: tuple[TrainingAssignment, ...] = Field(default_factory=tuple)
+    created: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_admin(self) -> bool:
+        return bool(self.roles)
+
+    @property
+    def status(self) -> str:
+        return "active" if self.active else "inactive"

@@ -1,0 +1,122 @@
+"""How a roster user maps onto SCIM 2.0 (RFC 7643) resources, both ways. Pure functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from roster_tui.core.models import TrainingAssignment, User
+
+CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+ROSTER_USER = "urn:roster-tui:params:scim:schemas:extension:roster:2.0:User"
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
+ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+#: SCIM filter/sort paths of the roster fields, as the console and the importer use them.
+FIELD_PATHS: dict[str, str] = {
+    "email": "userName",
+    "employee_id": f"{ENTERPRISE_USER}:employeeNumber",
+    "first_name": "name.givenName",
+    "last_name": "name.familyName",
+    "title": "title",
+    "department": f"{ENTERPRISE_USER}:department",
+    "division": f"{ENTERPRISE_USER}:division",
+    "location": f"{ROSTER_USER}:location",
+    "manager": f"{ENTERPRISE_USER}:manager.value",
+    "hire_date": f"{ROSTER_USER}:hireDate",
+    "status": "active",
+    "roles": "roles.value",
+}
+
+
+def _primary_email(resource: dict[str, Any]) -> str:
+    emails = resource.get("emails") or []
+    for wanted in (
+        lambda e: e.get("primary") and e.get("type") == "work",
+        lambda e: e.get("primary"),
+        lambda e: e.get("type") == "work",
+        lambda e: True,
+    ):
+        for e in emails:
+            if isinstance(e, dict) and e.get("value") and wanted(e):
+                return str(e["value"])
+    return str(resource.get("userName") or "")
+
+
+def user_from_scim(resource: dict[str, Any]) -> User:
+    """Decode a SCIM User resource (ours or any conforming server's) into a roster user."""
+    name = resource.get("name") or {}
+    ent = resource.get(ENTERPRISE_USER) or {}
+    ours = resource.get(ROSTER_USER) or {}
+    meta = resource.get("meta") or {}
+    manager = ent.get("manager") or {}
+    assignments = []
+    for a in ours.get("trainingAssignments") or []:
+        try:
+            assignments.append(
+                TrainingAssignment(
+                    course=a.get("course") or "",
+                    status=a.get("status") or "not_started",
+                    due_date=a.get("dueDate") or None,
+                    completed_at=a.get("completedAt") or None,
+                )
+            )
+        except ValueError:
+            continue
+    return User(
+        id=resource.get("id"),
+        version=meta.get("version"),
+        email=_primary_email(resource),
+        employee_id=ent.get("employeeNumber") or None,
+        first_name=name.get("givenName") or "",
+        last_name=name.get("familyName") or "",
+        title=resource.get("title") or None,
+        department=ent.get("department") or None,
+        division=ent.get("division") or None,
+        location=ours.get("location") or None,
+        manager_id=(manager.get("value") if isinstance(manager, dict) else None) or None,
+        hire_date=ours.get("hireDate") or None,
+        active=resource.get("active", True) is not False,
+        roles=tuple(r["value"] for r in resource.get("roles") or [] if isinstance(r, dict) and r.get("value")),
+        assignments=tuple(assignments),
+        created=meta.get("created"),
+        last_modified=meta.get("lastModified"),
+    )
+
+
+def user_to_scim(user: User) -> dict[str, Any]:
+    """Encode a roster user as a SCIM User resource for POST or PUT (read-only parts left out)."""
+    resource: dict[str, Any] = {
+        "schemas": [CORE_USER, ENTERPRISE_USER, ROSTER_USER],
+        "userName": user.email,
+        "name": {"givenName": user.first_name, "familyName": user.last_name},
+        "displayName": user.display_name,
+        "emails": [{"value": user.email, "type": "work", "primary": True}],
+        "active": user.active,
+    }
+    if user.title:
+        resource["title"] = user.title
+    if user.roles:
+        resource["roles"] = [{"value": r, "primary": i == 0} for i, r in enumerate(user.roles)]
+    ent: dict[str, Any] = {}
+    for key, value in (
+        ("employeeNumber", user.employee_id),
+        ("department", user.department),
+        ("division", user.division),
+    ):
+        if value:
+            ent[key] = value
+    if user.manager_id:
+        ent["manager"] = {"value": user.manager_id}
+    resource[ENTERPRISE_USER] = ent
+    ours: dict[str, Any] = {}
+    if user.location:
+        ours["location"] = user.location
+    if user.hire_date:
+        ours["hireDate"] = user.hire_date
+    resource[ROSTER_USER] = ours
+    return resource
