@@ -1,0 +1,74 @@
+"""The ``roster`` command: the console by default; ``serve``, ``seed``, ``import``, ``export``, ``template``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from roster_tui.config import ConfigError, resolve_api
+
+
+def _api_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--api", metavar="URL", help="SCIM base URL of the roster API (or ROSTER_API_URL); "
+                        "without it, the embedded service on --db")
+    parser.add_argument("--token-file", metavar="FILE", help="file (mode 0600) holding the API token "
+                        "(or ROSTER_API_TOKEN)")
+    parser.add_argument("--db", metavar="PATH|URL", help="database of the embedded service "
+                        "(default: roster.db in the user data dir)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="roster", description="Keep the training roster in step with HR.")
+    _api_flags(parser)
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="run the roster API (SCIM 2.0) over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--db", metavar="PATH|URL", help="SQLite file or database URL")
+    serve.add_argument("--token-file", metavar="FILE")
+    serve.add_argument("--access-log", action="store_true", help="log every request (never the token)")
+
+    seed = sub.add_parser("seed", help="write a realistic demo roster straight to storage")
+    seed.add_argument("--users", type=int, required=True, metavar="N")
+    seed.add_argument("--seed", type=int, default=1, metavar="S")
+    seed.add_argument("--db", metavar="PATH|URL")
+    return parser
+
+
+def cmd_seed(users: int, seed: int, db: str) -> int:
+    from roster_tui.server.seed import generate
+    from roster_tui.server.storage.sql import SqlStorage
+
+    storage = SqlStorage(db)
+    started = time.perf_counter()
+    written = storage.bulk_load(generate(users, seed))
+    storage.close()
+    print(f"seeded {written} users into {db} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = resolve_api(getattr(args, "api", None), None, args.db)
+        if args.command == "serve":
+            from roster_tui.server.runner import serve
+
+            serve(args.host, args.port, settings.db, args.token_file, args.access_log)
+            return 0
+        if args.command == "seed":
+            return cmd_seed(args.users, args.seed, settings.db)
+        from roster_tui.tui.app import run_app
+
+        return run_app(resolve_api(args.api, args.token_file, args.db))
+    except ConfigError as exc:
+        print(f"roster: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

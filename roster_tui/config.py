@@ -1,0 +1,81 @@
+"""Where roster-tui keeps its files, and which roster API it talks to.
+
+Precedence for the API: ``--api`` / ``--token-file`` flags, then ``ROSTER_API_URL`` / ``ROSTER_API_TOKEN``,
+then ``config.toml`` in the user config dir (``api_url``, ``token_file``); with no URL, the embedded service.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import user_config_path, user_data_path
+
+APP = "roster-tui"
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get("ROSTER_CONFIG_DIR") or user_config_path(APP))
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("ROSTER_DATA_DIR") or user_data_path(APP))
+
+
+def default_db() -> Path:
+    return data_dir() / "roster.db"
+
+
+def default_token_file() -> Path:
+    return config_dir() / "serve-token"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says what to fix."""
+
+
+def load_config_file() -> dict[str, object]:
+    path = config_dir() / "config.toml"
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """The roster API to use: a URL and token, or ``url=None`` for the embedded service on ``db``."""
+
+    url: str | None
+    token: str | None
+    db: str
+
+    @property
+    def source(self) -> str:
+        return self.url or f"embedded: {self.db}"
+
+    def __repr__(self) -> str:  # never show the token
+        return f"ApiSettings(url={self.url!r}, db={self.db!r}, token={'set' if self.token else 'none'})"
+
+
+def resolve_api(api: str | None = None, token_file: str | None = None, db: str | None = None) -> ApiSettings:
+    """Settle the API URL and token from flags, environment and the config file."""
+    from roster_tui.server.auth import read_token_file
+
+    file_cfg = load_config_file()
+    url = api or os.environ.get("ROSTER_API_URL") or file_cfg.get("api_url")
+    token = None
+    token_path = token_file or (None if os.environ.get("ROSTER_API_TOKEN") else file_cfg.get("token_file"))
+    if token_path:
+        try:
+            token = read_token_file(Path(str(token_path)).expanduser())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"token file: {exc}") from None
+    else:
+        token = os.environ.get("ROSTER_API_TOKEN") or None
+    database = db or os.environ.get("ROSTER_DB") or str(file_cfg.get("db") or default_db())
+    return ApiSettings(url=str(url).rstrip("/") if url else None, token=token, db=database)

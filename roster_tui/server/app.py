@@ -1,0 +1,238 @@
+"""The roster API: SCIM 2.0 over HTTP (FastAPI), storage calls run in worker threads."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from roster_tui.core.scim import SEARCH_REQUEST
+from roster_tui.server import schemas, service
+from roster_tui.server.auth import TokenRegistry
+from roster_tui.server.bulk import run_bulk
+from roster_tui.server.errors import ScimError, invalid_syntax, invalid_value, not_found
+from roster_tui.server.filters import parse_attribute_list, parse_filter
+from roster_tui.server.render import list_bytes, render
+from roster_tui.server.storage.base import Storage
+
+SCIM_JSON = "application/scim+json"
+PREFIX = "/scim/v2"
+log = logging.getLogger("roster.server")
+
+
+class Limits:
+    max_results = 1000
+    default_count = 100
+    max_body = 1024 * 1024
+    bulk_max_operations = 1000
+    bulk_max_payload = 8 * 1024 * 1024
+
+
+def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    content = body if isinstance(body, bytes) else orjson.dumps(body)
+    return Response(content, status_code=status, media_type=SCIM_JSON, headers=headers)
+
+
+def error_response(exc: ScimError) -> Response:
+    headers = {"WWW-Authenticate": 'Bearer realm="roster"'} if exc.status == 401 else None
+    return scim_response(exc.body(), exc.status, headers)
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + PREFIX
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ScimError(413, f"the request body is larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ScimError(413, f"the request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    try:
+        return orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError as exc:
+        raise invalid_syntax(f"the request body is not valid JSON: {exc}") from None
+
+
+def _int_param(value: Any, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise invalid_value(f"{name} must be an integer, not {value!r}") from None
+
+
+def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = None) -> FastAPI:
+    """Build the ASGI app over a storage and the tokens it accepts."""
+    lim = limits or Limits()
+    app = FastAPI(title="roster API", version="2.0", docs_url=None, redoc_url=None)
+    app.state.storage = storage
+
+    @app.exception_handler(ScimError)
+    async def _scim_error(_request: Request, exc: ScimError) -> Response:
+        return error_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+        detail = "no such endpoint" if exc.status_code == 404 else str(exc.detail)
+        return error_response(ScimError(exc.status_code, detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> Response:
+        return error_response(invalid_value(str(exc.errors()[0].get("msg", "invalid request"))))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error")
+        return error_response(ScimError(500, "internal error; the service log has the details"))
+
+    async def run(fn: Any, *args: Any) -> Any:
+        return await run_in_threadpool(fn, *args)
+
+    def actor(request: Request) -> str:
+        return tokens.authenticate(request.headers.get("authorization"))
+
+    # Discovery: no token needed (RFC 7644 §4).
+    @app.get(PREFIX + "/ServiceProviderConfig")
+    async def spc(request: Request) -> Response:
+        return scim_response(schemas.service_provider_config(
+            base_url(request), max_results=lim.max_results, bulk_max_ops=lim.bulk_max_operations,
+            bulk_max_payload=lim.bulk_max_payload))
+
+    @app.get(PREFIX + "/Schemas")
+    async def list_schemas(request: Request) -> Response:
+        docs = schemas.schema_documents(base_url(request))
+        return scim_response({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                              "totalResults": len(docs), "startIndex": 1, "itemsPerPage": len(docs),
+                              "Resources": docs})
+
+    @app.get(PREFIX + "/Schemas/{schema_id:path}")
+    async def get_schema(request: Request, schema_id: str) -> Response:
+        for doc in schemas.schema_documents(base_url(request)):
+            if doc["id"] == schema_id:
+                return scim_response(doc)
+        raise not_found(f"no schema {schema_id}")
+
+    @app.get(PREFIX + "/ResourceTypes")
+    async def list_resource_types(request: Request) -> Response:
+        docs = schemas.resource_type_documents(base_url(request))
+        return scim_response({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                              "totalResults": len(docs), "startIndex": 1, "itemsPerPage": len(docs),
+                              "Resources": docs})
+
+    @app.get(PREFIX + "/ResourceTypes/{type_id}")
+    async def get_resource_type(request: Request, type_id: str) -> Response:
+        for doc in schemas.resource_type_documents(base_url(request)):
+            if doc["id"] == type_id:
+                return scim_response(doc)
+        raise not_found(f"no resource type {type_id}")
+
+    async def query(request: Request, params: dict[str, Any]) -> Response:
+        actor(request)
+        filter_text = params.get("filter")
+        node = parse_filter(filter_text) if filter_text else None
+        sort_by = params.get("sortBy")
+        sort_path = parse_attribute_list(sort_by)[0] if sort_by else None
+        order = str(params.get("sortOrder") or "ascending").lower()
+        if order not in ("ascending", "descending"):
+            raise invalid_value("sortOrder must be ascending or descending")
+        start = max(1, _int_param(params.get("startIndex"), "startIndex", 1))
+        count = min(max(0, _int_param(params.get("count"), "count", lim.default_count)), lim.max_results)
+        attributes, excluded = _projection(params)
+        total, records = await run(storage.list, node, sort_path, order == "descending", start - 1, count)
+        users_url = base_url(request) + "/Users"
+        return scim_response(await run(list_bytes, total, start, records, users_url, attributes, excluded))
+
+    def _projection(params: dict[str, Any]) -> tuple[Any, Any]:
+        def as_text(value: Any) -> str | None:
+            return ",".join(value) if isinstance(value, list) else value
+
+        attributes = as_text(params.get("attributes"))
+        excluded = as_text(params.get("excludedAttributes"))
+        return (parse_attribute_list(attributes) if attributes else None,
+                parse_attribute_list(excluded) if excluded else None)
+
+    @app.get(PREFIX + "/Users")
+    async def list_users(request: Request) -> Response:
+        return await query(request, dict(request.query_params))
+
+    @app.post(PREFIX + "/.search")  # server-root search (§3.4.3): Users is the only resource type
+    @app.post(PREFIX + "/Users/.search")
+    async def search_users(request: Request) -> Response:
+        actor(request)
+        body = await read_json(request, lim.max_body)
+        if not isinstance(body, dict) or SEARCH_REQUEST not in (body.get("schemas") or []):
+            raise invalid_syntax(f"'schemas' must be [\"{SEARCH_REQUEST}\"]")
+        return await query(request, body)
+
+    def written(rec: Any, request: Request, status: int = 200) -> Response:
+        users_url = base_url(request) + "/Users"
+        attributes, excluded = _projection(dict(request.query_params))
+        headers = {"ETag": rec.etag, "Location": f"{users_url}/{rec.id}"}
+        return scim_response(render(rec, users_url, attributes, excluded), status, headers)
+
+    def write(name: str, fn: Any, *args: Any) -> Any:
+        with storage.write(name) as writer:
+            return fn(writer, *args)
+
+    @app.post(PREFIX + "/Users")
+    async def create(request: Request) -> Response:
+        name = actor(request)
+        body = await read_json(request, lim.max_body)
+        rec = await run(write, name, service.create_user, body)
+        return written(rec, request, 201)
+
+    @app.get(PREFIX + "/Users/{id}")
+    async def get(request: Request, id: str) -> Response:
+        actor(request)
+        rec = await run(storage.get, id)
+        if rec is None:
+            raise not_found(f"User {id} not found")
+        none_match = request.headers.get("if-none-match")
+        if none_match and rec.etag in [t.strip() for t in none_match.split(",")]:
+            return Response(status_code=304, headers={"ETag": rec.etag})
+        return written(rec, request)
+
+    @app.put(PREFIX + "/Users/{id}")
+    async def replace(request: Request, id: str) -> Response:
+        name = actor(request)
+        body = await read_json(request, lim.max_body)
+        version = service.parse_if_match(request.headers.get("if-match"))
+        rec = await run(write, name, service.replace_user, id, body, version)
+        return written(rec, request)
+
+    @app.patch(PREFIX + "/Users/{id}")
+    async def patch(request: Request, id: str) -> Response:
+        name = actor(request)
+        body = await read_json(request, lim.max_body)
+        version = service.parse_if_match(request.headers.get("if-match"))
+        rec = await run(write, name, service.patch_user, id, body, version)
+        return written(rec, request)
+
+    @app.delete(PREFIX + "/Users/{id}")
+    async def delete(request: Request, id: str) -> Response:
+        name = actor(request)
+        version = service.parse_if_match(request.headers.get("if-match"))
+        await run(write, name, service.delete_user, id, version)
+        return Response(status_code=204)
+
+    @app.post(PREFIX + "/Bulk")
+    async def bulk(request: Request) -> Response:
+        name = actor(request)
+        body = await read_json(request, lim.bulk_max_payload)
+        users_url = base_url(request) + "/Users"
+        result = await run(partial(run_bulk, storage, body, name, users_url, lim.bulk_max_operations))
+        return scim_response(result)
+
+    return app

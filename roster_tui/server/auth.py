@@ -1,0 +1,64 @@
+"""Bearer-token authentication: named tokens, compared by hash in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from roster_tui.server.errors import ScimError
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass
+class TokenRegistry:
+    """The tokens the service accepts, by name; only their SHA-256 hashes are kept."""
+
+    hashes: dict[str, bytes] = field(default_factory=dict)
+
+    def add(self, name: str, token: str) -> None:
+        self.hashes[name] = token_hash(token)
+
+    def authenticate(self, header: str | None) -> str:
+        """The name of the token in an ``Authorization`` header, or a 401 ScimError."""
+        if not header or not header[:7].lower() == "bearer ":
+            raise ScimError(401, "Authorization: Bearer <token> is required")
+        offered = token_hash(header[7:].strip())
+        found = None
+        for name, digest in self.hashes.items():  # compare with every token: no early exit
+            if hmac.compare_digest(offered, digest):
+                found = name
+        if found is None:
+            raise ScimError(401, "the bearer token is not valid")
+        return found
+
+
+def read_token_file(path: Path) -> str:
+    """Read a token from a file that only its owner can read (0600); refuse looser files."""
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise PermissionError(f"{path} is readable by others (mode {oct(mode & 0o777)}); run: chmod 600 {path}")
+    token = path.read_text().strip()
+    if not token:
+        raise ValueError(f"{path} is empty")
+    return token
+
+
+def write_secret_file(path: Path, text: str) -> None:
+    """Create or overwrite a file with 0600 permissions from the start (never briefly world-readable)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text + "\n")
+    os.chmod(path, 0o600)

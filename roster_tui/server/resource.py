@@ -1,0 +1,224 @@
+"""Validate incoming SCIM User documents against the published schemas and extract the roster columns."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from roster_tui.core.models import ADMIN_ROLES
+from roster_tui.core.scim import CORE_USER, ENTERPRISE_USER, ROSTER_USER
+from roster_tui.server.errors import invalid_syntax, invalid_value
+from roster_tui.server.schemas import ATTRS_BY_SCHEMA, EXTENSIONS, MAX_STRING, sub_attrs
+
+_URNS = {urn.lower(): urn for urn in (CORE_USER, *EXTENSIONS)}
+_ROLES = {r.lower(): r for r in ADMIN_ROLES}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_IGNORED_TOP = {"id", "meta", "schemas"}
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def canonical_urn(key: str) -> str | None:
+    return _URNS.get(key.lower())
+
+
+def _check_string(where: str, value: Any, limit: int = MAX_STRING) -> str:
+    if not isinstance(value, str):
+        raise invalid_value(f"{where} must be a string, not {type(value).__name__}")
+    if len(value) > limit:
+        raise invalid_value(f"{where} is longer than {limit} characters")
+    if _CONTROL.search(value):
+        raise invalid_value(f"{where} contains a control character")
+    return value
+
+
+def _check_value(where: str, definition: dict[str, Any], value: Any) -> Any:
+    """Check one (single) value against its definition; returns the canonical value or None to drop it."""
+    kind = definition["type"]
+    if value is None:
+        return None
+    if kind == "complex":
+        if not isinstance(value, dict):
+            raise invalid_value(f"{where} must be an object")
+        return _check_complex(where, definition, value)
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise invalid_value(f"{where} must be true or false")
+        return value
+    if kind == "integer":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise invalid_value(f"{where} must be an integer")
+        return value
+    text = _check_string(where, value)
+    if text == "":
+        return None
+    if kind == "dateTime" and not _DATETIME.match(text):
+        raise invalid_value(f"{where} must be an xsd:dateTime such as 2026-01-31T09:00:00Z")
+    return text
+
+
+def _check_complex(where: str, definition: dict[str, Any], value: dict[str, Any]) -> dict[str, Any] | None:
+    subs = sub_attrs(definition)
+    out: dict[str, Any] = {}
+    for key, sub_value in value.items():
+        sub_def = subs.get(key.lower())
+        if sub_def is None:
+            raise invalid_syntax(f"unknown attribute '{where}.{key}'")
+        if sub_def["mutability"] == "readOnly":
+            continue
+        checked = _check_value(f"{where}.{sub_def['name']}", sub_def, sub_value)
+        if checked is not None:
+            out[sub_def["name"]] = checked
+    return out or None
+
+
+def _check_attribute(where: str, definition: dict[str, Any], value: Any) -> Any:
+    if not definition["multiValued"]:
+        if isinstance(value, list):
+            raise invalid_value(f"{where} takes a single value, not a list")
+        return _check_value(where, definition, value)
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else [value]
+    out = [v for v in (_check_value(where, definition, item) for item in items) if v is not None]
+    if sum(1 for v in out if isinstance(v, dict) and v.get("primary") is True) > 1:
+        raise invalid_value(f"{where}: at most one value may be primary")
+    deduped: list[Any] = []
+    for v in out:
+        if v not in deduped:
+            deduped.append(v)
+    return deduped or None
+
+
+def _check_object(where: str, urn: str, value: dict[str, Any], doc: dict[str, Any]) -> None:
+    attrs = ATTRS_BY_SCHEMA[urn]
+    for key, attr_value in value.items():
+        if key.lower() == "schemas" and urn != CORE_USER:  # an extension object may carry its own schemas
+            continue
+        definition = attrs.get(key.lower())
+        if definition is None:
+            raise invalid_syntax(f"unknown attribute '{where}{key}'")
+        if definition["mutability"] == "readOnly":
+            continue
+        checked = _check_attribute(f"{where}{definition['name']}", definition, attr_value)
+        if checked is not None:
+            doc[definition["name"]] = checked
+
+
+def validate_user(body: Any) -> dict[str, Any]:
+    """Check a User body and return its canonical document (no id/meta, read-only attributes dropped).
+
+    Attribute names are matched case-insensitively and written in their canonical spelling; empty strings
+    and nulls are treated as unassigned. Business rules (required fields, roles) are checked too.
+    """
+    if not isinstance(body, dict):
+        raise invalid_syntax("the request body must be a JSON object")
+    schemas = body.get("schemas")
+    if schemas is not None and (
+        not isinstance(schemas, list) or CORE_USER.lower() not in {str(s).lower() for s in schemas}
+    ):
+        raise invalid_syntax(f"'schemas' must list {CORE_USER}")
+    doc: dict[str, Any] = {}
+    core: dict[str, Any] = {}
+    for key, value in body.items():
+        lowered = key.lower()
+        if lowered in _IGNORED_TOP:
+            continue
+        if lowered == "externalid":
+            checked = _check_value("externalId", {"type": "string"}, value)
+            if checked is not None:
+                doc["externalId"] = checked
+            continue
+        urn = canonical_urn(key)
+        if urn == CORE_USER:
+            if not isinstance(value, dict):
+                raise invalid_value(f"'{key}' must be an object")
+            core.update(value)
+        elif urn is not None:
+            if value is None:
+                continue
+            if not isinstance(value, dict):
+                raise invalid_value(f"'{urn}' must be an object")
+            ext: dict[str, Any] = {}
+            _check_object(f"{urn}:", urn, value, ext)
+            if ext:
+                doc[urn] = ext
+        else:
+            core[key] = value
+    _check_object("", CORE_USER, core, doc)
+    _apply_rules(doc)
+    return {"schemas": [CORE_USER, *(urn for urn in EXTENSIONS if urn in doc)], **doc}
+
+
+def keep_server_managed(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Carry the read-only, server-managed parts (training assignments) of ``old`` into ``new``."""
+    assignments = (old.get(ROSTER_USER) or {}).get("trainingAssignments")
+    if assignments:
+        new.setdefault(ROSTER_USER, {})["trainingAssignments"] = assignments
+        if ROSTER_USER not in new["schemas"]:
+            new["schemas"] = [*new["schemas"], ROSTER_USER]
+    return new
+
+
+def _apply_rules(doc: dict[str, Any]) -> None:
+    """Roster rules beyond the schema types: required fields, email syntax, the role catalog."""
+    if not doc.get("userName"):
+        raise invalid_value("userName is required")
+    name = doc.get("name") or {}
+    for part, label in (("givenName", "first name"), ("familyName", "last name")):
+        if not name.get(part):
+            raise invalid_value(f"name.{part} ({label}) is required")
+    if not doc.get("emails"):
+        if "@" not in doc["userName"]:
+            raise invalid_value("emails is required: give at least one email address")
+        doc["emails"] = [{"value": doc["userName"], "type": "work", "primary": True}]
+    for email in doc["emails"]:
+        if not email.get("value"):
+            raise invalid_value("emails.value is required")
+        try:
+            validate_email(email["value"], check_deliverability=False, allow_smtputf8=True)
+        except EmailNotValidError as exc:
+            raise invalid_value(f"emails.value '{email['value']}' is not a valid email: {exc}") from None
+    for role in doc.get("roles") or []:
+        value = role.get("value")
+        canonical = _ROLES.get(str(value).lower()) if value else None
+        if canonical is None:
+            raise invalid_value(f"roles.value '{value}' is not an admin role; known roles: {', '.join(ADMIN_ROLES)}")
+        role["value"] = canonical
+
+
+def primary_email(doc: dict[str, Any]) -> str:
+    emails = doc.get("emails") or []
+    for e in emails:
+        if e.get("primary"):
+            return e["value"]
+    for e in emails:
+        if e.get("type") == "work":
+            return e["value"]
+    return emails[0]["value"] if emails else doc["userName"]
+
+
+def extract_columns(doc: dict[str, Any]) -> dict[str, Any]:
+    """The indexed roster columns of a canonical document."""
+    name = doc.get("name") or {}
+    ent = doc.get(ENTERPRISE_USER) or {}
+    ours = doc.get(ROSTER_USER) or {}
+    roles = [r["value"] for r in doc.get("roles") or []]
+    return {
+        "user_name": doc["userName"],
+        "email": primary_email(doc).strip().lower(),
+        "employee_number": ent.get("employeeNumber"),
+        "external_id": doc.get("externalId"),
+        "given_name": name.get("givenName"),
+        "family_name": name.get("familyName"),
+        "display_name": doc.get("displayName"),
+        "title": doc.get("title"),
+        "department": ent.get("department"),
+        "division": ent.get("division"),
+        "location": ours.get("location"),
+        "hire_date": ours.get("hireDate"),
+        "manager_id": (ent.get("manager") or {}).get("value"),
+        "active": doc.get("active", True) is not False,
+        "roles": f"|{'|'.join(roles)}|" if roles else None,
+    }

@@ -1,0 +1,250 @@
+"""SQL storage for the roster (SQLite by default; the same code serves PostgreSQL)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, create_engine, event, func, insert, select
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import IntegrityError
+
+from roster_tui.server.errors import ScimError, not_found, precondition_failed, uniqueness
+from roster_tui.server.resource import extract_columns
+from roster_tui.server.storage import sql_filter
+from roster_tui.server.storage.base import Mutation, StoredUser
+from roster_tui.server.storage.tables import SQLITE_FTS, audit, metadata, users
+
+_RECORD = (users.c.id, users.c.version, users.c.created, users.c.last_modified, users.c.doc)
+_UNIQUE = {"user_name": "userName", "email": "emails.value", "employee_number": "employeeNumber"}
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _dumps(doc: dict[str, Any]) -> str:
+    return orjson.dumps(doc).decode()
+
+
+def _record(row: Any) -> StoredUser:
+    return StoredUser(row[0], row[1], row[2], row[3], row[4])
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before.get(k), after.get(k)] for k in after.keys() | before.keys()
+            if before.get(k) != after.get(k)}
+
+
+def _uniqueness_error(exc: IntegrityError) -> ScimError:
+    text = str(exc.orig)
+    for column, attribute in _UNIQUE.items():
+        if column in text:
+            return uniqueness(f"{attribute} is already taken by another user")
+    return uniqueness("the user conflicts with an existing user")
+
+
+def sqlite_url(db: str) -> str:
+    """Accept a file path or a database URL."""
+    return db if "://" in db else f"sqlite:///{db}"
+
+
+class SqlWriter:
+    """Writes in one transaction; every change goes to the audit table in that same transaction."""
+
+    def __init__(self, conn: Connection, actor: str) -> None:
+        self.conn = conn
+        self.actor = actor
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        with self.conn.begin_nested():
+            yield
+
+    def _audit(self, user_id: str, action: str, changes: dict[str, list[Any]], at: str) -> None:
+        self.conn.execute(insert(audit).values(
+            at=at, token_name=self.actor, user_id=user_id, action=action, changes=_dumps(changes)))
+
+    def user_exists(self, id: str) -> bool:
+        return self.conn.execute(select(users.c.pk).where(users.c.id == id)).first() is not None
+
+    def create(self, doc: dict[str, Any]) -> StoredUser:
+        stamp = now()
+        columns = extract_columns(doc)
+        record = StoredUser(str(uuid.uuid4()), 1, stamp, stamp, _dumps(doc))
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(insert(users).values(
+                    id=record.id, version=1, created=stamp, last_modified=stamp, doc=record.doc, **columns))
+        except IntegrityError as exc:
+            raise _uniqueness_error(exc) from None
+        self._audit(record.id, "create", _diff({}, {k: v for k, v in columns.items() if v is not None}), stamp)
+        return record
+
+    def _current(self, id: str) -> Any:
+        query = select(users.c.pk, *_RECORD).where(users.c.id == id)
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        if row is None:
+            raise not_found(f"User {id} not found")
+        return row
+
+    def update(self, id: str, mutate: Mutation, expected_version: int | None, action: str) -> StoredUser:
+        pk, _id, version, created, _modified, doc_text = self._current(id)
+        if expected_version is not None and expected_version != version:
+            raise precondition_failed(f"User {id} was changed since version {expected_version} "
+                                      f"(now {version}); reload it and try again")
+        old = orjson.loads(doc_text)
+        new = mutate(old)
+        if new == old:
+            return StoredUser(id, version, created, _modified, doc_text)
+        before, after = extract_columns(old), extract_columns(new)
+        stamp = now()
+        record = StoredUser(id, version + 1, created, stamp, _dumps(new))
+        try:
+            with self.conn.begin_nested():
+                result = self.conn.execute(users.update().where(users.c.pk == pk, users.c.version == version)
+                                           .values(version=version + 1, last_modified=stamp, doc=record.doc,
+                                                   **after))
+        except IntegrityError as exc:
+            raise _uniqueness_error(exc) from None
+        if result.rowcount != 1:  # another process won the race
+            raise precondition_failed(f"User {id} was changed concurrently; reload it and try again")
+        self._audit(id, action, _diff(before, after) or {"doc": ["…", "…"]}, stamp)
+        return record
+
+    def delete(self, id: str, expected_version: int | None) -> None:
+        pk, _id, version, _c, _m, doc_text = self._current(id)
+        if expected_version is not None and expected_version != version:
+            raise precondition_failed(f"User {id} was changed since version {expected_version}")
+        self.conn.execute(users.delete().where(users.c.pk == pk))
+        columns = extract_columns(orjson.loads(doc_text))
+        self._audit(id, "delete", _diff({k: v for k, v in columns.items() if v is not None}, {}), now())
+
+
+class SqlStorage:
+    """Users and their audit trail in one SQL database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(sqlite_url(url))
+        self.dialect = self.url.get_backend_name()
+        if self.dialect == "sqlite":
+            self.read_engine = self._sqlite_engine(immediate=False)
+            self.write_engine = self._sqlite_engine(immediate=True)
+        else:
+            self.read_engine = self.write_engine = create_engine(self.url, pool_pre_ping=True)
+        self._create_schema()
+
+    def _sqlite_engine(self, *, immediate: bool) -> Engine:
+        engine = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_conn.cursor()
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000",
+                           "cache_size=-65536", "temp_store=MEMORY", "mmap_size=268435456"):
+                cursor.execute(f"PRAGMA {pragma}")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+
+    def _create_schema(self) -> None:
+        if self.url.database and self.dialect == "sqlite" and self.url.database != ":memory:":
+            from pathlib import Path
+
+            Path(self.url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        with self.write_engine.begin() as conn:
+            metadata.create_all(conn)
+            if self.dialect == "sqlite":
+                for statement in SQLITE_FTS:
+                    conn.exec_driver_sql(statement)
+
+    def get(self, id: str) -> StoredUser | None:
+        with self.read_engine.connect() as conn:
+            row = conn.execute(select(*_RECORD).where(users.c.id == id)).first()
+        return _record(row) if row else None
+
+    def list(self, filter: Any, sort_by: Any, descending: bool, offset: int, limit: int,
+             ) -> tuple[int, list[StoredUser]]:
+        where = sql_filter.compile_filter(filter, self.dialect) if filter is not None else None
+        count_query = select(func.count()).select_from(users)
+        page_query = select(*_RECORD)
+        if where is not None:
+            count_query = count_query.where(where)
+            page_query = page_query.where(where)
+        if sort_by is not None:
+            column = sql_filter.order_by(sort_by, self.dialect)
+            page_query = page_query.order_by(column.desc() if descending else column.asc(),
+                                             users.c.pk.desc() if descending else users.c.pk.asc())
+        else:
+            page_query = page_query.order_by(users.c.pk)
+        with self.read_engine.begin() as conn:
+            total = conn.execute(count_query).scalar_one()
+            rows = conn.execute(page_query.limit(limit).offset(offset)).all() if limit > 0 else []
+        return total, [_record(r) for r in rows]
+
+    @contextmanager
+    def write(self, actor: str) -> Iterator[SqlWriter]:
+        with self.write_engine.begin() as conn:
+            yield SqlWriter(conn, actor)
+
+    def audit_for(self, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        query = (select(audit.c.at, audit.c.token_name, audit.c.action, audit.c.changes)
+                 .where(audit.c.user_id == user_id).order_by(audit.c.pk.desc()).limit(limit))
+        with self.read_engine.connect() as conn:
+            return [{"at": r[0], "token": r[1], "action": r[2], "changes": orjson.loads(r[3])}
+                    for r in conn.execute(query)]
+
+    def bulk_load(self, rows: Iterator[dict[str, Any]], batch: int = 5000) -> int:
+        """Insert prepared rows (all ``users`` columns but ``pk``) fast, without audit: for seeding only.
+
+        Goes straight to the DB-API ``executemany``; on SQLite the full-text index is rebuilt once at the end
+        instead of row by row.
+        """
+        names = [c.name for c in users.columns if c.name != "pk"]
+        marks = ", ".join(["?" if self.dialect == "sqlite" else "%s"] * len(names))
+        statement = f"INSERT INTO users ({', '.join(names)}) VALUES ({marks})"
+        count = 0
+        raw = self.write_engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            if self.dialect == "sqlite":
+                cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute("DROP TRIGGER IF EXISTS users_fts_ai")
+            chunk: list[tuple[Any, ...]] = []
+            for row in rows:
+                chunk.append(tuple(row[n] for n in names))
+                if len(chunk) >= batch:
+                    cursor.executemany(statement, chunk)
+                    count += len(chunk)
+                    chunk = []
+            if chunk:
+                cursor.executemany(statement, chunk)
+                count += len(chunk)
+            if self.dialect == "sqlite":
+                cursor.execute("INSERT INTO users_fts(users_fts) VALUES ('rebuild')")
+                cursor.execute(SQLITE_FTS[1])
+                cursor.execute("COMMIT")
+            else:
+                raw.commit()
+        except BaseException:
+            raw.rollback() if self.dialect != "sqlite" else raw.cursor().execute("ROLLBACK")
+            raise
+        finally:
+            raw.close()
+        return count
+
+    def close(self) -> None:
+        self.read_engine.dispose()
+        if self.write_engine is not self.read_engine:
+            self.write_engine.dispose()

@@ -1,0 +1,81 @@
+"""Shared fixtures: a real roster API process on 127.0.0.1 over a temp SQLite file."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RunningServer:
+    url: str  # SCIM base URL
+    token: str
+    db: Path
+    process: subprocess.Popen[bytes]
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {process.stderr.read().decode()}")
+        try:
+            if httpx.get(f"{url}/ServiceProviderConfig", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not start")
+
+
+def start_server(tmp: Path, token: str = "test-token-123", db: str | None = None,
+                 extra_env: dict[str, str] | None = None) -> RunningServer:
+    port = free_port()
+    database = Path(db) if db else tmp / "roster.db"
+    env = {**os.environ, "ROSTER_API_TOKEN": token, "ROSTER_CONFIG_DIR": str(tmp / "config"),
+           "ROSTER_DATA_DIR": str(tmp / "data"), **(extra_env or {})}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "roster_tui.cli", "serve", "--port", str(port), "--db", str(database)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/scim/v2"
+    wait_until_up(url, process)
+    return RunningServer(url, token, database, process)
+
+
+def stop_server(server: RunningServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """One roster API process for the session; tests keep their data apart with unique values."""
+    running = start_server(tmp_path_factory.mktemp("server"))
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture()
+def http(server: RunningServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, headers=server.headers(), timeout=10) as client:
+        yield client

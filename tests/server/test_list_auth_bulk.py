@@ -1,0 +1,117 @@
+"""Listing (filter, sort, paging, projection), authentication, discovery, /Bulk and the audit trail."""
+
+from __future__ import annotations
+
+import httpx
+
+from roster_tui.core.scim import BULK_REQUEST, ENTERPRISE_USER, SEARCH_REQUEST
+from roster_tui.server.storage.sql import SqlStorage
+from tests.conftest import RunningServer
+from tests.server.helpers import patch, unique, user_body
+
+
+def seed_department(http: httpx.Client, names: list[tuple[str, str]]) -> str:
+    department = f"Dept {unique()}"
+    for given, family in names:
+        body = user_body(given=given, family=family, department=department)
+        assert http.post("/Users", json=body).status_code == 201
+    return department
+
+
+def test_filter_sort_and_paging(http: httpx.Client) -> None:
+    names = [("Ann", "Smith"), ("Bob", "smithers"), ("Cy", "Jones"), ("Di", "Smyth"), ("Ed", "SMITHSON")]
+    department = seed_department(http, names)
+    dept = f'{ENTERPRISE_USER}:department eq "{department}"'
+    response = http.get("/Users", params={"filter": f'{dept} and name.familyName sw "smi"',
+                                          "sortBy": "name.familyName", "sortOrder": "descending"})
+    body = response.json()
+    assert body["totalResults"] == 3
+    assert [u["name"]["familyName"] for u in body["Resources"]] == ["SMITHSON", "smithers", "Smith"]
+    page = http.get("/Users", params={"filter": dept, "sortBy": "name.givenName", "startIndex": 2,
+                                      "count": 2}).json()
+    assert page["totalResults"] == 5 and page["startIndex"] == 2 and page["itemsPerPage"] == 2
+    assert [u["name"]["givenName"] for u in page["Resources"]] == ["Bob", "Cy"]
+    no = http.get("/Users", params={"filter": f'{dept} and not (name.familyName co "mi")'}).json()
+    assert sorted(u["name"]["givenName"] for u in no["Resources"]) == ["Cy", "Di"]
+    count_only = http.get("/Users", params={"filter": dept, "count": 0}).json()
+    assert count_only["totalResults"] == 5 and count_only["Resources"] == []
+
+
+def test_search_endpoint_and_projection(http: httpx.Client) -> None:
+    department = seed_department(http, [("Fay", "Okafor")])
+    response = http.post("/Users/.search", json={
+        "schemas": [SEARCH_REQUEST], "filter": f'{ENTERPRISE_USER}:department eq "{department}"',
+        "attributes": ["userName", "name.familyName"]})
+    assert response.status_code == 200, response.text
+    [user] = response.json()["Resources"]
+    assert set(user) == {"id", "schemas", "userName", "name"}
+    assert user["name"] == {"familyName": "Okafor"}
+    excluded = http.get(f"/Users/{user['id']}", params={"excludedAttributes": "emails,name"}).json()
+    assert "emails" not in excluded and "name" not in excluded and excluded["userName"] == user["userName"]
+
+
+def test_every_endpoint_but_discovery_needs_the_token(server: RunningServer) -> None:
+    with httpx.Client(base_url=server.url, timeout=10) as anonymous:
+        for path in ("/ServiceProviderConfig", "/Schemas", "/ResourceTypes", "/ResourceTypes/User"):
+            assert anonymous.get(path).status_code == 200, path
+        for method, path in (("GET", "/Users"), ("POST", "/Users"), ("GET", "/Users/x"), ("PUT", "/Users/x"),
+                             ("PATCH", "/Users/x"), ("DELETE", "/Users/x"), ("POST", "/Bulk"),
+                             ("POST", "/Users/.search")):
+            response = anonymous.request(method, path, json={})
+            assert response.status_code == 401, (method, path)
+            assert response.headers["www-authenticate"].startswith("Bearer")
+        wrong = anonymous.get("/Users", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and server.token not in wrong.text
+
+
+def test_schema_publishes_the_role_catalog(http: httpx.Client) -> None:
+    schema = http.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User").json()
+    roles = next(a for a in schema["attributes"] if a["name"] == "roles")
+    value = next(s for s in roles["subAttributes"] if s["name"] == "value")
+    assert "Account Admin" in value["canonicalValues"]
+    spc = http.get("/ServiceProviderConfig").json()
+    assert spc["etag"]["supported"] and spc["bulk"]["supported"] and spc["filter"]["maxResults"] >= 1000
+
+
+def test_bulk_with_bulk_id_references_and_per_operation_errors(http: httpx.Client) -> None:
+    boss, report = user_body(), user_body()
+    report[ENTERPRISE_USER] = {"manager": {"value": "bulkId:boss"}}
+    taken = http.post("/Users", json=user_body()).json()
+    response = http.post("/Bulk", json={"schemas": [BULK_REQUEST], "Operations": [
+        {"method": "POST", "path": "/Users", "bulkId": "boss", "data": boss},
+        {"method": "POST", "path": "/Users", "bulkId": "rep", "data": report},
+        {"method": "POST", "path": "/Users", "bulkId": "dup", "data": user_body(email=taken["userName"])},
+        {"method": "PATCH", "path": "/Users/bulkId:rep", "data": patch({"op": "add", "path": "title",
+                                                                         "value": "Analyst"})},
+        {"method": "DELETE", "path": f"/Users/{taken['id']}", "version": 'W/"9"'},
+    ]})
+    assert response.status_code == 200, response.text
+    ops = response.json()["Operations"]
+    assert [op["status"] for op in ops] == ["201", "201", "409", "200", "412"]
+    rep_id = ops[1]["location"].rsplit("/", 1)[1]
+    boss_id = ops[0]["location"].rsplit("/", 1)[1]
+    rep = http.get(f"/Users/{rep_id}").json()
+    assert rep[ENTERPRISE_USER]["manager"]["value"] == boss_id and rep["title"] == "Analyst"
+    assert http.get(f"/Users/{taken['id']}").status_code == 200
+
+
+def test_bulk_fail_on_errors_stops(http: httpx.Client) -> None:
+    bad = {"method": "POST", "path": "/Users", "bulkId": "x", "data": {"userName": ""}}
+    good = {"method": "POST", "path": "/Users", "bulkId": "y", "data": user_body()}
+    response = http.post("/Bulk", json={"schemas": [BULK_REQUEST], "failOnErrors": 1,
+                                        "Operations": [bad, good]}).json()
+    assert [op["status"] for op in response["Operations"]] == ["400"]
+
+
+def test_audit_records_every_change_with_token_name(http: httpx.Client, server: RunningServer) -> None:
+    user = http.post("/Users", json=user_body(title="Clerk")).json()
+    http.patch(f"/Users/{user['id']}", json=patch({"op": "replace", "path": "title", "value": "Manager"}))
+    http.delete(f"/Users/{user['id']}")
+    storage = SqlStorage(str(server.db))
+    try:
+        entries = storage.audit_for(user["id"])
+    finally:
+        storage.close()
+    assert [e["action"] for e in entries] == ["delete", "patch", "create"]
+    assert {e["token"] for e in entries} == {"env"}
+    assert entries[1]["changes"] == {"title": ["Clerk", "Manager"]}
