@@ -10,6 +10,7 @@ for multi-valued attributes it means "no value equals".
 from __future__ import annotations
 
 import json
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,17 +34,13 @@ COMMON_ATTRS: dict[str, dict[str, Any]] = {
     "id": attr("id", case_exact=True, mutability="readOnly"),
     "externalid": attr("externalId", case_exact=True),
     "meta": attr("meta", "complex", mutability="readOnly", sub=[
-        attr("created", "dateTime"),
-        attr("lastModified", "dateTime"),
-        attr("version", case_exact=True),
-        attr("resourceType", case_exact=True),
-        attr("location", "reference", case_exact=True),
-    ]),
+        attr("created", "dateTime"), attr("lastModified", "dateTime"), attr("version", case_exact=True),
+        attr("resourceType", case_exact=True), attr("location", "reference", case_exact=True)]),
 }
 _URNS = {urn.lower(): urn for urn in SCHEMAS}
 _NAME = re.compile(r"[A-Za-z0-9_$:.\-]+")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-_WS = " \t\r\n"
+_WS = re.compile(r"[ \t\r\n]*")
 _DECODER = json.JSONDecoder()
 
 
@@ -131,20 +128,15 @@ class _Parser:
     def fail(self, what: str, pos: int | None = None) -> ScimError:
         return self.error(f"{what} at position {self.pos if pos is None else pos}")
 
-    def ws(self) -> None:
-        text, n = self.text, len(self.text)
-        while self.pos < n and text[self.pos] in _WS:
-            self.pos += 1
-
     def peek(self) -> str:
-        self.ws()
+        self.pos = _WS.match(self.text, self.pos).end()  # type: ignore[union-attr]
         return self.text[self.pos] if self.pos < len(self.text) else ""
 
     def near(self) -> str:
         return repr(self.text[self.pos:self.pos + 12]) if self.pos < len(self.text) else "end of input"
 
     def word(self) -> str:
-        self.ws()
+        self.peek()
         m = _NAME.match(self.text, self.pos)
         return m.group() if m else ""
 
@@ -155,15 +147,18 @@ class _Parser:
             return True
         return False
 
-    def expect(self, char: str) -> None:
-        if self.peek() != char:
-            raise self.fail(f"expected {char!r}, found {self.near()}")
-        self.pos += 1
-
-    def enter(self) -> None:
+    def group(self, close: str, inner: Callable[[], Node]) -> Node:
+        """``(…)`` or ``[…]``: the nesting depth is checked before recursing."""
         if self.depth >= MAX_DEPTH:
             raise self.fail(f"filter nests deeper than {MAX_DEPTH} levels")
         self.depth += 1
+        self.pos += 1
+        node = inner()
+        if self.peek() != close:
+            raise self.fail(f"expected {close!r}, found {self.near()}")
+        self.pos += 1
+        self.depth -= 1
+        return node
 
     def parse_or(self) -> Node:
         node = self.parse_and()
@@ -179,12 +174,7 @@ class _Parser:
 
     def parse_unary(self) -> Node:
         if self.peek() == "(":
-            self.enter()
-            self.pos += 1
-            node = self.parse_or()
-            self.expect(")")
-            self.depth -= 1
-            return node
+            return self.group(")", self.parse_or)
         start = self.pos
         if self.keyword("not"):
             if self.peek() != "(":
@@ -201,13 +191,9 @@ class _Parser:
             raise self.fail("value filters cannot be nested")
         if path.sub or attr_definition(path)["type"] != "complex":
             raise self.fail(f"a value filter needs a complex attribute; {path} is not one")
-        self.enter()
-        self.pos += 1
         self.parent = path
-        node = self.parse_or()
+        node = self.group("]", self.parse_or)
         self.parent = None
-        self.expect("]")
-        self.depth -= 1
         return ValuePath(path, node)
 
     def parse_comparison(self, path: AttrPath) -> Node:
@@ -290,10 +276,9 @@ def resolve_path(token: str, parent: AttrPath | None = None) -> AttrPath:
     if top is None and urn is None:
         top = COMMON_ATTRS.get(parts[0].lower())
     if top is None:
-        for ext, attrs in ATTRS_BY_SCHEMA.items():
-            if urn is None and parts[0].lower() in attrs:
-                raise LookupError(f"unknown attribute {parts[0]!r} (did you mean '{ext}:{parts[0]}'?)")
-        raise LookupError(f"unknown attribute {parts[0]!r}")
+        ext = next((u for u, a in ATTRS_BY_SCHEMA.items() if urn is None and parts[0].lower() in a), None)
+        hint = f" (did you mean '{ext}:{parts[0]}'?)" if ext else ""
+        raise LookupError(f"unknown attribute {parts[0]!r}{hint}")
     if len(parts) == 1:
         return AttrPath(urn, top["name"])
     sub = sub_attrs(top).get(parts[1].lower())
@@ -359,22 +344,15 @@ def parse_path(text: str) -> PatchPath:
         node = p.parse_value_filter(path).filter
         p.error = invalid_path
         if p.text.startswith(".", p.pos):
-            p.pos += 1
-            m = _NAME.match(p.text, p.pos)
-            if not m:
-                raise p.fail(f"expected a sub-attribute of {path} after '.'")
-            try:
-                path = resolve_path(m.group(), path)
-            except LookupError as e:
-                raise p.fail(str(e.args[0])) from None
-            p.pos = m.end()
+            p.pos, p.parent = p.pos + 1, path
+            path = p.parse_attr_path()
     if p.peek():
         raise p.fail(f"unexpected {p.near()}")
     return PatchPath(path, node)
 
 
 def parse_attribute_list(text: str, param: str = "attributes") -> list[AttrPath]:
-    """Parse a comma-separated ``attributes``/``excludedAttributes`` value; unknown names are ``invalidValue``."""
+    """Parse a comma-separated ``attributes``/``excludedAttributes``/``sortBy`` value (``invalidValue``)."""
     if len(text) > MAX_FILTER_LENGTH:
         raise invalid_value(f"{param} is longer than {MAX_FILTER_LENGTH} characters")
     out: list[AttrPath] = []
@@ -437,16 +415,16 @@ def _values(path: AttrPath, resource: dict[str, Any], elem: tuple[AttrPath | Non
     return [_get(item, sub) for item in items if isinstance(item, dict)]
 
 
-def _shallow_present(v: Any) -> bool:
-    return v is not None and v != "" and v != [] and v != {}
-
-
 def _present(v: Any) -> bool:
-    if isinstance(v, dict):
-        return any(_shallow_present(x) for x in v.values())
-    if isinstance(v, list):
-        return any(_shallow_present(x) for x in v)
-    return _shallow_present(v)
+    """Non-empty (RFC 7644 ``pr``); a list or object needs a member that is not null, "", [] or {}."""
+    members = v.values() if isinstance(v, dict) else v if isinstance(v, list) else [v]
+    return any(x is not None and x != "" and x != [] and x != {} for x in members)
+
+
+_PY_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq, "gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le,
+    "co": lambda a, b: b in a, "sw": lambda a, b: a.startswith(b), "ew": lambda a, b: a.endswith(b),
+}
 
 
 def _compare(v: Any, op: str, target: Value, definition: dict[str, Any]) -> bool:
@@ -459,24 +437,7 @@ def _compare(v: Any, op: str, target: Value, definition: dict[str, Any]) -> bool
             v, target = v.lower(), target.lower()
     elif isinstance(v, bool) or not isinstance(v, int | float):
         return False
-    match op:
-        case "eq":
-            return v == target
-        case "co":
-            return target in v
-        case "sw":
-            return v.startswith(target)
-        case "ew":
-            return v.endswith(target)
-        case "gt":
-            return v > target
-        case "ge":
-            return v >= target
-        case "lt":
-            return v < target
-        case "le":
-            return v <= target
-    raise ValueError(op)
+    return _PY_OPS[op](v, target)
 
 
 def _eval(node: Node, resource: dict[str, Any], elem: tuple[AttrPath | None, Any] | None) -> bool:

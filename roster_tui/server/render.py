@@ -11,24 +11,31 @@ from roster_tui.server.projection import project
 from roster_tui.server.storage.base import StoredUser
 
 
-def _meta(rec: StoredUser, users_url: str) -> dict[str, Any]:
-    return {"resourceType": "User", "created": rec.created, "lastModified": rec.last_modified,
-            "version": rec.etag, "location": f"{users_url}/{rec.id}"}
+def escaped_url(url: str) -> str:
+    """``url`` escaped for use inside a JSON string."""
+    return orjson.dumps(url).decode()[1:-1]
 
 
-def resource_bytes(rec: StoredUser, users_url: str) -> bytes:
-    """The full resource: ``{"id":…,"meta":…,<stored document>}`` without decoding the document."""
-    head = orjson.dumps({"id": rec.id, "meta": _meta(rec, users_url)})
-    return head[:-1] + b"," + rec.doc[1:].encode()
+def resource_text(rec: StoredUser, safe_users_url: str) -> str:
+    """The full resource, ``{"id":…,"meta":…,<stored document>}``, without decoding the document.
+
+    Ids, timestamps and versions are the service's own (UUIDs, ISO stamps, integers) and need no escaping;
+    ``safe_users_url`` comes from :func:`escaped_url`.
+    """
+    return (f'{{"id":"{rec.id}","meta":{{"resourceType":"User","created":"{rec.created}",'
+            f'"lastModified":"{rec.last_modified}","version":"W/\\"{rec.version}\\"",'
+            f'"location":"{safe_users_url}/{rec.id}"}},{rec.doc[1:]}')
 
 
 def resource_dict(rec: StoredUser, users_url: str) -> dict[str, Any]:
-    return {"id": rec.id, **orjson.loads(rec.doc), "meta": _meta(rec, users_url)}
+    meta = {"resourceType": "User", "created": rec.created, "lastModified": rec.last_modified,
+            "version": rec.etag, "location": f"{users_url}/{rec.id}"}
+    return {"id": rec.id, **orjson.loads(rec.doc), "meta": meta}
 
 
 def render(rec: StoredUser, users_url: str, attributes: list[Any] | None, excluded: list[Any] | None) -> bytes:
     if not attributes and not excluded:
-        return resource_bytes(rec, users_url)
+        return resource_text(rec, escaped_url(users_url)).encode()
     return orjson.dumps(project(resource_dict(rec, users_url), attributes, excluded))
 
 
@@ -36,5 +43,9 @@ def list_bytes(total: int, start_index: int, records: list[StoredUser], users_ur
                attributes: list[Any] | None = None, excluded: list[Any] | None = None) -> bytes:
     head = orjson.dumps({"schemas": [LIST_RESPONSE], "totalResults": total, "startIndex": start_index,
                          "itemsPerPage": len(records)})
-    body = b",".join(render(r, users_url, attributes, excluded) for r in records)
+    if not attributes and not excluded:
+        safe = escaped_url(users_url)
+        body = ",".join(resource_text(r, safe) for r in records).encode()
+    else:
+        body = b",".join(render(r, users_url, attributes, excluded) for r in records)
     return head[:-1] + b',"Resources":[' + body + b"]}"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event, func, insert, select
+from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +20,9 @@ from roster_tui.server.storage.base import Mutation, StoredUser
 from roster_tui.server.storage.tables import SQLITE_FTS, audit, metadata, users
 
 _RECORD = (users.c.id, users.c.version, users.c.created, users.c.last_modified, users.c.doc)
+_INSERT_USER = insert(users)
+_INSERT_AUDIT = insert(audit)
+_UPDATE_USER = users.update().where(users.c.pk == bindparam("b_pk"), users.c.version == bindparam("b_version"))
 _UNIQUE = {"user_name": "userName", "email": "emails.value", "employee_number": "employeeNumber"}
 
 
@@ -66,8 +69,8 @@ class SqlWriter:
             yield
 
     def _audit(self, user_id: str, action: str, changes: dict[str, list[Any]], at: str) -> None:
-        self.conn.execute(insert(audit).values(
-            at=at, token_name=self.actor, user_id=user_id, action=action, changes=_dumps(changes)))
+        self.conn.execute(_INSERT_AUDIT, {"at": at, "token_name": self.actor, "user_id": user_id,
+                                          "action": action, "changes": _dumps(changes)})
 
     def user_exists(self, id: str) -> bool:
         return self.conn.execute(select(users.c.pk).where(users.c.id == id)).first() is not None
@@ -76,10 +79,9 @@ class SqlWriter:
         stamp = now()
         columns = extract_columns(doc)
         record = StoredUser(str(uuid.uuid4()), 1, stamp, stamp, _dumps(doc))
-        try:
-            with self.conn.begin_nested():
-                self.conn.execute(insert(users).values(
-                    id=record.id, version=1, created=stamp, last_modified=stamp, doc=record.doc, **columns))
+        try:  # a failed statement leaves the transaction usable; /Bulk wraps each operation in a savepoint
+            self.conn.execute(_INSERT_USER, {"id": record.id, "version": 1, "created": stamp,
+                                             "last_modified": stamp, "doc": record.doc, **columns})
         except IntegrityError as exc:
             raise _uniqueness_error(exc) from None
         self._audit(record.id, "create", _diff({}, {k: v for k, v in columns.items() if v is not None}), stamp)
@@ -107,10 +109,8 @@ class SqlWriter:
         stamp = now()
         record = StoredUser(id, version + 1, created, stamp, _dumps(new))
         try:
-            with self.conn.begin_nested():
-                result = self.conn.execute(users.update().where(users.c.pk == pk, users.c.version == version)
-                                           .values(version=version + 1, last_modified=stamp, doc=record.doc,
-                                                   **after))
+            result = self.conn.execute(_UPDATE_USER, {"b_pk": pk, "b_version": version, "version": version + 1,
+                                                      "last_modified": stamp, "doc": record.doc, **after})
         except IntegrityError as exc:
             raise _uniqueness_error(exc) from None
         if result.rowcount != 1:  # another process won the race
@@ -176,21 +176,23 @@ class SqlStorage:
 
     def list(self, filter: Any, sort_by: Any, descending: bool, offset: int, limit: int,
              ) -> tuple[int, list[StoredUser]]:
+        """Count the matches and fetch one page. The page is chosen on indexes alone (a deferred join), so
+        a deep ``startIndex`` skips index entries rather than whole documents."""
         where = sql_filter.compile_filter(filter, self.dialect) if filter is not None else None
         count_query = select(func.count()).select_from(users)
-        page_query = select(*_RECORD)
+        keys = select(users.c.pk)
         if where is not None:
             count_query = count_query.where(where)
-            page_query = page_query.where(where)
+            keys = keys.where(where)
+        order = [users.c.pk.desc() if descending else users.c.pk.asc()]
         if sort_by is not None:
             column = sql_filter.order_by(sort_by, self.dialect)
-            page_query = page_query.order_by(column.desc() if descending else column.asc(),
-                                             users.c.pk.desc() if descending else users.c.pk.asc())
-        else:
-            page_query = page_query.order_by(users.c.pk)
+            order.insert(0, column.desc() if descending else column.asc())
+        page_keys = keys.order_by(*order).limit(limit).offset(offset).scalar_subquery()
+        page_query = select(*_RECORD).where(users.c.pk.in_(page_keys)).order_by(*order)
         with self.read_engine.begin() as conn:
             total = conn.execute(count_query).scalar_one()
-            rows = conn.execute(page_query.limit(limit).offset(offset)).all() if limit > 0 else []
+            rows = conn.execute(page_query).all() if limit > 0 and offset < total else []
         return total, [_record(r) for r in rows]
 
     @contextmanager

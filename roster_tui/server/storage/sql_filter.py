@@ -1,4 +1,4 @@
-"""Compile parsed SCIM filters (:mod:`roster_tui.server.filters`) into SQLAlchemy Core conditions on ``users``.
+"""Compile parsed SCIM filters (:mod:`roster_tui.server.filters`) to SQLAlchemy Core conditions on ``users``.
 
 Roster attributes map to indexed columns; every other schema attribute is evaluated on the JSON ``doc``
 column inside SQL (``json_extract``/``json_each`` on SQLite). Rows are never filtered in Python.
@@ -20,8 +20,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, collate, column, false, func, literal, not_, or_, select, table
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Text,
+    and_,
+    case,
+    cast,
+    collate,
+    column,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import JSONB
 
 from roster_tui.core.scim import ENTERPRISE_USER, ROSTER_USER
 from roster_tui.server.errors import invalid_filter, invalid_value
@@ -103,7 +120,8 @@ def _like(x: Expr, v: str, kind: str, dialect_name: str, ci: bool) -> Expr:
         return x.ilike(pattern, escape="\\") if ci else x.like(pattern, escape="\\")
     if not ci:  # SQLite's LIKE ignores ASCII case
         n = len(v)
-        return {"co": func.instr(x, v) > 0, "sw": func.substr(x, 1, n) == v, "ew": func.substr(x, -n) == v}[kind]
+        return {"co": func.instr(x, v) > 0, "sw": func.substr(x, 1, n) == v,
+                "ew": func.substr(x, -n) == v}[kind]
     if esc == v:
         return x.like(pattern)
     return x.like(pattern, escape="\\")
@@ -119,34 +137,71 @@ def _fts_like(name: str, v: str, kind: str) -> Expr:
     return hit
 
 
-def _json_path(*keys: str) -> str:
-    out = "$"
-    for k in keys:
-        out += f".{k}" if k.replace("_", "a").isalnum() and not k[0].isdigit() else f'."{k}"'
-    return out
+#: Where a JSON value lives: a JSON expression (``doc`` or one element of an array) and a key path in it.
+Loc = tuple[Any, tuple[str, ...]]
 
 
-def _require_sqlite(dialect_name: str, path: AttrPath) -> None:
-    if dialect_name != "sqlite":
-        raise NotImplementedError(f"filtering on {path} (stored only in the JSON document) on {dialect_name}")
+def _sqlite_path(keys: tuple[str, ...]) -> str:
+    """``$.name.formatted``, ``$."urn:…:User".location``."""
+    return "$" + "".join(f".{k}" if k.isidentifier() else f'."{k}"' for k in keys)
 
 
-def _json_extract(doc: Expr, path: str) -> Expr:
-    return func.json_extract(doc, path)
+def _pg_path(keys: tuple[str, ...]) -> Expr:
+    return cast(literal("{" + ",".join(f'"{k}"' for k in keys) + "}"), ARRAY(Text))
 
 
-def _json_each(doc: Expr, path: str) -> Any:
-    return func.json_each(doc, path).table_valued("type", "value")
+def _doc(dialect_name: str) -> Expr:
+    return cast(users.c.doc, JSONB) if dialect_name == "postgresql" else users.c.doc
 
 
-def _json_present(doc: Expr, path: str) -> Expr:
-    """Some member of the JSON value at ``path`` (or the value itself if scalar) is non-empty."""
-    m = _json_each(doc, path)
+def _json_text(loc: Loc, dialect_name: str) -> Expr:
+    """The scalar at ``loc`` as SQL (SQLite: text, number or 0/1; PostgreSQL: text)."""
+    base, keys = loc
+    if dialect_name == "postgresql":
+        return base.op("#>>", return_type=Text)(_pg_path(keys))
+    return func.json_extract(base, _sqlite_path(keys))
+
+
+def _json_is_object(loc: Loc, dialect_name: str) -> Expr:
+    base, keys = loc
+    if dialect_name == "postgresql":
+        return func.jsonb_typeof(base.op("#>", return_type=JSONB)(_pg_path(keys))) == "object"
+    return func.json_type(base, _sqlite_path(keys)) == "object"
+
+
+def _json_objects(loc: Loc, dialect_name: str) -> tuple[Any, Expr, Expr]:
+    """The elements of the array at ``loc``: (FROM clause, element JSON, "is an object" condition)."""
+    base, keys = loc
+    if dialect_name == "postgresql":
+        arr = base.op("#>", return_type=JSONB)(_pg_path(keys))
+        safe = case((func.jsonb_typeof(arr) == "array", arr), else_=cast(literal("[]"), JSONB))
+        e = func.jsonb_array_elements(safe).table_valued(column("value", JSONB))
+        return e, e.c.value, func.jsonb_typeof(e.c.value) == "object"
+    e = func.json_each(base, _sqlite_path(keys)).table_valued("type", "value")
+    return e, e.c.value, e.c.type == "object"
+
+
+_EMPTY = ("null", '""', "[]", "{}")
+
+
+def _json_present(loc: Loc, dialect_name: str) -> Expr:
+    """The JSON value at ``loc`` is non-empty: a scalar other than "" / a member that is not null, "", []
+    or {} (as :func:`roster_tui.server.filters.matches` defines ``pr``)."""
+    base, keys = loc
+    if dialect_name == "postgresql":
+        v = base.op("#>", return_type=JSONB)(_pg_path(keys))
+        empties = [cast(literal(x), JSONB) for x in _EMPTY]
+        members = func.jsonb_each(v).table_valued(column("value", JSONB))
+        items = func.jsonb_array_elements(v).table_valued(column("value", JSONB))
+        return case(
+            (func.jsonb_typeof(v) == "object", select(1).where(members.c.value.not_in(empties)).exists()),
+            (func.jsonb_typeof(v) == "array", select(1).where(items.c.value.not_in(empties)).exists()),
+            else_=v.not_in(empties))
+    m = func.json_each(base, _sqlite_path(keys)).table_valued("type", "value")
     return select(m.c.value).where(or_(
         m.c.type.in_(("integer", "real", "true", "false")),
         and_(m.c.type == "text", m.c.value != ""),
-        and_(m.c.type == "object", m.c.value != "{}"),
-        and_(m.c.type == "array", m.c.value != "[]"),
+        and_(m.c.type.in_(("object", "array")), m.c.value.not_in(("{}", "[]"))),
     )).exists()
 
 
@@ -167,7 +222,7 @@ class _Compiler:
             raise ValueError(f"unsupported dialect {dialect_name!r}")
         self.dialect = dialect_name
 
-    def node(self, node: Node, elem: Callable[[str], Expr] | None) -> Expr:
+    def node(self, node: Node, elem: Callable[[str], Loc] | None) -> Expr:
         match node:
             case And(left, right):
                 return and_(self.node(left, elem), self.node(right, elem))
@@ -183,10 +238,10 @@ class _Compiler:
                 return self.leaf(node, elem)
         raise TypeError(node)
 
-    def leaf(self, node: Compare | Present, elem: Callable[[str], Expr] | None) -> Expr:
+    def leaf(self, node: Compare | Present, elem: Callable[[str], Loc] | None) -> Expr:
         path = node.path
         if elem is not None:
-            return self.test(elem(path.sub or "value"), node, nocase=False)
+            return self.json_test(elem(path.sub or "value"), node)
         name = COLUMNS.get((path.urn, path.attr, path.sub))
         if name == "roles" and not (isinstance(node, Compare) and node.op in ("gt", "ge", "lt", "le")):
             return self.roles(node)
@@ -196,34 +251,34 @@ class _Compiler:
                              fts=name if name in FTS_COLUMNS and self.dialect == "sqlite" else None)
         if path.attr in _NOT_IN_DOC:
             raise invalid_filter(f"filtering on {path} is not supported")
-        _require_sqlite(self.dialect, path)
         top = attr_definition(AttrPath(path.urn, path.attr))
         keys = (path.urn, path.attr) if path.urn else (path.attr,)
         sub = path.sub or ("value" if isinstance(node, Compare) and top["type"] == "complex" else None)
+        doc = _doc(self.dialect)
+        if sub is None and (isinstance(node, Present) and top["type"] == "complex"):
+            return _json_present((doc, keys), self.dialect)
         if not top["multiValued"]:
-            full = _json_path(*keys, *((sub,) if sub else ()))
-            if isinstance(node, Present) and attr_definition(path)["type"] == "complex":
-                return _json_present(users.c.doc, full)
-            return self.test(_json_extract(users.c.doc, full), node, nocase=False)
-        if isinstance(node, Present) and sub is None:
-            return _json_present(users.c.doc, _json_path(*keys))
-        e = _json_each(users.c.doc, _json_path(*keys))
-        value = _json_extract(e.c.value, _json_path(sub)) if sub else e.c.value
-        guard = [e.c.type == "object"] if sub else []
-        return select(e.c.value).where(*guard, self.test(value, node, nocase=False)).exists()
+            return self.json_test((doc, (*keys, *((sub,) if sub else ()))), node)
+        if sub is None:
+            raise invalid_filter(f"filtering on {path} is not supported")  # no multi-valued simple attrs
+        frm, elem, is_object = _json_objects((doc, keys), self.dialect)
+        cond = self.json_test((elem, (sub,)), node)
+        return select(literal(1)).select_from(frm).where(is_object, cond).exists()
 
     def value_path(self, path: AttrPath, inner: Node) -> Expr:
-        _require_sqlite(self.dialect, path)
-        keys = (path.urn, path.attr) if path.urn else (path.attr,)
+        loc: Loc = (_doc(self.dialect), (path.urn, path.attr) if path.urn else (path.attr,))
         if not attr_definition(path)["multiValued"]:
-            base = _json_path(*keys)
-            cond = self.node(inner, lambda sub: _json_extract(users.c.doc, f"{base}{_json_path(sub)[1:]}"))
-            return and_(func.json_type(users.c.doc, base) == "object", cond)
-        e = _json_each(users.c.doc, _json_path(*keys))
-        cond = self.node(inner, lambda sub: _json_extract(e.c.value, _json_path(sub)))
-        return select(e.c.value).where(e.c.type == "object", cond).exists()
+            cond = self.node(inner, lambda sub: (loc[0], (*loc[1], sub)))
+            return and_(_json_is_object(loc, self.dialect), cond)
+        frm, elem, is_object = _json_objects(loc, self.dialect)
+        cond = self.node(inner, lambda sub: (elem, (sub,)))
+        return select(literal(1)).select_from(frm).where(is_object, cond).exists()
 
-    def test(self, x: Expr, node: Compare | Present, *, nocase: bool, fts: str | None = None) -> Expr:
+    def json_test(self, loc: Loc, node: Compare | Present) -> Expr:
+        return self.test(_json_text(loc, self.dialect), node, nocase=False, json=True)
+
+    def test(self, x: Expr, node: Compare | Present, *, nocase: bool, fts: str | None = None,
+             json: bool = False) -> Expr:
         """``node``'s operator applied to the value expression ``x`` (never ``ne``)."""
         d = compared_definition(node.path) or attr_definition(node.path)
         is_string = d["type"] in ("string", "reference", "binary", "dateTime")
@@ -231,7 +286,9 @@ class _Compiler:
             return _nonempty(x, is_string)
         op, v = node.op, node.value
         if isinstance(v, bool):
-            return x == literal(v) if self.dialect == "postgresql" else x == int(v)
+            if self.dialect == "postgresql":
+                return x == ("true" if v else "false") if json else x == literal(v)
+            return x == int(v)
         if not isinstance(v, str):
             return _ORDER[op](x, v)
         ci = not d.get("caseExact", True)
@@ -243,6 +300,8 @@ class _Compiler:
             return _like(x, v, op, self.dialect, ci)
         if ci:
             x, v = _fold(x, v, self.dialect, nocase)
+        if self.dialect == "postgresql" and op != "eq":  # code-point order, like SQLite and Python
+            x = collate(x, "C")
         if op == "sw":
             return and_(x >= v, x < v + MAX_CHAR)
         return _ORDER[op](x, v)

@@ -1,0 +1,91 @@
+"""Helpers shared by the benchmark scripts: seeded databases, server processes, timing, RSS."""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+CACHE = Path(os.environ.get("ROSTER_BENCH_CACHE", "/tmp/roster-bench"))
+TOKEN = "bench-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seeded_db(users: int, seed: int = 7) -> Path:
+    """A SQLite file with ``users`` seeded users, cached between runs."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"roster-{users}-{seed}.db"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp.db")
+        for p in CACHE.glob(tmp.name + "*"):
+            p.unlink()
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "roster_tui.cli", "seed", "--users", str(users), "--seed",
+                        str(seed), "--db", str(tmp)], check=True)
+        print(f"  seeded {users:,} users in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        tmp.rename(path)
+    return path
+
+
+def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            httpx.get(url + "/ServiceProviderConfig", timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def start_roster(db: Path | str) -> tuple[str, subprocess.Popen[bytes]]:
+    port = free_port()
+    env = {**os.environ, "ROSTER_API_TOKEN": TOKEN}
+    proc = subprocess.Popen([sys.executable, "-m", "roster_tui.cli", "serve", "--port", str(port), "--db",
+                             str(db)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/scim/v2"
+    wait_up(url, proc)
+    return url, proc
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def timed(fn: Callable[[], object], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM (peak resident set) of a live process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")

@@ -1,0 +1,270 @@
+"""Map a file's column headers to roster fields: synonyms, normalisation, overrides, saved mappings (TOML)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from roster_tui.core.csv_reader import ImportFileError
+from roster_tui.core.models import ROSTER_FIELDS
+
+#: The headers of the export and the template, in column order.
+FIELD_LABELS: dict[str, str] = {
+    "email": "Email",
+    "employee_id": "Employee ID",
+    "first_name": "First Name",
+    "last_name": "Last Name",
+    "title": "Title",
+    "department": "Department",
+    "division": "Division",
+    "location": "Location",
+    "manager": "Manager",
+    "hire_date": "Hire Date",
+    "status": "Status",
+}
+
+#: Header spellings (normalised) recognised for each field.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "email": ("email", "emailaddress", "mail", "workemail", "workemailaddress", "businessemail",
+              "primaryemail", "username", "login", "userprincipalname", "upn", "emailid"),
+    "employee_id": ("employeeid", "employeenumber", "employeeno", "employeenum", "empid", "empno",
+                    "employeecode", "staffid", "staffnumber", "personnelnumber", "workerid", "badgenumber",
+                    "employee", "eid"),
+    "first_name": ("firstname", "givenname", "forename", "first", "fname", "preferredfirstname"),
+    "last_name": ("lastname", "surname", "familyname", "last", "lname"),
+    "title": ("title", "jobtitle", "position", "positiontitle", "designation", "businesstitle"),
+    "department": ("department", "dept", "departmentname", "deptname"),
+    "division": ("division", "businessunit", "divisionname", "bu"),
+    "location": ("location", "office", "site", "worklocation", "officelocation", "worksite"),
+    "manager": ("manager", "manageremail", "manageremailaddress", "supervisor", "supervisoremail",
+                "reportsto", "linemanager", "managerid", "manageremployeeid", "manageremployeenumber"),
+    "hire_date": ("hiredate", "startdate", "dateofhire", "datehired", "hired", "employmentstartdate",
+                  "joindate", "joiningdate", "originalhiredate"),
+    "status": ("status", "employeestatus", "employmentstatus", "userstatus", "accountstatus", "active",
+               "state"),
+}
+_BY_SYNONYM = {syn: f for f, syns in SYNONYMS.items() for syn in syns}
+_ADMIN = re.compile(r"admin|permission|privilege|superuser|accesslevel"
+                    r"|^(user|access|security|system|app)?roles?$")
+IGNORE = "ignore"
+ADMIN_REASON = ("looks like admin access or roles: an import never changes admin access; "
+                "grant it on the user's profile")
+
+
+def normalise(header: str) -> str:
+    """A header as lower-case letters and digits, accents removed ("E-mail Address" -> emailaddress)."""
+    text = unicodedata.normalize("NFKD", header).casefold()
+    return "".join(c for c in text if c.isalnum() and not unicodedata.combining(c))
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letters of a 0-based index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass(frozen=True)
+class ColumnNote:
+    """A column that is not imported, and why."""
+
+    index: int
+    header: str
+    reason: str
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.index)
+
+
+@dataclass
+class Mapping:
+    """Overrides the admin chose: header -> field (or ``ignore``), with optional import settings."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    sync_key: str | None = None
+    date_format: str | None = None
+
+
+@dataclass
+class ResolvedMapping:
+    """Which column feeds which field, for one file's header."""
+
+    header: list[str]
+    fields: dict[int, str]  # column index -> field
+    notes: list[ColumnNote]
+
+    def column_of(self, field_name: str) -> int | None:
+        for index, name in self.fields.items():
+            if name == field_name:
+                return index
+        return None
+
+    def describe(self, index: int) -> str:
+        header = self.header[index] if index < len(self.header) else ""
+        return f"{header or '(no header)'} (column {column_letter(index)})"
+
+
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    """``HEADER=field`` strings from ``--map`` as a dict; raises on a malformed item or unknown field."""
+    out: dict[str, str] = {}
+    for item in items:
+        header, sep, target = item.rpartition("=")
+        if not sep or not header.strip():
+            raise ImportFileError(f"--map {item!r} is not HEADER=field",
+                                  hint=f"Fields: {', '.join(ROSTER_FIELDS)} (or {IGNORE})")
+        out[header.strip()] = _check_field(target.strip(), f"--map {item!r}")
+    return out
+
+
+def _check_field(name: str, where: str) -> str:
+    name = name.strip().lower().replace("-", "_").replace(" ", "_")
+    if name in ("", IGNORE):
+        return IGNORE
+    if name not in ROSTER_FIELDS:
+        raise ImportFileError(f"{where}: unknown field {name!r}",
+                              hint=f"Fields: {', '.join(ROSTER_FIELDS)} (or {IGNORE})")
+    return name
+
+
+def resolve_mapping(header: list[str], overrides: dict[str, str] | None = None) -> ResolvedMapping:
+    """Map each column by override (exact header, then normalised), else by synonym; report the rest."""
+    overrides = overrides or {}
+    by_norm = {normalise(h): f for h, f in overrides.items()}
+    used: set[str] = set()
+    for h in overrides:
+        if h not in header and normalise(h) not in {normalise(x) for x in header}:
+            raise ImportFileError(f"--map names a column {h!r} that the file does not have",
+                                  hint=f"The file's columns: {', '.join(header)}")
+    fields: dict[int, str] = {}
+    notes: list[ColumnNote] = []
+    chosen: dict[int, str] = {}
+    # explicit choices first, so they win over synonyms
+    for i, h in enumerate(header):
+        target = overrides.get(h) or by_norm.get(normalise(h))
+        if target is None:
+            continue
+        if target == IGNORE:
+            notes.append(ColumnNote(i, h, "ignored by the mapping"))
+        elif target in used:
+            raise ImportFileError(f"the mapping sends two columns to {target}",
+                                  hint="Map each field from one column only")
+        else:
+            chosen[i] = target
+            used.add(target)
+    for i, h in enumerate(header):
+        if i in chosen or any(n.index == i for n in notes):
+            continue
+        norm = normalise(h)
+        if not norm:
+            notes.append(ColumnNote(i, h, "the column has no header"))
+            continue
+        target = _BY_SYNONYM.get(norm)
+        if target is None and _ADMIN.search(norm):
+            notes.append(ColumnNote(i, h, ADMIN_REASON))
+            continue
+        if target is None:
+            notes.append(ColumnNote(i, h, f"no field has this name; use --map '{h}=FIELD' to import it"))
+        elif target in used:
+            first = next(header[j] for j, f in chosen.items() if f == target)
+            notes.append(ColumnNote(i, h, f"{target} is already read from column {first!r}"))
+        else:
+            chosen[i] = target
+            used.add(target)
+    fields = dict(sorted(chosen.items()))
+    return ResolvedMapping(header, fields, sorted(notes, key=lambda n: n.index))
+
+
+# -- saved mappings ------------------------------------------------------------------------------------
+
+
+def mappings_dir() -> Path:
+    from roster_tui.config import config_dir
+
+    return config_dir() / "mappings"
+
+
+def _toml_string(value: str) -> str:
+    out = ['"']
+    for ch in value:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def dumps_mapping(mapping: Mapping) -> str:
+    """The TOML text of a mapping."""
+    lines = ["# roster-tui import mapping: column header = field (or \"ignore\")"]
+    if mapping.sync_key:
+        lines.append(f"sync_key = {_toml_string(mapping.sync_key)}")
+    if mapping.date_format:
+        lines.append(f"date_format = {_toml_string(mapping.date_format)}")
+    lines.append("")
+    lines.append("[columns]")
+    lines += [f"{_toml_string(h)} = {_toml_string(f)}" for h, f in mapping.columns.items()]
+    return "\n".join(lines) + "\n"
+
+
+def loads_mapping(text: str, where: str = "mapping") -> Mapping:
+    """Parse a mapping's TOML text; raises :class:`ImportFileError` saying what is wrong."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ImportFileError(f"not valid TOML: {exc}", path=where) from None
+    columns = data.get("columns", {})
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        raise ImportFileError("[columns] must map header names to field names", path=where)
+    sync_key = data.get("sync_key")
+    if sync_key is not None and sync_key not in ("email", "employee_id", "employee-id"):
+        raise ImportFileError(f"sync_key {sync_key!r} must be email or employee_id", path=where)
+    date_format = data.get("date_format")
+    if date_format is not None and not isinstance(date_format, str):
+        raise ImportFileError("date_format must be a string", path=where)
+    return Mapping({h: _check_field(f, where) for h, f in columns.items()},
+                   sync_key.replace("-", "_") if sync_key else None, date_format)
+
+
+def mapping_path(name_or_path: str) -> Path:
+    """A saved mapping's file: the path when it exists or looks like one, else ``mappings/NAME.toml``."""
+    path = Path(name_or_path).expanduser()
+    if path.exists() or path.suffix == ".toml" or "/" in name_or_path:
+        return path
+    return mappings_dir() / f"{name_or_path}.toml"
+
+
+def load_mapping(name_or_path: str) -> Mapping:
+    path = mapping_path(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ImportFileError(f"cannot read the mapping: {exc.strerror or exc}", path=str(path),
+                              hint=f"Saved mappings live in {mappings_dir()}") from None
+    return loads_mapping(text, str(path))
+
+
+def save_mapping(mapping: Mapping, name_or_path: str) -> Path:
+    """Write a mapping as TOML (a bare name goes to the user config dir); returns its path."""
+    path = mapping_path(name_or_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dumps_mapping(mapping), encoding="utf-8")
+    return path
+
+
+def mapping_from(resolved: ResolvedMapping) -> Mapping:
+    """A reusable mapping of what a file's columns resolved to (ignored columns included)."""
+    columns = {resolved.header[i]: f for i, f in resolved.fields.items() if resolved.header[i]}
+    for note in resolved.notes:
+        if note.header and note.header not in columns:
+            columns[note.header] = IGNORE
+    return Mapping(columns)

@@ -1,0 +1,316 @@
+"""The import plan (the diff): each valid row matched by the sync field and classified. Pure, no I/O.
+
+Kinds: create, update, reactivate, deactivate, unchanged, and error for invalid rows. A blank cell
+changes nothing; ``[clear]`` clears an optional field. The opt-in full sync deactivates active users
+missing from the file, refused over 20% of the active users unless forced.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from roster_tui.core.mapping import FIELD_LABELS
+from roster_tui.core.models import SyncKey
+from roster_tui.core.validation import CLEAR, REQUIRED_FOR_CREATE, KeyScan, RowResult, email_key
+
+KINDS = ("create", "update", "reactivate", "deactivate", "unchanged", "error")
+FULL_SYNC_LIMIT = 0.20
+PATCHABLE = ("email", "employee_id", "first_name", "last_name", "title", "department", "division",
+             "location", "hire_date")
+
+
+@dataclass(slots=True)
+class RosterEntry:
+    """What the plan needs of an existing user (the roster API's ``User`` has these attributes too)."""
+
+    id: str
+    version: str | None
+    email: str
+    employee_id: str | None = None
+    first_name: str = ""
+    last_name: str = ""
+    title: str | None = None
+    department: str | None = None
+    division: str | None = None
+    location: str | None = None
+    manager_id: str | None = None
+    hire_date: str | None = None
+    active: bool = True
+
+
+@dataclass
+class RosterIndex:
+    """The existing users the plan may need, by email key, employee ID and id.
+
+    ``complete`` says it holds the whole roster (needed by the full sync).
+    """
+
+    by_email: dict[str, Any] = field(default_factory=dict)
+    by_employee_id: dict[str, Any] = field(default_factory=dict)
+    by_id: dict[str, Any] = field(default_factory=dict)
+    complete: bool = False
+
+    def add(self, user: Any) -> None:
+        if user.email:
+            self.by_email[email_key(user.email)] = user
+        if user.employee_id:
+            self.by_employee_id[user.employee_id] = user
+        if user.id:
+            self.by_id[user.id] = user
+
+    def find(self, sync_key: SyncKey, key: str) -> Any:
+        if not key:
+            return None
+        return (self.by_email if sync_key == SyncKey.EMAIL else self.by_employee_id).get(key)
+
+    def by_reference(self, ref: str) -> Any:
+        """A manager given as an email or an employee ID."""
+        return self.by_email.get(email_key(ref)) if "@" in ref else self.by_employee_id.get(ref.strip())
+
+
+@dataclass(slots=True)
+class PlanRow:
+    """One row of the plan. ``changes`` maps field -> (before, after); creates have before None."""
+
+    line: int | None
+    action: str
+    key: str
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    user_id: str | None = None
+    version: str | None = None
+    manager_id: str | None = None  # resolved id of a new or changed manager
+    manager_line: int | None = None  # or: the line of the row that creates the manager
+    active: bool = True  # the status of a created user
+
+
+@dataclass
+class Plan:
+    sync_key: SyncKey
+    rows: list[PlanRow]
+    full_sync: bool = False
+    refusal: str | None = None  # why the full sync's deactivations were refused
+    missing: int = 0  # users missing from the file that the full sync deactivates
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(r.action for r in self.rows)
+        out = {k: counts.get(k, 0) for k in KINDS}
+        out["warning"] = sum(1 for r in self.rows if r.warnings)
+        return out
+
+    @property
+    def changes(self) -> int:
+        return sum(1 for r in self.rows if r.action not in ("unchanged", "error"))
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for r in self.rows if r.action == "error")
+
+
+def _display_manager(index: RosterIndex, manager_id: str | None) -> str | None:
+    if not manager_id:
+        return None
+    user = index.by_id.get(manager_id)
+    return user.email if user is not None else manager_id
+
+
+class _Planner:
+    def __init__(self, index: RosterIndex, scan: KeyScan, sync_key: SyncKey) -> None:
+        self.index, self.scan, self.sync_key = index, scan, sync_key
+        self.other = "employee_id" if sync_key == SyncKey.EMAIL else "email"
+
+    def row(self, r: RowResult) -> PlanRow:
+        out = PlanRow(r.line, "error", r.key, errors=list(r.errors), warnings=list(r.warnings))
+        self._duplicates(r, out)
+        if out.errors:
+            return out
+        user = self.index.find(self.sync_key, r.key)
+        if user is None:
+            self._create(r, out)
+        else:
+            self._update(r, user, out)
+        if out.errors:
+            out.action, out.changes = "error", {}
+        return out
+
+    def _duplicates(self, r: RowResult, out: PlanRow) -> None:
+        scan = self.scan
+        for name, dups, key in (("email", scan.duplicate_emails, email_key(r.values.get("email", ""))),
+                                ("employee_id", scan.duplicate_employee_ids, r.values.get("employee_id"))):
+            lines = dups.get(key) if key and key != CLEAR else None
+            if lines:
+                where = ", ".join(str(n) for n in lines)
+                out.errors.append(f"{r.columns.get(name, FIELD_LABELS[name])}: {key} appears on "
+                                  f"{len(lines)} rows (lines {where}); keep one")
+
+    def _guard(self, r: RowResult, user: Any, out: PlanRow) -> None:
+        """The duplicate guard: the other unique key must not belong to another user."""
+        value = r.values.get(self.other)
+        if not value or value == CLEAR:
+            return
+        owner = (self.index.by_employee_id.get(value) if self.other == "employee_id"
+                 else self.index.by_email.get(email_key(value)))
+        if owner is None or (user is not None and owner.id == user.id):
+            return
+        col = r.columns.get(self.other, FIELD_LABELS[self.other])
+        if self.other == "employee_id":
+            out.errors.append(f"{col}: {value} belongs to {owner.email}: if their email changed, change it "
+                              "on their profile first")
+        else:
+            who = owner.employee_id or f"the user without an employee ID ({owner.id})"
+            out.errors.append(f"{col}: {value} belongs to {who}: if their employee ID changed, change it "
+                              "on their profile first")
+
+    def _manager(self, r: RowResult, out: PlanRow, own_id: str | None) -> tuple[str | None, bool]:
+        """Resolve the manager cell: ``(display, resolved)``; sets ``manager_id`` / ``manager_line``."""
+        ref = r.values["manager"]
+        col = r.columns.get("manager", "Manager")
+        user = self.index.by_reference(ref)
+        if user is not None:
+            if own_id is not None and user.id == own_id:
+                out.errors.append(f"{col}: a user cannot be their own manager")
+                return None, False
+            out.manager_id = user.id
+            return user.email, True
+        in_file = (self.scan.emails.get(email_key(ref)) if "@" in ref
+                   else self.scan.employee_ids.get(ref.strip()))
+        if in_file is None:
+            out.errors.append(f"{col}: manager {ref!r} is neither in the roster nor in this file")
+            return None, False
+        if in_file == r.line:
+            out.errors.append(f"{col}: a user cannot be their own manager")
+            return None, False
+        out.manager_line = in_file
+        return ref, True
+
+    def _create(self, r: RowResult, out: PlanRow) -> None:
+        v = r.values
+        self._guard(r, None, out)
+        for name in (*REQUIRED_FOR_CREATE, self.sync_key.value):
+            if not v.get(name) or v[name] == CLEAR:
+                col = r.columns.get(name) or f"{FIELD_LABELS[name]} (no such column)"
+                out.errors.append(f"{col}: required for a new user")
+        changes: dict[str, tuple[Any, Any]] = {}
+        for name in PATCHABLE:
+            value = v.get(name)
+            if value and value != CLEAR:
+                changes[name] = (None, value)
+        if v.get("manager") and v["manager"] != CLEAR:
+            display, ok = self._manager(r, out, None)
+            if ok:
+                changes["manager"] = (None, display)
+        status = v.get("status")
+        if status == CLEAR:
+            out.errors.append(f"{r.columns.get('status')}: the status cannot be cleared")
+        out.active = status != "inactive"
+        changes["status"] = (None, "active" if out.active else "inactive")
+        if not out.active:
+            out.warnings.append("a new user is created inactive")
+        out.action, out.changes = "create", changes
+
+    def _update(self, r: RowResult, user: Any, out: PlanRow) -> None:
+        v = r.values
+        out.user_id, out.version = user.id, user.version
+        self._guard(r, user, out)
+        changes: dict[str, tuple[Any, Any]] = {}
+        for name in PATCHABLE:
+            if name == self.sync_key.value or name not in v:
+                continue
+            value, before = v[name], getattr(user, name)
+            if value == CLEAR:
+                if name in REQUIRED_FOR_CREATE:
+                    out.errors.append(f"{r.columns.get(name)}: required, cannot be cleared")
+                elif before:
+                    changes[name] = (before, None)
+            elif name == "email":
+                if email_key(value) != email_key(before or ""):
+                    changes[name] = (before, value)
+            elif value != (before or ""):
+                changes[name] = (before or None, value)
+        if "manager" in v:
+            before_id = user.manager_id
+            if v["manager"] == CLEAR:
+                if before_id:
+                    changes["manager"] = (_display_manager(self.index, before_id), None)
+            else:
+                display, ok = self._manager(r, out, user.id)
+                if ok and (out.manager_line is not None or out.manager_id != before_id):
+                    changes["manager"] = (_display_manager(self.index, before_id), display)
+                else:
+                    out.manager_id = None
+        status = v.get("status")
+        action = "update" if changes else "unchanged"
+        if status == CLEAR:
+            out.errors.append(f"{r.columns.get('status')}: the status cannot be cleared")
+        elif status == "inactive" and user.active:
+            action, changes["status"] = "deactivate", ("active", "inactive")
+        elif status == "active" and not user.active:
+            action, changes["status"] = "reactivate", ("inactive", "active")
+        elif status is None and not user.active:
+            out.warnings.append("inactive; set status active to reactivate")
+        out.action, out.changes = action, changes
+
+
+def _check_new_managers(rows: list[PlanRow]) -> None:
+    """Rows whose manager is created by another row: that row must create (or update) a user; no cycles."""
+    by_line = {r.line: r for r in rows if r.line is not None}
+    for row in rows:
+        if row.manager_line is None or row.action == "error":
+            continue
+        target = by_line.get(row.manager_line)
+        if target is None or target.action == "error":
+            row.errors.append(f"the manager's row (line {row.manager_line}) has errors; fix it first")
+        elif target.action != "create":
+            row.manager_line, row.manager_id = None, target.user_id
+            if target.user_id is None:
+                row.errors.append(f"the manager's row (line {target.line}) does not create a user")
+        else:
+            seen, cur = {row.line}, target
+            while cur is not None and cur.manager_line is not None:
+                if cur.manager_line in seen:
+                    row.errors.append(f"manager cycle through line {cur.manager_line}; "
+                                      "create one of these users without a manager first")
+                    break
+                seen.add(cur.manager_line)
+                cur = by_line.get(cur.manager_line)
+        if row.errors:
+            row.action, row.changes, row.manager_line = "error", {}, None
+
+
+def build_plan(rows: Iterable[RowResult], index: RosterIndex, scan: KeyScan, sync_key: SyncKey | str,
+               *, deactivate_missing: bool = False, force: bool = False) -> Plan:
+    """Classify every validated row against the existing users; optionally the full-sync deactivations."""
+    sync = SyncKey(sync_key)
+    planner = _Planner(index, scan, sync)
+    out = [planner.row(r) for r in rows]
+    _check_new_managers(out)
+    plan = Plan(sync, out, full_sync=deactivate_missing)
+    if deactivate_missing:
+        _full_sync(plan, index, scan, force)
+    return plan
+
+
+def _full_sync(plan: Plan, index: RosterIndex, scan: KeyScan, force: bool) -> None:
+    if not index.complete:
+        raise ValueError("the full sync needs the whole roster in the index")
+    in_file = scan.emails if plan.sync_key == SyncKey.EMAIL else scan.employee_ids
+    active = [u for u in index.by_id.values() if u.active]
+    missing = []
+    for user in active:
+        key = email_key(user.email) if plan.sync_key == SyncKey.EMAIL else (user.employee_id or "")
+        if not key or key not in in_file:
+            missing.append((key or email_key(user.email), user))
+    plan.missing = len(missing)
+    if active and len(missing) > FULL_SYNC_LIMIT * len(active) and not force:
+        share = 100 * len(missing) / len(active)
+        plan.refusal = (f"--deactivate-missing would deactivate {len(missing)} of {len(active)} active users "
+                        f"({share:.0f}%, over the {FULL_SYNC_LIMIT:.0%} limit); check that the file is the "
+                        "whole roster, or pass --force")
+        return
+    for key, user in sorted(missing, key=lambda m: m[0]):
+        plan.rows.append(PlanRow(None, "deactivate", key, {"status": ("active", "inactive")},
+                                 user_id=user.id, version=user.version))

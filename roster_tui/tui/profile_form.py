@@ -1,0 +1,76 @@
+"""The profile form's fields: labels, per-field validation (from ``core``) and the mapping to a User."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from roster_tui.core.field_rules import check_date, check_email, check_text
+from roster_tui.core.models import SyncKey, User
+from roster_tui.core.scim import FIELD_PATHS
+
+#: Longest employee ID the form accepts.
+MAX_EMPLOYEE_ID = 64
+
+
+@dataclass(frozen=True)
+class FormField:
+    """A text field of the profile: the User attribute, its label and its validator."""
+
+    key: str
+    label: str
+    check: Callable[[str], str | None]
+    placeholder: str = ""
+
+
+FIELDS: tuple[FormField, ...] = (
+    FormField("email", "Email", check_email, "name@example.com"),
+    FormField("employee_id", "Employee ID", partial(check_text, max_len=MAX_EMPLOYEE_ID)),
+    FormField("first_name", "First name", partial(check_text, required=True)),
+    FormField("last_name", "Last name", partial(check_text, required=True)),
+    FormField("title", "Title", check_text),
+    FormField("department", "Department", check_text),
+    FormField("division", "Division", check_text),
+    FormField("location", "Location", check_text),
+    FormField("manager", "Manager", check_text, "manager's email or employee ID"),
+    FormField("hire_date", "Hire date", check_date, "YYYY-MM-DD"),
+)
+FIELD_BY_KEY = {f.key: f for f in FIELDS}
+#: Fields that must be unique across the roster, and their SCIM filter paths.
+UNIQUE = {"email": FIELD_PATHS["email"], "employee_id": FIELD_PATHS["employee_id"]}
+
+
+def sync_key_field(sync: SyncKey) -> str:
+    """The form field that holds the sync field."""
+    return "email" if sync == SyncKey.EMAIL else "employee_id"
+
+
+def text_values(user: User, manager: str = "") -> dict[str, str]:
+    """The form's text values for ``user`` (``manager`` is how the manager is shown: email or ID)."""
+    values = {f.key: str(getattr(user, f.key, None) or "") for f in FIELDS if f.key != "manager"}
+    values["manager"] = manager
+    return values
+
+
+def with_values(user: User, values: dict[str, str], *, active: bool, roles: tuple[str, ...],
+                manager_id: str | None) -> User:
+    """``user`` with the form's values (blank optional fields become unset)."""
+    update: dict[str, object] = {}
+    for f in FIELDS:
+        if f.key == "manager":
+            continue
+        value = values[f.key].strip()
+        update[f.key] = value if f.key in ("email", "first_name", "last_name") else (value or None)
+    update.update(active=active, roles=roles, manager_id=manager_id)
+    return user.model_copy(update=update)
+
+
+def validate(values: dict[str, str]) -> dict[str, str]:
+    """Errors of the form's text values, by field key."""
+    errors = {}
+    for f in FIELDS:
+        message = f.check(values.get(f.key, ""))
+        if message:
+            errors[f.key] = message
+    return errors

@@ -1,0 +1,79 @@
+"""The roster query in effect (search, filters, sort), and how it maps onto SCIM ``filter``/``sortBy``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from roster_tui.core.scim import FIELD_PATHS
+
+#: Fields the quick search looks in (SCIM ``co``, case-insensitive on the server).
+SEARCH_PATHS = ("first_name", "last_name", "email", "employee_id")
+STATUSES = ("all", "active", "inactive")
+DEFAULT_SORT = "last_name"
+
+
+def scim_string(value: str) -> str:
+    """``value`` as a SCIM filter string literal, with ``"`` and ``\\`` escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class RosterQuery:
+    """What the roster table shows: a server-side search, filters and a sort."""
+
+    search: str = ""
+    status: str = "all"
+    admins_only: bool = False
+    department: str = ""
+    sort_field: str = DEFAULT_SORT
+    descending: bool = False
+
+    def scim_filter(self) -> str | None:
+        """The SCIM filter for this query, or None for the whole roster."""
+        parts: list[str] = []
+        text = self.search.strip()
+        if text:
+            literal = scim_string(text)
+            parts.append("(" + " or ".join(f"{FIELD_PATHS[f]} co {literal}" for f in SEARCH_PATHS) + ")")
+        if self.status == "active":
+            parts.append("active eq true")
+        elif self.status == "inactive":
+            parts.append("active eq false")
+        if self.admins_only:
+            parts.append("roles pr")
+        if self.department.strip():
+            parts.append(f"{FIELD_PATHS['department']} eq {scim_string(self.department.strip())}")
+        return " and ".join(parts) or None
+
+    @property
+    def sort_by(self) -> str:
+        return FIELD_PATHS[self.sort_field]
+
+    @property
+    def sort_order(self) -> str:
+        return "descending" if self.descending else "ascending"
+
+    @property
+    def is_default(self) -> bool:
+        return self == RosterQuery()
+
+    def cycle_status(self) -> RosterQuery:
+        return replace(self, status=STATUSES[(STATUSES.index(self.status) + 1) % len(STATUSES)])
+
+    def sorted_by(self, field: str) -> RosterQuery:
+        """Sort by ``field``; the same field again flips the order."""
+        if field == self.sort_field:
+            return replace(self, descending=not self.descending)
+        return replace(self, sort_field=field, descending=False)
+
+    def describe(self) -> str:
+        """The query in words, for the query bar."""
+        parts = [f'search "{self.search.strip()}"'] if self.search.strip() else []
+        parts.append(f"status {self.status}")
+        if self.admins_only:
+            parts.append("admins only")
+        if self.department.strip():
+            parts.append(f'department "{self.department.strip()}"')
+        arrow = "↓" if self.descending else "↑"
+        parts.append(f"sort {self.sort_field.replace('_', ' ')} {arrow}")
+        return " · ".join(parts)

@@ -1,0 +1,355 @@
+"""The profile screen: every field of a user, validated as typed, admin roles, training, and a safe save."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.table import Table
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Select, SelectionList, Static, Switch
+
+from roster_tui.api.errors import PreconditionFailed, RosterApiError
+from roster_tui.core.models import User
+from roster_tui.core.scim import FIELD_PATHS, user_from_scim, user_to_scim
+from roster_tui.tui.profile_form import FIELDS, UNIQUE, sync_key_field, text_values, validate, with_values
+from roster_tui.tui.query import scim_string
+from roster_tui.tui.screens.conflict import ConflictScreen
+from roster_tui.tui.screens.dialogs import ConfirmScreen
+from roster_tui.tui.widgets.status import Banner, Busy, is_transient
+
+if TYPE_CHECKING:
+    from roster_tui.tui.app import RosterApp
+
+STATUS_OPTIONS = [("active", "active"), ("inactive", "inactive")]
+
+
+def training_table(user: User) -> Table | str:
+    """The user's training assignments as a read-only table."""
+    if not user.assignments:
+        return "No training assignments."
+    table = Table(show_edge=False, pad_edge=False, expand=False)
+    for name in ("Course", "Status", "Due", "Completed"):
+        table.add_column(name, no_wrap=True)
+    for a in user.assignments:
+        table.add_row(a.course, a.status.value.replace("_", " "), str(a.due_date or "—"),
+                      (a.completed_at or "—")[:10])
+    return table
+
+
+class ProfileScreen(Screen[bool]):
+    """Edit one user (``user_id``) or add one (``None``); dismisses with True when something was saved."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "leave", "Back"),
+        Binding("ctrl+r", "reload", "Reload"),
+    ]
+
+    def __init__(self, user_id: str | None) -> None:
+        super().__init__(id="profile")
+        self.user_id = user_id
+        self.user = User()
+        self.saved_something = False
+        self._original: tuple[object, ...] = ()
+        self._manager_shown = ""
+        self._duplicates: dict[str, str] = {}
+
+    @property
+    def roster_app(self) -> RosterApp:
+        return cast("RosterApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="roster-header"):
+            yield Static("New user" if self.user_id is None else "Profile", id="profile-title")
+            yield Busy(id="busy")
+        yield Banner(id="banner")
+        with VerticalScroll(id="form"):
+            for f in FIELDS:
+                with Horizontal(classes="field"):
+                    yield Label(f.label, classes="field-label")
+                    yield Input(placeholder=f.placeholder, id=f"f-{f.key}", compact=True)
+                    yield Static("", id=f"e-{f.key}", classes="field-error")
+            with Horizontal(classes="field"):
+                yield Label("Status", classes="field-label")
+                yield Select(STATUS_OPTIONS, value="active", allow_blank=False, id="f-status", compact=True)
+            yield Label("Admin access", classes="section-title")
+            with Horizontal(id="admin-row", classes="field"):
+                yield Label("Admin", classes="field-label")
+                yield Switch(False, id="admin-switch")
+                yield Static("off", id="admin-state")
+                yield Static("", id="e-roles", classes="field-error")
+            yield SelectionList[str](id="roles")
+            yield Label("Training assignments (read-only)", classes="section-title")
+            yield Static("", id="training")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#form").disabled = True
+        self.run_worker(self._load(), group="profile-load", exclusive=True, exit_on_error=False)
+
+    # -- loading -------------------------------------------------------------------------------
+
+    async def _load(self) -> None:
+        busy = self.query_one(Busy)
+        busy.start()
+        try:
+            catalog = await self.roster_app.role_catalog()
+            user, manager = User(), ""
+            if self.user_id is not None:
+                user = user_from_scim(await self.roster_app.client.get_user(self.user_id) or {})
+                manager = await self._manager_label(user.manager_id)
+        except RosterApiError as exc:
+            self._show_error(exc, "Could not load the profile")
+            return
+        finally:
+            busy.stop()
+        self._fill(user, manager, catalog)
+
+    async def _manager_label(self, manager_id: str | None) -> str:
+        if not manager_id:
+            return ""
+        try:
+            manager = user_from_scim(await self.roster_app.client.get_user(manager_id) or {})
+        except RosterApiError:
+            return manager_id
+        return manager.email or manager_id
+
+    def _fill(self, user: User, manager: str, catalog: list[str] | None = None) -> None:
+        """Show ``user`` in the form; what is shown becomes the unchanged state."""
+        self.user = user
+        self._manager_shown = manager
+        self._duplicates.clear()
+        if user.id:
+            self.query_one("#profile-title", Static).update(f"Profile: {user.display_name} <{user.email}>")
+        for key, value in text_values(user, manager).items():
+            self.query_one(f"#f-{key}", Input).value = value
+            self.query_one(f"#e-{key}", Static).update("")
+        self.query_one("#f-status", Select).value = user.status
+        roles = self.query_one("#roles", SelectionList)
+        if catalog is not None:
+            roles.clear_options()
+            roles.add_options([(r, r) for r in catalog])
+        roles.deselect_all()
+        for r in user.roles:
+            roles.select(r)
+        roles.disabled = not user.roles
+        self.query_one("#admin-switch", Switch).value = bool(user.roles)
+        self._show_admin_state()
+        self.query_one("#e-roles", Static).update("")
+        self.query_one("#training", Static).update(training_table(user))
+        self._original = self._state()
+        form = self.query_one("#form")
+        if form.disabled:  # first load: the form opens for typing now
+            form.disabled = False
+            self.set_focus(self.query_one("#f-email", Input))
+
+    # -- form state ----------------------------------------------------------------------------
+
+    def _values(self) -> dict[str, str]:
+        return {f.key: self.query_one(f"#f-{f.key}", Input).value for f in FIELDS}
+
+    def _roles(self) -> tuple[str, ...]:
+        if not self.query_one("#admin-switch", Switch).value:
+            return ()
+        return tuple(self.query_one("#roles", SelectionList).selected)
+
+    def _state(self) -> tuple[object, ...]:
+        return (tuple(sorted(self._values().items())), self.query_one("#f-status", Select).value,
+                tuple(sorted(self._roles())))
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._original) and self._state() != self._original
+
+    def _field_message(self, key: str) -> None:
+        """Show the field's error, its duplicate, or the sync-field warning beside it."""
+        value = self.query_one(f"#f-{key}", Input).value
+        original = dict(self._original[0]).get(key, "") if self._original else ""
+        error = self._duplicates.get(key) or (next(f for f in FIELDS if f.key == key).check(value)
+                                              if value != original else None)
+        label = self.query_one(f"#e-{key}", Static)
+        sync = sync_key_field(self.roster_app.sync_field)
+        if error:
+            label.set_classes("field-error")
+            label.update(error)
+        elif key == sync and self.user.id and value.strip() != original.strip():
+            label.set_classes("field-warning")
+            label.update("⚠ sync field: future import files must carry the new value")
+        else:
+            label.update("")
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        key = (event.input.id or "").removeprefix("f-")
+        if key in UNIQUE:
+            self._duplicates.pop(key, None)
+        if event.input.id and event.input.id.startswith("f-"):
+            self._field_message(key)
+
+    @on(Input.Blurred)
+    def _left(self, event: Input.Blurred) -> None:
+        key = (event.input.id or "").removeprefix("f-")
+        if key in UNIQUE and event.value.strip():
+            self.run_worker(self._check_unique(key, event.value.strip()), group=f"unique-{key}",
+                            exclusive=True, exit_on_error=False)
+
+    async def _check_unique(self, key: str, value: str) -> str | None:
+        """Look up who else has ``value`` in the unique field ``key``; show it beside the field."""
+        try:
+            page = await self.roster_app.client.list_users(
+                filter=f"{UNIQUE[key]} eq {scim_string(value)}", count=2, attributes="userName")
+        except RosterApiError:
+            return None  # the save will tell
+        others = [r for r in page.resources if r.get("id") != self.user.id]
+        if others and self.query_one(f"#f-{key}", Input).value.strip() == value:
+            self._duplicates[key] = f"already used by {others[0].get('userName')}"
+        else:
+            self._duplicates.pop(key, None)
+        self._field_message(key)
+        return self._duplicates.get(key)
+
+    @on(Switch.Changed, "#admin-switch")
+    def _admin_switched(self, event: Switch.Changed) -> None:
+        roles = self.query_one("#roles", SelectionList)
+        roles.disabled = not event.value
+        if not event.value:
+            roles.deselect_all()
+        self.query_one("#e-roles", Static).update("")
+        self._show_admin_state()
+
+    @on(SelectionList.SelectedChanged, "#roles")
+    def _roles_changed(self) -> None:
+        self._show_admin_state()
+
+    def _show_admin_state(self) -> None:
+        """Say in words whether the user is an admin and with which roles (the switch is colour only)."""
+        roles = self._roles()
+        if not self.query_one("#admin-switch", Switch).value:
+            text = "off: not an admin"
+        else:
+            text = "on: " + (", ".join(roles) if roles else "choose roles below (space)")
+        self.query_one("#admin-state", Static).update(text)
+
+    # -- saving --------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        self.run_worker(self._save(), group="profile-save", exclusive=True, exit_on_error=False)
+
+    def _collect(self) -> tuple[User | None, dict[str, str]]:
+        values = self._values()
+        errors = validate(values)
+        errors.update(self._duplicates)
+        if self.query_one("#admin-switch", Switch).value and not self._roles():
+            errors["roles"] = "choose at least one role, or switch admin off"
+        for key in [f.key for f in FIELDS] + ["roles"]:
+            if key in errors:
+                label = self.query_one(f"#e-{key}", Static)
+                label.set_classes("field-error")
+                label.update(errors[key])
+        if errors:
+            return None, errors
+        user = with_values(self.user, values, active=self.query_one("#f-status", Select).value == "active",
+                           roles=self._roles(), manager_id=self.user.manager_id)
+        return user, errors
+
+    async def _resolve_manager(self, user: User) -> User | None:
+        text = self.query_one("#f-manager", Input).value.strip()
+        if text == self._manager_shown.strip():
+            return user
+        if not text:
+            return user.model_copy(update={"manager_id": None})
+        literal = scim_string(text)
+        page = await self.roster_app.client.list_users(
+            filter=f"userName eq {literal} or {FIELD_PATHS['employee_id']} eq {literal}", count=1,
+            attributes="userName")
+        if not page.resources:
+            self.query_one("#e-manager", Static).update("no user has this email or employee ID")
+            return None
+        return user.model_copy(update={"manager_id": page.resources[0]["id"]})
+
+    async def _save(self, *, overwrite_etag: str | None = None) -> None:
+        user, errors = self._collect()
+        if user is None:
+            self.query_one(Banner).show(f"Fix {len(errors)} field(s) before saving.", kind="warning")
+            return
+        busy = self.query_one(Busy)
+        busy.start()
+        client = self.roster_app.client
+        try:
+            for key in UNIQUE:
+                value = self._values()[key].strip()
+                if value and await self._check_unique(key, value):
+                    self.query_one(Banner).show("Fix the duplicate before saving.", kind="warning")
+                    return
+            resolved = await self._resolve_manager(user)
+            if resolved is None:
+                return
+            if self.user.id is None:
+                saved = await client.create_user(user_to_scim(resolved))
+            else:
+                etag = overwrite_etag or self.user.version
+                saved = await client.replace_user(self.user.id, user_to_scim(resolved), etag=etag)
+        except PreconditionFailed:
+            await self._conflict(resolved)
+            return
+        except RosterApiError as exc:
+            self._show_error(exc, "Not saved")
+            return
+        finally:
+            busy.stop()
+        self.saved_something = True
+        saved_user = user_from_scim(saved)
+        self._fill(saved_user, self.query_one("#f-manager", Input).value.strip())
+        self.query_one(Banner).show(f"Saved {saved_user.display_name}.", kind="info")
+        self.notify(f"Saved {saved_user.display_name}", timeout=2)
+
+    async def _conflict(self, mine: User) -> None:
+        assert self.user.id is not None
+        try:
+            theirs = user_from_scim(await self.roster_app.client.get_user(self.user.id) or {})
+        except RosterApiError as exc:
+            self._show_error(exc, "Not saved")
+            return
+
+        async def chosen(choice: str | None) -> None:
+            if choice == "reload":
+                self._fill(theirs, await self._manager_label(theirs.manager_id))
+                self.query_one(Banner).show("Reloaded the version saved meanwhile.", kind="info")
+            elif choice == "overwrite":
+                self.run_worker(self._save(overwrite_etag=theirs.version), group="profile-save",
+                                exclusive=True, exit_on_error=False)
+            else:
+                self.query_one(Banner).show("Not saved: the user changed meanwhile.", kind="warning")
+
+        await self.app.push_screen(ConflictScreen(mine, theirs), chosen)
+
+    def _show_error(self, error: RosterApiError, what: str) -> None:
+        if is_transient(error):
+            self.query_one(Banner).show(f"Connection lost: {error.detail} Your edits are kept; "
+                                        "press ctrl+s to try again.")
+        else:
+            self.query_one(Banner).show(f"{what}: {error.detail}")
+
+    # -- leaving -------------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        if self.user_id is not None or self.user.id is not None:
+            self.user_id = self.user.id or self.user_id
+            self.query_one(Banner).clear()
+            self.run_worker(self._load(), group="profile-load", exclusive=True, exit_on_error=False)
+
+    def action_leave(self) -> None:
+        if not self.dirty:
+            self.dismiss(self.saved_something)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(self.saved_something)
+
+        self.app.push_screen(ConfirmScreen("Leave without saving? Your changes will be lost.",
+                                           yes="Discard", no="Stay"), answered)

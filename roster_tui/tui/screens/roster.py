@@ -1,0 +1,247 @@
+"""The roster screen (home): counts, the query in effect, and the paged table of users."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from roster_tui.api.errors import RosterApiError
+from roster_tui.tui.query import RosterQuery
+from roster_tui.tui.screens.dialogs import PromptScreen
+from roster_tui.tui.widgets.roster_table import RosterTable
+from roster_tui.tui.widgets.status import Banner, Busy, is_transient
+
+if TYPE_CHECKING:
+    from roster_tui.tui.app import RosterApp
+
+SEARCH_DELAY = 0.25  # seconds of quiet typing before the search goes to the server
+RETRY_DELAY = 3.0
+
+
+class RosterScreen(Screen[None]):
+    """Browse the roster: search, filter, sort, mark, and open profiles."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search"),
+        Binding("escape", "clear_query", "Clear query"),
+        Binding("s", "cycle_status", "Status"),
+        Binding("a", "toggle_admins", "Admins only"),
+        Binding("d", "department", "Department"),
+        Binding("o", "sort", "Sort by column"),
+        Binding("n", "new_user", "New user"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="roster")
+        self._search_timer: Timer | None = None
+        self._retry_timer: Timer | None = None
+        self._connection_down = False
+
+    @property
+    def roster_app(self) -> RosterApp:
+        return cast("RosterApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="roster-header"):
+            yield Static("Roster", id="counts")
+            yield Busy(id="busy")
+        yield Static(f"source: {self.roster_app.source}", id="source")
+        yield Banner(id="banner")
+        yield Input(placeholder="search name, email or employee ID", id="search")
+        yield Static(id="query")
+        yield RosterTable(self.roster_app.client, id="table")
+        yield Footer()
+
+    @property
+    def table(self) -> RosterTable:
+        return self.query_one(RosterTable)
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).display = False
+        self.set_focus(self.table)
+        self._show_query()
+        self.table.set_query(RosterQuery())
+        self.load_counts()
+
+    # -- counts and query bar ------------------------------------------------------------------
+
+    def load_counts(self) -> None:
+        self.run_worker(self._load_counts(), group="counts", exclusive=True, exit_on_error=False)
+
+    async def _load_counts(self) -> None:
+        client = self.roster_app.client
+        busy = self.query_one(Busy)
+        busy.start()
+        try:
+            pages = await asyncio.gather(
+                *(client.list_users(filter=f, count=0) for f in (None, "active eq true", "active eq false",
+                                                                  "roles pr"))
+            )
+        except RosterApiError as exc:
+            self._failed(exc)
+            return
+        finally:
+            busy.stop()
+        total, active, inactive, admins = (p.total_results for p in pages)
+        self.query_one("#counts", Static).update(
+            f"Roster  {total:,} users · {active:,} active · {inactive:,} inactive · {admins:,} admins"
+        )
+        self._recovered()
+
+    def _show_query(self) -> None:
+        table = self.table
+        text = f"Query: {table.query_in_effect.describe()}"
+        if table.total is not None:
+            text += f" · {table.total:,} shown"
+        if table.marked:
+            text += f" · {len(table.marked)} marked"
+        if not table.query_in_effect.is_default:
+            text += "  (esc clears)"
+        self.query_one("#query", Static).update(text)
+
+    def set_query(self, query: RosterQuery) -> None:
+        """Apply ``query`` to the table and show it."""
+        self.table.set_query(query)
+        self._show_query()
+
+    # -- connection ----------------------------------------------------------------------------
+
+    def _failed(self, error: RosterApiError) -> None:
+        banner = self.query_one(Banner)
+        if is_transient(error):
+            self._connection_down = True
+            banner.show(f"Connection lost: {error.detail} Retrying in {RETRY_DELAY:.0f} s…")
+            if self._retry_timer is None:
+                self._retry_timer = self.set_timer(RETRY_DELAY, self._retry)
+        else:
+            banner.show(f"The service refused the request: {error.detail}")
+
+    def _recovered(self) -> None:
+        if self._connection_down:
+            self._connection_down = False
+            self.query_one(Banner).clear()
+
+    def _retry(self) -> None:
+        self._retry_timer = None
+        self.table.reload()
+        self.load_counts()
+
+    @on(RosterTable.LoadFailed)
+    def _page_failed(self, event: RosterTable.LoadFailed) -> None:
+        self._failed(event.error)
+
+    @on(RosterTable.MarksChanged)
+    def _marks_changed(self) -> None:
+        self._show_query()
+
+    @on(RosterTable.Loaded)
+    def _page_loaded(self) -> None:
+        self._recovered()
+        self._show_query()
+
+    # -- search --------------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.value = self.table.query_in_effect.search
+        self.set_focus(search)
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        value = event.value
+        self._search_timer = self.set_timer(SEARCH_DELAY, lambda: self._apply_search(value))
+
+    def _apply_search(self, value: str) -> None:
+        self._search_timer = None
+        if value != self.table.query_in_effect.search:
+            self.set_query(replace(self.table.query_in_effect, search=value))
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._apply_search(event.value)
+        self.set_focus(self.table)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "down" and self.query_one("#search", Input).has_focus:
+            event.stop()
+            self.set_focus(self.table)
+
+    # -- filters and sort ----------------------------------------------------------------------
+
+    def action_clear_query(self) -> None:
+        search = self.query_one("#search", Input)
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        search.value = ""
+        search.display = False
+        self.set_focus(self.table)
+        if not self.table.query_in_effect.is_default:
+            self.set_query(RosterQuery())
+
+    def action_cycle_status(self) -> None:
+        self.set_query(self.table.query_in_effect.cycle_status())
+
+    def action_toggle_admins(self) -> None:
+        q = self.table.query_in_effect
+        self.set_query(replace(q, admins_only=not q.admins_only))
+
+    def action_department(self) -> None:
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self.set_query(replace(self.table.query_in_effect, department=value.strip()))
+
+        self.app.push_screen(
+            PromptScreen("Show only the department (blank: all):", self.table.query_in_effect.department,
+                         placeholder="e.g. Engineering"),
+            chosen,
+        )
+
+    def action_sort(self) -> None:
+        column = self.table.cursor_column
+        if column.sort_field is None:
+            self.notify(f"The roster cannot be sorted by {column.label.lower()}.", severity="warning")
+            return
+        self.set_query(self.table.query_in_effect.sorted_by(column.sort_field))
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self.table.reload()
+        self.load_counts()
+        self.notify("Refreshed", timeout=1.5)
+
+    def _after_profile(self, changed: bool | None) -> None:
+        if changed:
+            self.table.reload()
+            self.load_counts()
+        self.set_focus(self.table)
+
+    @on(RosterTable.Opened)
+    def _open(self, event: RosterTable.Opened) -> None:
+        from roster_tui.tui.screens.profile import ProfileScreen
+
+        self.app.push_screen(ProfileScreen(event.user.id), self._after_profile)
+
+    def action_new_user(self) -> None:
+        from roster_tui.tui.screens.profile import ProfileScreen
+
+        self.app.push_screen(ProfileScreen(None), self._after_profile)
+
+    def on_screen_resume(self) -> None:
+        self._show_query()

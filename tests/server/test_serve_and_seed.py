@@ -1,0 +1,92 @@
+"""`roster serve` token handling and `roster seed` data, through the real command."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import orjson
+
+from roster_tui.core.scim import ROSTER_USER
+from roster_tui.server.seed import generate
+from tests.conftest import free_port, wait_until_up
+
+
+def run_roster(args: list[str], tmp: Path, **env: str) -> subprocess.Popen[bytes]:
+    clean = {k: v for k, v in os.environ.items() if k != "ROSTER_API_TOKEN"}
+    return subprocess.Popen([sys.executable, "-m", "roster_tui.cli", *args],
+                            env={**clean, "ROSTER_CONFIG_DIR": str(tmp / "cfg"), **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_serve_without_token_makes_a_private_token_file(tmp_path: Path) -> None:
+    port = free_port()
+    proc = run_roster(["serve", "--port", str(port), "--db", str(tmp_path / "r.db")], tmp_path)
+    try:
+        url = f"http://127.0.0.1:{port}/scim/v2"
+        wait_until_up(url, proc)
+        token_file = tmp_path / "cfg" / "serve-token"
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        token = token_file.read_text().strip()
+        assert len(token) >= 32
+        assert httpx.get(f"{url}/Users").status_code == 401
+        assert httpx.get(f"{url}/Users", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert str(token_file) in err.decode() and token not in err.decode()
+
+
+def test_serve_refuses_public_address_without_token(tmp_path: Path) -> None:
+    proc = run_roster(["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--db", str(tmp_path / "r.db")],
+                      tmp_path)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode != 0
+    assert "ROSTER_API_TOKEN" in err.decode() and "--token-file" in err.decode()
+
+
+def test_serve_refuses_a_token_file_others_can_read(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("secret-value-123\n")
+    token_file.chmod(0o644)
+    proc = run_roster(["serve", "--port", str(free_port()), "--token-file", str(token_file), "--db",
+                       str(tmp_path / "r.db")], tmp_path)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode != 0
+    assert "chmod 600" in err.decode() and "secret-value-123" not in err.decode()
+
+
+def test_seed_is_deterministic_and_realistic(tmp_path: Path) -> None:
+    a = list(generate(600, seed=3))
+    assert a == list(generate(600, seed=3))
+    assert a != list(generate(600, seed=4))
+    docs = [orjson.loads(r["doc"]) for r in a]
+    ids = {r["id"] for r in a}
+    statuses = Counter(t["status"] for d in docs for t in d[ROSTER_USER]["trainingAssignments"])
+    assert set(statuses) == {"not_started", "in_progress", "completed", "cancelled"}
+    assert any(not d[ROSTER_USER]["trainingAssignments"] for d in docs)
+    assert sum(1 for r in a if r["roles"]) >= 1 and a[0]["roles"] == "|Account Admin|"
+    assert all(r["manager_id"] in ids for r in a if r["manager_id"])
+    assert len({r["email"] for r in a}) == 600 and len({r["employee_number"] for r in a}) == 600
+    assert not any(t["status"] in ("not_started", "in_progress") for d in docs if not d["active"]
+                   for t in d[ROSTER_USER]["trainingAssignments"])
+
+
+def test_seed_command_writes_storage(tmp_path: Path) -> None:
+    db = tmp_path / "seeded.db"
+    proc = run_roster(["seed", "--users", "250", "--seed", "9", "--db", str(db)], tmp_path)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from users").fetchone() == (250,)
+        hits = conn.execute("select count(*) from users_fts where users_fts match 'smith'").fetchone()[0]
+        direct = conn.execute("select count(*) from users where user_name like '%smith%' or "
+                              "family_name like '%smith%' or given_name like '%smith%' or "
+                              "display_name like '%smith%' or email like '%smith%'").fetchone()[0]
+    assert hits == direct  # the full-text index was rebuilt after the bulk load

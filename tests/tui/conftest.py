@@ -1,0 +1,104 @@
+"""Fixtures for the console's tests: a seeded roster served in-process, or by a real ``roster serve``."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+
+from roster_tui.api.client import RosterClient
+from roster_tui.api.connect import EMBEDDED_URL
+from roster_tui.server.app import create_app as create_service
+from roster_tui.server.auth import TokenRegistry
+from roster_tui.server.seed import generate
+from roster_tui.server.storage.sql import SqlStorage
+from roster_tui.tui.app import RosterApp, create_app
+
+USERS = 300
+SEED = 7
+SOURCE = "embedded: roster.db"
+TOKEN = "tui-test-token"
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A seeded roster database, made once; tests work on copies."""
+    db = tmp_path_factory.mktemp("tui-seed") / "roster.db"
+    storage = SqlStorage(str(db))
+    storage.bulk_load(generate(USERS, SEED))
+    storage.close()
+    return db
+
+
+@pytest.fixture()
+def roster_db(seeded_template: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "roster.db"
+    shutil.copy(seeded_template, db)
+    return db
+
+
+class Embedded:
+    """The roster service in-process over one database, and clients bound to it."""
+
+    def __init__(self, db: Path) -> None:
+        self.storage = SqlStorage(str(db))
+        tokens = TokenRegistry()
+        tokens.add("tui-tests", TOKEN)
+        self.transport = httpx.ASGITransport(app=create_service(self.storage, tokens))
+
+    def client(self) -> RosterClient:
+        return RosterClient(EMBEDDED_URL, TOKEN, transport=self.transport, max_retries=0)
+
+    def app(self, **kwargs: object) -> RosterApp:
+        return create_app(self.client(), source=SOURCE, **kwargs)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self.storage.close()
+
+
+@pytest.fixture()
+def embedded(roster_db: Path) -> Iterator[Embedded]:
+    service = Embedded(roster_db)
+    yield service
+    service.close()
+
+
+@pytest.fixture()
+async def api(embedded: Embedded) -> AsyncIterator[RosterClient]:
+    """A second client on the same service: 'someone else' changing users meanwhile, and checks."""
+    async with embedded.client() as client:
+        yield client
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Let the app run until ``condition()`` is true (fails the test after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+def idle_workers(app: RosterApp) -> bool:
+    return not any(w.is_running for w in app.workers)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until no worker runs and the screen is drawn."""
+    await wait_for(pilot, lambda: idle_workers(pilot.app))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    await pilot.pause()
+
+
+def free_port_url() -> str:
+    """A SCIM URL on a loopback port where nothing listens."""
+    from tests.conftest import free_port
+
+    return f"http://127.0.0.1:{free_port()}/scim/v2"
