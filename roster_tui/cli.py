@@ -9,13 +9,18 @@ import time
 from roster_tui.config import ConfigError, resolve_api
 
 
-def _api_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--api", metavar="URL", help="SCIM base URL of the roster API (or ROSTER_API_URL); "
-                        "without it, the embedded service on --db")
-    parser.add_argument("--token-file", metavar="FILE", help="file (mode 0600) holding the API token "
-                        "(or ROSTER_API_TOKEN)")
-    parser.add_argument("--db", metavar="PATH|URL", help="database of the embedded service "
+def _api_flags(parser: argparse.ArgumentParser, default: object = None) -> None:
+    parser.add_argument("--api", metavar="URL", default=default, help="SCIM base URL of the roster API "
+                        "(or ROSTER_API_URL); without it, the embedded service on --db")
+    parser.add_argument("--token-file", metavar="FILE", default=default, help="file (mode 0600) holding the "
+                        "API token (or ROSTER_API_TOKEN)")
+    parser.add_argument("--db", metavar="PATH|URL", default=default, help="database of the embedded service "
                         "(default: roster.db in the user data dir)")
+
+
+def _sub_api_flags(parser: argparse.ArgumentParser) -> None:
+    """The API flags after a subcommand too; they do not reset what was given before it."""
+    _api_flags(parser, argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--users", type=int, required=True, metavar="N")
     seed.add_argument("--seed", type=int, default=1, metavar="S")
     seed.add_argument("--db", metavar="PATH|URL")
+
+    from roster_tui.cli_import import add_import_parsers
+
+    add_import_parsers(sub, _sub_api_flags)
     return parser
 
 
@@ -60,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "seed":
             return cmd_seed(args.users, args.seed, settings.db)
+        if args.command in ("import", "export", "template"):
+            from roster_tui import cli_import
+
+            if args.command == "template":
+                return cli_import.cmd_template(args)
+            api = resolve_api(args.api, args.token_file, args.db)
+            return (cli_import.cmd_import if args.command == "import" else cli_import.cmd_export)(args, api)
         from roster_tui.tui.app import run_app
 
         return run_app(resolve_api(args.api, args.token_file, args.db))

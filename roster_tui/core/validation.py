@@ -175,6 +175,8 @@ class RowValidator:
                 values[name] = value  # type: ignore[assignment]
         key_field = self.sync_key.value
         key = values.get(key_field, "")
+        key_index = self.mapping.column_of(key_field)
+        raw_key = unescape_cell(cells[key_index]) if key_index is not None and key_index < n else ""
         if key == CLEAR:
             errors.append(f"{self.describe(key_field)}: the sync field cannot be cleared")
             key = ""
@@ -182,6 +184,8 @@ class RowValidator:
             errors.append(f"{self.describe(key_field)}: required (it is the sync field)")
         if key_field == "email":
             key = email_key(key)
+        if not key and raw_key != CLEAR:
+            key = raw_key  # shown for an invalid key; matches nothing
         return RowResult(line, key, values, errors, [], self.described)
 
     def describe(self, name: str) -> str:

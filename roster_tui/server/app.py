@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
@@ -20,6 +21,7 @@ from roster_tui.server.errors import ScimError, invalid_syntax, invalid_value, n
 from roster_tui.server.filters import parse_attribute_list, parse_filter
 from roster_tui.server.render import list_bytes, render
 from roster_tui.server.storage.base import Storage
+from roster_tui.server.writes import WriteQueue
 
 SCIM_JSON = "application/scim+json"
 PREFIX = "/scim/v2"
@@ -76,8 +78,16 @@ def _int_param(value: Any, name: str, default: int) -> int:
 def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = None) -> FastAPI:
     """Build the ASGI app over a storage and the tokens it accepts."""
     lim = limits or Limits()
-    app = FastAPI(title="roster API", version="2.0", docs_url=None, redoc_url=None)
+    writes = WriteQueue(storage)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        writes.close()
+
+    app = FastAPI(title="roster API", version="2.0", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.storage = storage
+    app.state.writes = writes
 
     @app.exception_handler(ScimError)
     async def _scim_error(_request: Request, exc: ScimError) -> Response:
@@ -182,15 +192,14 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         headers = {"ETag": rec.etag, "Location": f"{users_url}/{rec.id}"}
         return scim_response(render(rec, users_url, attributes, excluded), status, headers)
 
-    def write(name: str, fn: Any, *args: Any) -> Any:
-        with storage.write(name) as writer:
-            return fn(writer, *args)
+    async def write(name: str, fn: Any, *args: Any) -> Any:
+        return await writes.submit(name, fn, *args)
 
     @app.post(PREFIX + "/Users")
     async def create(request: Request) -> Response:
         name = actor(request)
         body = await read_json(request, lim.max_body)
-        rec = await run(write, name, service.create_user, body)
+        rec = await write(name, service.create_user, body)
         return written(rec, request, 201)
 
     @app.get(PREFIX + "/Users/{id}")
@@ -209,7 +218,7 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         name = actor(request)
         body = await read_json(request, lim.max_body)
         version = service.parse_if_match(request.headers.get("if-match"))
-        rec = await run(write, name, service.replace_user, id, body, version)
+        rec = await write(name, service.replace_user, id, body, version)
         return written(rec, request)
 
     @app.patch(PREFIX + "/Users/{id}")
@@ -217,14 +226,14 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         name = actor(request)
         body = await read_json(request, lim.max_body)
         version = service.parse_if_match(request.headers.get("if-match"))
-        rec = await run(write, name, service.patch_user, id, body, version)
+        rec = await write(name, service.patch_user, id, body, version)
         return written(rec, request)
 
     @app.delete(PREFIX + "/Users/{id}")
     async def delete(request: Request, id: str) -> Response:
         name = actor(request)
         version = service.parse_if_match(request.headers.get("if-match"))
-        await run(write, name, service.delete_user, id, version)
+        await write(name, service.delete_user, id, version)
         return Response(status_code=204)
 
     @app.post(PREFIX + "/Bulk")
@@ -232,7 +241,7 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         name = actor(request)
         body = await read_json(request, lim.bulk_max_payload)
         users_url = base_url(request) + "/Users"
-        result = await run(partial(run_bulk, storage, body, name, users_url, lim.bulk_max_operations))
+        result = await write(name, run_bulk, body, users_url, lim.bulk_max_operations)
         return scim_response(result)
 
     return app

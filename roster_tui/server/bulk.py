@@ -7,7 +7,7 @@ from typing import Any
 from roster_tui.core.scim import BULK_REQUEST, BULK_RESPONSE
 from roster_tui.server import service
 from roster_tui.server.errors import ScimError, invalid_syntax, invalid_value
-from roster_tui.server.storage.base import Storage
+from roster_tui.server.storage.base import Writer
 
 
 def _resolve(value: Any, ids: dict[str, str]) -> Any:
@@ -31,8 +31,8 @@ def _user_id(path: str, ids: dict[str, str]) -> str:
     return _resolve(parts[1], ids)
 
 
-def run_bulk(storage: Storage, body: Any, actor: str, users_url: str, max_operations: int) -> dict[str, Any]:
-    """Run a BulkRequest in one transaction (one savepoint per operation); returns the BulkResponse."""
+def run_bulk(writer: Writer, body: Any, users_url: str, max_operations: int) -> dict[str, Any]:
+    """Run a BulkRequest in the writer's transaction (one savepoint per operation); returns the BulkResponse."""
     if not isinstance(body, dict) or BULK_REQUEST not in (body.get("schemas") or []):
         raise invalid_syntax(f"'schemas' must be [\"{BULK_REQUEST}\"]")
     operations = body.get("Operations")
@@ -46,47 +46,46 @@ def run_bulk(storage: Storage, body: Any, actor: str, users_url: str, max_operat
     ids: dict[str, str] = {}
     results: list[dict[str, Any]] = []
     errors = 0
-    with storage.write(actor) as writer:
-        for operation in operations:
-            if fail_on_errors and errors >= fail_on_errors:
-                break
-            result: dict[str, Any] = {}
-            try:
-                if not isinstance(operation, dict):
-                    raise invalid_syntax("each operation must be an object")
-                method = str(operation.get("method", "")).upper()
-                path = str(operation.get("path", ""))
-                bulk_id = operation.get("bulkId")
-                result = {"method": method, **({"bulkId": bulk_id} if bulk_id else {})}
-                version = service.parse_if_match(operation.get("version"))
-                data = _resolve(operation.get("data"), ids)
-                with writer.savepoint():
-                    if method == "POST":
-                        if path.strip("/") != "Users":
-                            raise invalid_value(f"POST path '{path}' must be /Users")
-                        if not bulk_id:
-                            raise invalid_value("POST operations need a bulkId")
-                        rec = service.create_user(writer, data)
-                        ids[str(bulk_id)] = rec.id
-                        status = "201"
-                    elif method in ("PUT", "PATCH"):
-                        id = _user_id(path, ids)
-                        fn = service.replace_user if method == "PUT" else service.patch_user
-                        rec = fn(writer, id, data, version)
-                        status = "200"
-                    elif method == "DELETE":
-                        id = _user_id(path, ids)
-                        service.delete_user(writer, id, version)
-                        rec, status = None, "204"
-                    else:
-                        raise invalid_value(f"unknown method '{method}'")
-                if rec is not None:
-                    result.update(location=f"{users_url}/{rec.id}", version=rec.etag)
+    for operation in operations:
+        if fail_on_errors and errors >= fail_on_errors:
+            break
+        result: dict[str, Any] = {}
+        try:
+            if not isinstance(operation, dict):
+                raise invalid_syntax("each operation must be an object")
+            method = str(operation.get("method", "")).upper()
+            path = str(operation.get("path", ""))
+            bulk_id = operation.get("bulkId")
+            result = {"method": method, **({"bulkId": bulk_id} if bulk_id else {})}
+            version = service.parse_if_match(operation.get("version"))
+            data = _resolve(operation.get("data"), ids)
+            with writer.savepoint():
+                if method == "POST":
+                    if path.strip("/") != "Users":
+                        raise invalid_value(f"POST path '{path}' must be /Users")
+                    if not bulk_id:
+                        raise invalid_value("POST operations need a bulkId")
+                    rec = service.create_user(writer, data)
+                    ids[str(bulk_id)] = rec.id
+                    status = "201"
+                elif method in ("PUT", "PATCH"):
+                    id = _user_id(path, ids)
+                    fn = service.replace_user if method == "PUT" else service.patch_user
+                    rec = fn(writer, id, data, version)
+                    status = "200"
+                elif method == "DELETE":
+                    id = _user_id(path, ids)
+                    service.delete_user(writer, id, version)
+                    rec, status = None, "204"
                 else:
-                    result["location"] = f"{users_url}/{id}"
-                result["status"] = status
-            except ScimError as exc:
-                errors += 1
-                result.update(status=str(exc.status), response=exc.body())
-            results.append(result)
+                    raise invalid_value(f"unknown method '{method}'")
+            if rec is not None:
+                result.update(location=f"{users_url}/{rec.id}", version=rec.etag)
+            else:
+                result["location"] = f"{users_url}/{id}"
+            result["status"] = status
+        except ScimError as exc:
+            errors += 1
+            result.update(status=str(exc.status), response=exc.body())
+        results.append(result)
     return {"schemas": [BULK_RESPONSE], "Operations": results}

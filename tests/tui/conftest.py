@@ -102,3 +102,12 @@ def free_port_url() -> str:
     from tests.conftest import free_port
 
     return f"http://127.0.0.1:{free_port()}/scim/v2"
+
+
+def screen_text(app: RosterApp) -> str:
+    """The text on screen (from the SVG screenshot), for checks of what the admin sees."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")

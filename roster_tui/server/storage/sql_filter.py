@@ -1,16 +1,19 @@
 """Compile parsed SCIM filters (:mod:`roster_tui.server.filters`) to SQLAlchemy Core conditions on ``users``.
 
 Roster attributes map to indexed columns; every other schema attribute is evaluated on the JSON ``doc``
-column inside SQL (``json_extract``/``json_each`` on SQLite). Rows are never filtered in Python.
+column inside SQL (SQLite ``json_extract``/``json_each``, PostgreSQL ``jsonb`` operators). Rows are never
+filtered in Python. Dialect-specific pieces are the small ``_fold``/``_like``/``_fts_like``/``_json_*``
+functions; ``dialect_name`` is ``"sqlite"`` or ``"postgresql"``.
 
 Semantics, matching :func:`roster_tui.server.filters.matches` except where noted:
 
 * ``emails`` / ``emails.value`` compare the user's primary email (the ``email`` column) only; a value
   filter such as ``emails[value co "x"]`` looks at every email in ``doc``.
 * ``ne`` and ``not`` are true when the attribute is absent (``ne`` is ``not eq``).
-* Case-insensitive strings follow SQLite's ASCII case folding (NOCASE, ``LIKE``).
+* Case-insensitive strings: SQLite folds ASCII letters only (NOCASE, ``LIKE``), PostgreSQL uses
+  ``lower()``/``ILIKE``; ``gt``/``ge``/``lt``/``le`` compare in code-point order on both.
 * ``manager`` and ``manager pr`` use ``manager_id``. ``meta.version``, ``meta.resourceType`` and
-  ``meta.location`` cannot be filtered on.
+  ``meta.location`` cannot be filtered on (``invalidFilter``).
 
 The expression may evaluate to NULL where the filter is false: use it in WHERE, don't negate it.
 """

@@ -1,0 +1,82 @@
+"""One writer thread per process that commits concurrent writes together (group commit).
+
+SQLite takes one writer at a time and a commit costs more than the insert it seals, so requests that arrive
+together are run one after another in one transaction, each in its own savepoint, and committed once. A
+request's answer is sent only after that commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from roster_tui.server.storage.base import Storage, Writer
+
+Job = tuple[str, Callable[..., Any], tuple[Any, ...], "Future[Any]"]
+
+
+class WriteQueue:
+    """Runs ``fn(writer, *args)`` jobs on a dedicated thread, up to ``batch`` per transaction."""
+
+    def __init__(self, storage: Storage, batch: int = 64) -> None:
+        self.storage = storage
+        self.batch = batch
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="roster-writer", daemon=True)
+        self._thread.start()
+
+    async def submit(self, actor: str, fn: Callable[..., Any], *args: Any) -> Any:
+        future: Future[Any] = Future()
+        self._jobs.put((actor, fn, args, future))
+        return await asyncio.wrap_future(future)
+
+    def close(self) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._jobs.get()
+            if first is None:
+                return
+            jobs = [first]
+            while len(jobs) < self.batch:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    self._jobs.put(None)
+                    break
+                jobs.append(job)
+            self._commit(jobs)
+
+    def _commit(self, jobs: list[Job]) -> None:
+        results: list[tuple[Future[Any], bool, Any]] = []
+        try:
+            with self.storage.write(jobs[0][0]) as writer:
+                for actor, fn, args, future in jobs:
+                    results.append((future, *self._one(writer, actor, fn, args)))
+        except BaseException as exc:  # the commit itself failed: nobody's change was kept
+            for _actor, _fn, _args, future in jobs:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for future, ok, value in results:
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    @staticmethod
+    def _one(writer: Writer, actor: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[bool, Any]:
+        writer.actor = actor  # type: ignore[attr-defined]
+        try:
+            with writer.savepoint():
+                return True, fn(writer, *args)
+        except Exception as exc:
+            return False, exc

@@ -1,0 +1,238 @@
+"""Pilot tests of the profile screen against the real service: open, edit, validate, conflict, admin, new user."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, SelectionList, Static, Switch
+
+from roster_tui.api.client import RosterClient
+from roster_tui.core.models import ACCOUNT_ADMIN
+from roster_tui.core.scim import user_from_scim
+from roster_tui.tui.app import RosterApp, create_app
+from roster_tui.tui.screens.conflict import ConflictScreen
+from roster_tui.tui.screens.dialogs import ConfirmScreen
+from roster_tui.tui.screens.profile import ProfileScreen
+from roster_tui.tui.screens.roster import RosterScreen
+from roster_tui.tui.widgets.roster_table import RosterTable
+
+from .conftest import Embedded, screen_text, settle, wait_for
+
+
+async def open_profile(pilot, employee_id: str) -> ProfileScreen:  # type: ignore[no-untyped-def]
+    """Search the roster for ``employee_id`` and open that profile."""
+    await settle(pilot)
+    await pilot.press("slash", *employee_id, "enter")
+    await settle(pilot)
+    table = pilot.app.screen.query_one(RosterTable)
+    assert table.total == 1
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ProfileScreen))
+    await settle(pilot)
+    return pilot.app.screen
+
+
+def field(screen: ProfileScreen, key: str) -> Input:
+    return screen.query_one(f"#f-{key}", Input)
+
+
+def message(screen: ProfileScreen, key: str) -> str:
+    return str(screen.query_one(f"#e-{key}", Static).render())
+
+
+def banner(screen: ProfileScreen) -> str:
+    return str(screen.query_one("#banner").render())
+
+
+async def set_field(pilot, screen: ProfileScreen, key: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    screen.set_focus(field(screen, key))
+    await pilot.press("ctrl+u", *value)
+    await pilot.pause()
+
+
+async def user_by_employee_id(api: RosterClient, employee_id: str):  # type: ignore[no-untyped-def]
+    page = await api.list_users(
+        filter=f'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "{employee_id}"')
+    return user_from_scim(page.resources[0])
+
+
+async def test_open_edit_and_save_sends_the_etag(embedded: Embedded, api: RosterClient) -> None:
+    before = await user_by_employee_id(api, "E100010")
+    app = embedded.app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await open_profile(pilot, "E100010")
+        assert field(screen, "email").value == before.email
+        assert field(screen, "title").value == (before.title or "")
+        assert "Training assignments" in str(screen.query_one(".section-title").parent.query(".section-title")[1]
+                                              .render())
+        await set_field(pilot, screen, "title", "Chief Roster Officer")
+        assert screen.dirty
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Saved" in banner(screen)
+        assert not screen.dirty
+        after = await user_by_employee_id(api, "E100010")
+        assert after.title == "Chief Roster Officer"
+        assert after.version != before.version
+        assert after.assignments == before.assignments  # read-only, kept
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, RosterScreen)
+        assert app.screen.query_one(RosterTable).user_at(0).title == "Chief Roster Officer"
+
+
+async def test_fields_are_validated_as_typed_and_sync_field_warns(embedded: Embedded, api: RosterClient) -> None:
+    app = embedded.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_profile(pilot, "E100011")
+        await set_field(pilot, screen, "email", "not-an-email")
+        assert "not a valid email" in message(screen, "email")
+        await set_field(pilot, screen, "hire_date", "03/04/2020")
+        assert "YYYY-MM-DD" in message(screen, "hire_date")
+        await set_field(pilot, screen, "first_name", "")
+        assert message(screen, "first_name") == "required"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Fix 3 field(s)" in banner(screen)
+        await set_field(pilot, screen, "first_name", "Ann")
+        await set_field(pilot, screen, "hire_date", "2020-04-03")
+        assert message(screen, "hire_date") == ""
+        await set_field(pilot, screen, "email", "ann.renamed@acme.example")
+        assert "sync field" in message(screen, "email") and "import files" in message(screen, "email")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        saved = await user_by_employee_id(api, "E100011")
+        assert (saved.email, saved.first_name, saved.hire_date) == ("ann.renamed@acme.example", "Ann",
+                                                                    "2020-04-03")
+
+
+@pytest.mark.parametrize("choice", ["overwrite", "reload"])
+async def test_conflict_dialog_shows_both_versions(embedded: Embedded, api: RosterClient, choice: str) -> None:
+    app = embedded.app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await open_profile(pilot, "E100012")
+        # someone else changes the user between load and save
+        await api.patch_user(screen.user.id, [{"op": "replace", "path": "title", "value": "Their Title"}])
+        await set_field(pilot, screen, "title", "My Title")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen))
+        dialog = app.screen
+        assert dialog.mine.title == "My Title" and dialog.theirs.title == "Their Title"
+        text = screen_text(app)
+        assert "My Title" in text and "Their Title" in text
+        await pilot.press(choice[0])
+        await settle(pilot)
+        assert app.screen is screen
+        stored = await user_by_employee_id(api, "E100012")
+        if choice == "overwrite":
+            assert stored.title == "My Title"
+            assert "Saved" in banner(screen)
+        else:
+            assert stored.title == "Their Title"
+            assert field(screen, "title").value == "Their Title"
+            assert not screen.dirty
+
+
+async def test_admin_on_with_roles_then_off(embedded: Embedded, api: RosterClient) -> None:
+    app = embedded.app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await open_profile(pilot, "E100013")
+        assert not screen.query_one("#admin-switch", Switch).value
+        roles = screen.query_one("#roles", SelectionList)
+        assert roles.disabled
+        screen.set_focus(screen.query_one("#admin-switch", Switch))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not roles.disabled
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "choose at least one role" in message(screen, "roles")
+        screen.set_focus(roles)
+        await pilot.press("down", "down", "space")  # the first down highlights Account Admin
+        await pilot.press("down", "down", "space")  # User Admin
+        assert "on: Training Admin, User Admin" in str(screen.query_one("#admin-state").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert (await user_by_employee_id(api, "E100013")).roles == ("Training Admin", "User Admin")
+        screen.set_focus(screen.query_one("#admin-switch", Switch))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert roles.disabled and not roles.selected
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert (await user_by_employee_id(api, "E100013")).roles == ()
+
+
+async def test_refused_save_shows_the_service_detail(server, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Against ``roster serve`` on loopback: a real 409 (uniqueness) is shown with the service's detail.
+
+    The service does not refuse removing the last Account Admin yet; a refused save is shown the same way.
+    """
+    async with RosterClient(server.url, server.token) as api:
+        for n in (1, 2):
+            await api.create_user({"userName": f"refusal{n}@tui.example", "name": {"givenName": "R",
+                                   "familyName": f"Refusal{n}"}, "roles": [{"value": ACCOUNT_ADMIN}],
+                                   "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
+                                   {"employeeNumber": f"TUI-REF-{n}"}})
+        client = RosterClient(server.url, server.token)
+        app = create_app(client, source=server.url)
+        # skip the lookup as the field is left, so the save itself meets the service's refusal
+        monkeypatch.setattr(ProfileScreen, "_check_unique", _no_duplicates)
+        async with app.run_test(size=(160, 50)) as pilot:
+            screen = await open_profile(pilot, "TUI-REF-2")
+            await set_field(pilot, screen, "email", "refusal1@tui.example")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert banner(screen).startswith("Not saved: ")
+            assert "refusal1@tui.example" in banner(screen) or "already" in banner(screen).lower()
+            assert isinstance(app.screen, ProfileScreen)
+        await client.aclose()
+
+
+async def _no_duplicates(self: ProfileScreen, key: str, value: str) -> None:
+    return None
+
+
+async def test_new_user_reports_duplicates_before_saving(embedded: Embedded, api: RosterClient) -> None:
+    taken = await user_by_employee_id(api, "E100020")
+    app = embedded.app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
+        await settle(pilot)
+        screen = app.screen
+        assert field(screen, "email").value == ""
+        await pilot.press(*taken.email.upper(), "tab")  # compared case-insensitively
+        await settle(pilot)
+        assert f"already used by {taken.email}" in message(screen, "email")
+        await pilot.press(*"E100020", "tab")
+        await settle(pilot)
+        assert "already used by" in message(screen, "employee_id")
+        await set_field(pilot, screen, "email", "new.person@acme.example")
+        await set_field(pilot, screen, "employee_id", "N-0001")
+        await pilot.press("tab")
+        await set_field(pilot, screen, "first_name", "New")
+        await set_field(pilot, screen, "last_name", "Person")
+        await set_field(pilot, screen, "manager", taken.employee_id or "")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Saved" in banner(screen), banner(screen)
+        created = await user_by_employee_id(api, "N-0001")
+        assert (created.email, created.first_name, created.manager_id, created.active) == (
+            "new.person@acme.example", "New", taken.id, True)
+
+
+async def test_leaving_with_unsaved_edits_asks_first(embedded: Embedded) -> None:
+    app: RosterApp = embedded.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_profile(pilot, "E100014")
+        await set_field(pilot, screen, "title", "Unsaved")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen and field(screen, "title").value == "Unsaved"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, RosterScreen))
