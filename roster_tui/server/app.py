@@ -153,7 +153,10 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         filter_text = params.get("filter")
         node = parse_filter(filter_text) if filter_text else None
         sort_by = params.get("sortBy")
-        sort_path = parse_attribute_list(sort_by)[0] if sort_by else None
+        sort_paths = parse_attribute_list(sort_by, "sortBy") if sort_by else []
+        if len(sort_paths) > 1:
+            raise invalid_value("sortBy takes one attribute")
+        sort_path = sort_paths[0] if sort_paths else None
         order = str(params.get("sortOrder") or "ascending").lower()
         if order not in ("ascending", "descending"):
             raise invalid_value("sortOrder must be ascending or descending")

@@ -11,7 +11,7 @@ from typing import Any
 
 from roster_tui.core.scim import CORE_USER, PATCH_OP
 from roster_tui.server.errors import invalid_path, invalid_syntax, invalid_value, mutability, no_target
-from roster_tui.server.filters import AttrPath, Compare, ValuePath, matches, parse_path
+from roster_tui.server.filters import AttrPath, Compare, element_matches, parse_path
 from roster_tui.server.resource import canonical_urn
 from roster_tui.server.schemas import ATTRS_BY_SCHEMA, sub_attrs
 
@@ -89,12 +89,6 @@ def _new_element_from_filter(node: Any) -> dict[str, Any] | None:
     return None
 
 
-def _element_matches(path: AttrPath, node: Any, item: dict[str, Any]) -> bool:
-    """Whether one value of a multi-valued attribute matches the value filter ``node``."""
-    container = {path.attr: [item]}
-    return matches(ValuePath(path, node), container if path.urn is None else {path.urn: container})
-
-
 def _apply_path(doc: dict[str, Any], op: str, path_text: str, value: Any) -> None:
     whole = canonical_urn(path_text.strip())
     if whole is not None and whole != CORE_USER:  # the path names a whole extension
@@ -160,7 +154,7 @@ def _apply_filtered(container: dict[str, Any] | None, path: AttrPath, definition
         raise invalid_path(f"'{path_text}': a value filter needs a multi-valued attribute")
     name = path.attr
     items = (container or {}).get(name) or []
-    hits = [i for i in items if isinstance(i, dict) and _element_matches(path, node, i)]
+    hits = [i for i in items if isinstance(i, dict) and element_matches(node, i)]
     if not hits:
         element = _new_element_from_filter(node) if op == "add" else None
         if element is None or container is None:

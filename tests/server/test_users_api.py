@@ -164,3 +164,12 @@ def test_delete_then_404(http: httpx.Client) -> None:
     assert http.delete(f"/Users/{user['id']}").status_code == 204
     assert http.get(f"/Users/{user['id']}").status_code == 404
     assert http.delete(f"/Users/{user['id']}").status_code == 404
+
+
+def test_bad_sort_and_paging_parameters_are_400(http: httpx.Client) -> None:
+    assert http.get("/Users", params={"sortBy": ","}).status_code == 200  # no attribute named: no sort
+    for params in ({"sortBy": "nickName"}, {"sortBy": "userName,title"},
+                   {"sortOrder": "sideways"}, {"count": "many"}, {"startIndex": "1.5"}):
+        response = http.get("/Users", params=params)
+        assert response.status_code == 400, (params, response.text)
+        assert response.json()["scimType"] == "invalidValue"

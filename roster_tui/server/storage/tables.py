@@ -36,7 +36,7 @@ users = Table(
     Column("division", ci_string()),
     Column("location", ci_string()),
     Column("hire_date", String(32)),
-    Column("manager_id", String(64)),
+    Column("manager_id", ci_string()),
     Column("active", Boolean, nullable=False, default=True),
     Column("roles", ci_string()),  # "|Role A|Role B|" or NULL: not an admin
     Column("doc", Text, nullable=False),  # the SCIM resource without id and meta, as JSON

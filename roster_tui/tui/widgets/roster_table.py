@@ -49,14 +49,14 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "Name", 22, lambda u: u.display_name, "last_name"),
-    Column("email", "Email", 32, lambda u: u.email, "email"),
+    Column("name", "Name", 20, lambda u: u.display_name, "last_name"),
+    Column("email", "Email", 30, lambda u: u.email, "email"),
     Column("employee_id", "Emp ID", 8, lambda u: u.employee_id or "", "employee_id"),
     Column("department", "Department", 16, lambda u: u.department or "", "department"),
-    Column("title", "Title", 24, lambda u: u.title or "", "title"),
-    Column("location", "Location", 17, lambda u: u.location or "", "location"),
+    Column("title", "Title", 22, lambda u: u.title or "", "title"),
+    Column("location", "Location", 15, lambda u: u.location or "", "location"),
     Column("status", "Status", 8, lambda u: u.status, "status"),
-    Column("roles", "Admin roles", 20, lambda u: ", ".join(u.roles), "roles"),
+    Column("roles", "Admin roles", 19, lambda u: ", ".join(u.roles), "roles"),
     Column("training", "Training", 10, training_summary, None),
 )
 GUTTER = 2  # the mark column

@@ -1,0 +1,158 @@
+"""Reading files as spreadsheets write them: encodings, delimiters, line ends, quoted newlines, bad files."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from roster_tui.core.csv_reader import ImportFileError, open_csv, sniff_delimiter
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "csv"
+
+
+def records(path: Path) -> list[tuple[int, list[str]]]:
+    return list(open_csv(path).records())
+
+
+def test_excel_utf8_with_bom() -> None:
+    f = open_csv(FIXTURES / "excel_utf8_bom.csv")
+    assert f.info.encoding_label == "UTF-8 with BOM"
+    assert f.info.delimiter == ","
+    assert f.info.header[0] == "E-mail Address"  # no BOM left in the first header
+    rows = list(f.records())
+    assert [line for line, _ in rows] == [2, 3, 4]
+    assert rows[0][1][2:4] == ["Zoë", "Müller"]
+    assert rows[1][1][4] == "Manager, Sales"
+
+
+def test_excel_semicolon() -> None:
+    f = open_csv(FIXTURES / "excel_semicolon.csv")
+    assert f.info.delimiter == ";" and f.info.delimiter_name == "semicolon"
+    rows = list(f.records())
+    assert rows[0][1][3] == "Berlin, DE"
+    assert rows[1][1][3] == "Warsaw; PL"
+
+
+def test_utf16_unicode_text_with_tabs() -> None:
+    f = open_csv(FIXTURES / "unicode_text_utf16.txt")
+    assert f.info.encoding_label == "UTF-16 with BOM"
+    assert f.info.delimiter == "\t"
+    assert f.info.header == ["Email", "First Name", "Last Name", "Department"]
+    assert list(f.records())[1] == (3, ["sven.ostergaard@acme.example", "Sven", "Østergaard", "Legal"])
+
+
+def test_cp1252_is_detected_and_reported() -> None:
+    f = open_csv(FIXTURES / "legacy_cp1252.csv")
+    assert f.info.encoding == "cp1252"
+    assert "1252" in f.info.encoding_label
+    rows = list(f.records())
+    assert rows[0][1][1:] == ["René", "Dubois", "Directeur Général"]
+    assert rows[1][1][1:] == ["Jürgen", "Bauer", "Team’s Lead"]
+
+
+def test_quoted_newlines_report_the_line_where_the_record_starts() -> None:
+    rows = records(FIXTURES / "quoted_newlines.csv")
+    assert [line for line, _ in rows] == [2, 5, 6, 9]  # blank line 4 skipped; records span lines
+    assert rows[0][1][3] == "line one\nline two"
+    assert rows[1][1] == ["grace@acme.example", "Grace", "Hopper"]  # ragged: short row kept as is
+    assert rows[2][1][3] == 'a "quoted" note\nover\nthree lines'
+
+
+def test_crlf_and_cr_line_ends(tmp_path: Path) -> None:
+    p = tmp_path / "crlf.csv"
+    p.write_bytes(b"Email,First Name\r\na@x.example,A\r\n\r\nb@x.example,\"B\r\nB\"\r\nc@x.example,C\r\n")
+    assert [(line, cells[0]) for line, cells in records(p)] == [
+        (2, "a@x.example"), (4, "b@x.example"), (6, "c@x.example")]
+
+
+def test_empty_file_is_a_clear_error() -> None:
+    with pytest.raises(ImportFileError, match="empty"):
+        open_csv(FIXTURES / "empty.csv")
+
+
+def test_whitespace_only_file_is_empty(tmp_path: Path) -> None:
+    p = tmp_path / "blank.csv"
+    p.write_bytes(b"\r\n  \r\n")
+    with pytest.raises(ImportFileError, match="empty"):
+        open_csv(p)
+
+
+def test_binary_file_is_a_clear_error() -> None:
+    with pytest.raises(ImportFileError, match="not a text file") as info:
+        open_csv(FIXTURES / "binary_workbook.csv")
+    assert "Save the spreadsheet as CSV" in str(info.value)
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(ImportFileError, match="cannot read"):
+        open_csv(tmp_path / "nope.csv")
+    with pytest.raises(ImportFileError, match="directory"):
+        open_csv(tmp_path)
+
+
+def test_header_only_has_no_records(tmp_path: Path) -> None:
+    p = tmp_path / "h.csv"
+    p.write_text("Email,First Name\n")
+    f = open_csv(p)
+    assert f.info.header == ["Email", "First Name"] and list(f.records()) == []
+
+
+def test_unreadable_record_names_the_line(tmp_path: Path) -> None:
+    p = tmp_path / "huge.csv"
+    p.write_bytes(b"Email,Name\na@x.example,ok\n\nb@x.example,\"" + b"x" * 1_100_000 + b"\"\n")
+    with pytest.raises(ImportFileError) as info:
+        list(open_csv(p).records())
+    assert info.value.line == 4
+
+
+def test_invalid_utf16_body_is_reported(tmp_path: Path) -> None:
+    p = tmp_path / "u16.csv"
+    p.write_bytes(codecs.BOM_UTF16_LE + "Email\r\na@x.example\r\n".encode("utf-16-le") + b"\x00\xd8\x41")
+    with pytest.raises(ImportFileError, match="not valid"):
+        list(open_csv(p).records())
+
+
+def test_streaming_reads_lazily(tmp_path: Path) -> None:
+    p = tmp_path / "big.csv"
+    with p.open("w") as f:
+        f.write("Email,First Name\n")
+        for i in range(20000):
+            f.write(f"u{i}@x.example,U{i}\n")
+    it = open_csv(p).records()
+    assert next(it) == (2, ["u0@x.example", "U0"])  # a generator, not a list
+
+
+@pytest.mark.parametrize(("sample", "expected"), [
+    ("a,b,c\n1,2,3\n", ","), ("a;b;c\n1;2;3\n", ";"), ("a\tb\tc\n1\t2\t3\n", "\t"),
+    ("Email\nx@y.example\n", ","), ('a;b\n"1,5";2\n', ";"), ("name,loc\n\"a;b\",c\n", ",")])
+def test_sniff_delimiter(sample: str, expected: str) -> None:
+    assert sniff_delimiter(sample) == expected
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=400))
+def test_any_bytes_read_or_raise_the_clear_error(tmp_path: Path, data: bytes) -> None:
+    p = tmp_path / "fuzz.csv"
+    p.write_bytes(data)
+    try:
+        f = open_csv(p)
+        for line, cells in f.records():
+            assert line >= 1 and all(isinstance(c, str) for c in cells)
+    except ImportFileError as exc:
+        assert str(exc)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.sampled_from('ab,;\t"\r\n é’\x00'), max_size=200),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]))
+def test_any_text_in_any_encoding_reads_or_raises(tmp_path: Path, text: str, encoding: str) -> None:
+    p = tmp_path / "fuzz.csv"
+    p.write_bytes(text.encode(encoding, errors="replace"))
+    try:
+        list(open_csv(p).records())
+    except ImportFileError:
+        pass

@@ -1,0 +1,74 @@
+"""End to end: the installed ``roster`` command in tmux against ``roster serve`` on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from roster_tui.server.seed import generate
+from roster_tui.server.storage.sql import SqlStorage
+from tests.conftest import start_server, stop_server
+
+TMUX = shutil.which("tmux") or "/usr/bin/tmux"
+ROSTER = str(Path(sys.executable).parent / "roster")
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run([TMUX, *args], check=True, capture_output=True, text=True).stdout
+
+
+def wait_for_screen(session: str, text: str, timeout: float = 15.0) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = tmux("capture-pane", "-t", session, "-p")
+        if text in screen:
+            return screen
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} not on screen after {timeout} s:\n{screen}")
+
+
+def test_search_open_edit_save_in_a_real_terminal(tmp_path: Path) -> None:
+    db = tmp_path / "roster.db"
+    storage = SqlStorage(str(db))
+    storage.bulk_load(generate(500, 3))
+    storage.close()
+    server = start_server(tmp_path, db=str(db))
+    session = f"roster-e2e-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "ROSTER_API_TOKEN": server.token, "ROSTER_CONFIG_DIR": str(tmp_path / "cfg"),
+           "ROSTER_DATA_DIR": str(tmp_path / "data"), "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    try:
+        subprocess.run([TMUX, "new-session", "-d", "-s", session, "-x", "160", "-y", "50",
+                        f"{ROSTER} --api {server.url}"], check=True, env=env)
+        wait_for_screen(session, "E100000")
+        tmux("send-keys", "-t", session, "/")
+        tmux("send-keys", "-t", session, "-l", "E100123")
+        tmux("send-keys", "-t", session, "Enter")
+        wait_for_screen(session, "1 shown")
+        tmux("send-keys", "-t", session, "Enter")
+        screen = wait_for_screen(session, "Profile: ")
+        assert "E100123" in screen
+        tmux("send-keys", "-t", session, "Tab", "Tab", "Tab", "Tab", "C-u")
+        tmux("send-keys", "-t", session, "-l", "Head of Roster Hygiene")
+        tmux("send-keys", "-t", session, "C-s")
+        wait_for_screen(session, "Saved ")
+        with httpx.Client(base_url=server.url, headers=server.headers(), timeout=10) as http:
+            found = http.get("/Users", params={
+                "filter": 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "E100123"'})
+            assert found.json()["Resources"][0]["title"] == "Head of Roster Hygiene"
+            user_id = found.json()["Resources"][0]["id"]
+            assert http.get(f"/Users/{user_id}").json()["title"] == "Head of Roster Hygiene"
+        tmux("send-keys", "-t", session, "Escape")
+        wait_for_screen(session, "Head of Roster Hygiene")
+        tmux("send-keys", "-t", session, "C-q")
+    finally:
+        subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)
+        stop_server(server)
