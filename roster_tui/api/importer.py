@@ -413,8 +413,12 @@ class _Applier:
 
 async def apply_plan(client: RosterClient, plan: Plan, *, concurrency: int = 8,
                      on_progress: Progress | None = None, cancel_event: asyncio.Event | None = None,
-                     use_bulk: bool | None = None) -> ApplyResult:
-    """Write the plan's changes; conflicts and failures are collected per row, never abort the rest."""
+                     use_bulk: bool | None = None, max_operations: int = 1000) -> ApplyResult:
+    """Write the plan's changes; conflicts and failures are collected per row, never abort the rest.
+
+    ``use_bulk`` None: ``/Bulk`` when ServiceProviderConfig offers it (batches of at most
+    ``max_operations``); False: single requests, ``concurrency`` at a time.
+    """
     rows = _ordered(plan)
     applier = _Applier(client, rows, on_progress, cancel_event)
     max_ops, max_payload = 0, 0
@@ -424,7 +428,7 @@ async def apply_plan(client: RosterClient, plan: Plan, *, concurrency: int = 8,
         except RosterApiError:
             bulk = {}
         if bulk.get("supported"):
-            max_ops = min(int(bulk.get("maxOperations") or 0), 1000)
+            max_ops = min(int(bulk.get("maxOperations") or 0), max_operations)
             max_payload = int(int(bulk.get("maxPayloadSize") or 1_000_000) * 0.9)
     if max_ops > 0:
         await applier.run_bulk(max_ops, max_payload)

@@ -46,9 +46,11 @@ def test_search_open_edit_save_in_a_real_terminal(tmp_path: Path) -> None:
            "ROSTER_DATA_DIR": str(tmp_path / "data"), "TERM": "xterm-256color"}
     env.pop("NO_COLOR", None)
     try:
-        subprocess.run([TMUX, "new-session", "-d", "-s", session, "-x", "160", "-y", "50",
+        # a tmux server already running would not pass our environment on: set it with -e
+        env_flags = [f"-e{k}={env[k]}" for k in ("ROSTER_API_TOKEN", "ROSTER_CONFIG_DIR", "ROSTER_DATA_DIR")]
+        subprocess.run([TMUX, "new-session", "-d", "-s", session, "-x", "160", "-y", "50", *env_flags,
                         f"{ROSTER} --api {server.url}"], check=True, env=env)
-        wait_for_screen(session, "E100000")
+        wait_for_screen(session, "500 shown")
         tmux("send-keys", "-t", session, "/")
         tmux("send-keys", "-t", session, "-l", "E100123")
         tmux("send-keys", "-t", session, "Enter")
