@@ -374,10 +374,11 @@ def test_starts_with_uses_the_index(sqlite_engine: Engine) -> None:
 
 
 def test_contains_uses_the_trigram_index(sqlite_engine: Engine) -> None:
-    fts = re.compile(r"SCAN users_fts VIRTUAL TABLE INDEX \d+:L")  # L: the LIKE constraint goes to FTS5
+    fts = re.compile(r"SCAN users_fts VIRTUAL TABLE INDEX \d+:M")  # M: a MATCH answered by FTS5
     assert fts.search(plan(sqlite_engine, 'emails.value co "smith"'))
     assert fts.search(plan(sqlite_engine, 'name.givenName ew "ael"'))
-    assert fts.search(plan(sqlite_engine, 'emails.value co "david_okafor"'))  # pre-filter + re-check
+    assert fts.search(plan(sqlite_engine, 'emails.value co "david_okafor"'))
+    assert "COVERING INDEX ux_users_email" in plan(sqlite_engine, 'emails.value co "sm"')  # too short for FTS
 
 
 # ---- other dialects, errors, sorting ----------------------------------------------------------------------

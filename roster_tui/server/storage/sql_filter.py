@@ -131,13 +131,17 @@ def _like(x: Expr, v: str, kind: str, dialect_name: str, ci: bool) -> Expr:
 
 
 def _fts_like(name: str, v: str, kind: str) -> Expr:
-    """``co``/``ew`` on a trigram-indexed column. The index only serves LIKE without ESCAPE, so values with
-    wildcards use it as a pre-filter (wildcards also match themselves) and re-check the column exactly."""
-    raw = ("%{}%" if kind == "co" else "%{}").format(v)
-    hit = users.c.pk.in_(select(users_fts.c.rowid).where(users_fts.c[name].like(raw)))
-    if "%" in v or "_" in v:
-        return and_(hit, _like(users.c[name], v, kind, "sqlite", True))
-    return hit
+    """``co``/``ew`` on a trigram-indexed column.
+
+    Three or more characters: a phrase MATCH, which the trigram index answers alone (consecutive trigrams
+    are exactly a case-insensitive substring), many times faster than LIKE, which re-reads every candidate
+    row. Shorter values have no trigram: LIKE over the column's own index (a covering scan, no documents).
+    """
+    if len(v) >= 3:
+        phrase = '"' + v.replace('"', '""') + '"'
+        hit = users.c.pk.in_(select(users_fts.c.rowid).where(users_fts.c[name].match(phrase)))
+        return hit if kind == "co" else and_(hit, _like(users.c[name], v, kind, "sqlite", True))
+    return users.c.pk.in_(select(users.c.pk).where(_like(users.c[name], v, kind, "sqlite", True)))
 
 
 #: Where a JSON value lives: a JSON expression (``doc`` or one element of an array) and a key path in it.
