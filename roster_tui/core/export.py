@@ -8,17 +8,14 @@ from typing import Any, TextIO
 
 from roster_tui.core.mapping import FIELD_LABELS
 from roster_tui.core.models import ROSTER_FIELDS
-from roster_tui.core.validation import FORMULA_START
+from roster_tui.core.validation import needs_escape
 
 HEADER: list[str] = [FIELD_LABELS[f] for f in ROSTER_FIELDS]
 
 
 def escape_cell(value: str) -> str:
     """Prefix ``'`` to a cell a spreadsheet would run as a formula (and to one already starting so)."""
-    first, second = value[:1], value[1:2]
-    if first in FORMULA_START or (first == "'" and second in FORMULA_START):
-        return "'" + value
-    return value
+    return "'" + value if needs_escape(value) else value
 
 
 def export_row(user: Any, manager_email: str | None = None) -> list[str]:

@@ -36,11 +36,17 @@ _SIMPLE_EMAIL = re.compile(
 _SPECIAL_TLDS = ("arpa", "invalid", "local", "localhost", "onion", "test")
 
 
+def needs_escape(value: str) -> bool:
+    """Whether an export writes ``value`` with a leading ``'``: it starts (after any ``'``) with ``= + - @``,
+    tab or CR."""
+    rest = value.lstrip("'")
+    return bool(rest) and rest[0] in FORMULA_START
+
+
 def unescape_cell(value: str) -> str:
     """A cell trimmed, without the one leading ``'`` a spreadsheet-safe export put before ``= + - @``."""
     value = value.strip()
-    second = value[1:2]
-    if value[:1] == "'" and (second in FORMULA_START or (second == "'" and value[2:3] in FORMULA_START)):
+    if value[:1] == "'" and needs_escape(value[1:]):
         return value[1:]
     return value
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from roster_tui.core.scim import ENTERPRISE_USER
-from roster_tui.server.errors import invalid_value, precondition_failed
+from roster_tui.core.models import ACCOUNT_ADMIN
+from roster_tui.core.removal import can_delete, cancelled_on_deactivation, describe_counts, status_counts
+from roster_tui.core.scim import ENTERPRISE_USER, ROSTER_USER
+from roster_tui.server.errors import ScimError, invalid_value, precondition_failed
 from roster_tui.server.patch import apply_patch
 from roster_tui.server.resource import keep_server_managed, validate_user
 from roster_tui.server.storage.base import StoredUser, Writer
@@ -38,6 +40,38 @@ def _check_manager(writer: Writer, old: dict[str, Any] | None, new: dict[str, An
         raise invalid_value(f"manager '{manager}' is not a user of this roster")
 
 
+def _assignments(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return (doc.get(ROSTER_USER) or {}).get("trainingAssignments") or []
+
+
+def _is_active(doc: dict[str, Any]) -> bool:
+    return doc.get("active", True) is not False
+
+
+def _is_active_account_admin(doc: dict[str, Any]) -> bool:
+    return _is_active(doc) and any(r.get("value") == ACCOUNT_ADMIN for r in doc.get("roles") or [])
+
+
+def _guard_last_admin(writer: Writer, id: str, old: dict[str, Any], new: dict[str, Any] | None) -> None:
+    """The last active Account Admin can be neither deactivated, deleted nor stripped of that role."""
+    if _is_active_account_admin(old) and (new is None or not _is_active_account_admin(new)) \
+            and writer.active_account_admins(excluding=id) == 0:
+        what = "deleted" if new is None else ("deactivated" if not _is_active(new) else "lose that role")
+        raise ScimError(409, f"{old.get('userName')} is the last active {ACCOUNT_ADMIN} and cannot be {what}; "
+                             f"give another active user the {ACCOUNT_ADMIN} role first")
+
+
+def _status_rules(writer: Writer, id: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Deactivation cancels the assignments not yet completed; reactivation brings none back."""
+    _guard_last_admin(writer, id, old, new)
+    if _is_active(old) and not _is_active(new) and _assignments(new):
+        ours = dict(new[ROSTER_USER])
+        ours["trainingAssignments"] = [{**a, "status": cancelled_on_deactivation(a.get("status", ""))}
+                                       for a in _assignments(new)]
+        new = {**new, ROSTER_USER: ours}
+    return new
+
+
 def create_user(writer: Writer, body: Any) -> StoredUser:
     doc = validate_user(body)
     doc.setdefault("active", True)
@@ -53,7 +87,7 @@ def replace_user(writer: Writer, id: str, body: Any, version: int | None) -> Sto
         if "active" not in doc and "active" in old:  # an omitted status never reactivates anyone
             doc["active"] = old["active"]
         _check_manager(writer, old, doc, id)
-        return doc
+        return _status_rules(writer, id, old, doc)
 
     return writer.update(id, mutate, version, "replace")
 
@@ -62,10 +96,20 @@ def patch_user(writer: Writer, id: str, body: Any, version: int | None) -> Store
     def mutate(old: dict[str, Any]) -> dict[str, Any]:
         doc = keep_server_managed(old, validate_user(apply_patch(old, body)))
         _check_manager(writer, old, doc, id)
-        return doc
+        return _status_rules(writer, id, old, doc)
 
     return writer.update(id, mutate, version, "patch")
 
 
 def delete_user(writer: Writer, id: str, version: int | None) -> None:
-    writer.delete(id, version)
+    """Delete only a user with no training assignments at all; otherwise deactivation is the way."""
+
+    def check(old: dict[str, Any]) -> None:
+        statuses = [a.get("status", "") for a in _assignments(old)]
+        if not can_delete(statuses):
+            raise ScimError(409, f"{old.get('userName')} has {describe_counts(status_counts(statuses))}; "
+                                 "deleting would lose training records. Deactivate the user instead "
+                                 "(PATCH active false), which keeps completed records.")
+        _guard_last_admin(writer, id, old, None)
+
+    writer.delete(id, version, check)

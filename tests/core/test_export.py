@@ -18,7 +18,7 @@ def test_template_is_the_export_header() -> None:
     out = io.StringIO()
     write_template(out)
     assert out.getvalue() == ",".join(HEADER) + "\r\n"
-    assert HEADER == [FIELD_LABELS[f] for f in ROSTER_FIELDS]
+    assert [FIELD_LABELS[f] for f in ROSTER_FIELDS] == HEADER
 
 
 @pytest.mark.parametrize(("value", "escaped"), [

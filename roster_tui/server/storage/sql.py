@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +13,9 @@ from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, se
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
 
+from roster_tui.core.models import ACCOUNT_ADMIN
+from roster_tui.core.removal import describe_counts, status_counts
+from roster_tui.core.scim import ROSTER_USER
 from roster_tui.server.errors import ScimError, not_found, precondition_failed, uniqueness
 from roster_tui.server.resource import extract_columns
 from roster_tui.server.storage import sql_filter
@@ -43,6 +46,12 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
             if before.get(k) != after.get(k)}
 
 
+def _audited(doc: dict[str, Any]) -> dict[str, Any]:
+    """The fields the audit trail compares: the roster columns plus the assignments' statuses."""
+    statuses = [a.get("status") for a in (doc.get(ROSTER_USER) or {}).get("trainingAssignments") or []]
+    return {**extract_columns(doc), "trainingAssignments": describe_counts(status_counts(statuses))}
+
+
 def _uniqueness_error(exc: IntegrityError) -> ScimError:
     text = str(exc.orig)
     for column, attribute in _UNIQUE.items():
@@ -71,6 +80,12 @@ class SqlWriter:
     def _audit(self, user_id: str, action: str, changes: dict[str, list[Any]], at: str) -> None:
         self.conn.execute(_INSERT_AUDIT, {"at": at, "token_name": self.actor, "user_id": user_id,
                                           "action": action, "changes": _dumps(changes)})
+
+    def active_account_admins(self, excluding: str) -> int:
+        """Active users holding the Account Admin role, other than ``excluding``."""
+        query = select(func.count()).select_from(users).where(
+            users.c.active.is_(True), users.c.roles.like(f"%|{ACCOUNT_ADMIN}|%"), users.c.id != excluding)
+        return self.conn.execute(query).scalar_one()
 
     def user_exists(self, id: str) -> bool:
         return self.conn.execute(select(users.c.pk).where(users.c.id == id)).first() is not None
@@ -105,7 +120,7 @@ class SqlWriter:
         new = mutate(old)
         if new == old:
             return StoredUser(id, version, created, _modified, doc_text)
-        before, after = extract_columns(old), extract_columns(new)
+        before, after = _audited(old), _audited(new)
         stamp = now()
         record = StoredUser(id, version + 1, created, stamp, _dumps(new))
         try:
@@ -115,15 +130,19 @@ class SqlWriter:
             raise _uniqueness_error(exc) from None
         if result.rowcount != 1:  # another process won the race
             raise precondition_failed(f"User {id} was changed concurrently; reload it and try again")
-        self._audit(id, action, _diff(before, after) or {"doc": ["…", "…"]}, stamp)
+        self._audit(id, action, _diff(before, after), stamp)
         return record
 
-    def delete(self, id: str, expected_version: int | None) -> None:
+    def delete(self, id: str, expected_version: int | None,
+               check: Callable[[dict[str, Any]], None] | None = None) -> None:
         pk, _id, version, _c, _m, doc_text = self._current(id)
         if expected_version is not None and expected_version != version:
             raise precondition_failed(f"User {id} was changed since version {expected_version}")
+        doc = orjson.loads(doc_text)
+        if check is not None:
+            check(doc)
         self.conn.execute(users.delete().where(users.c.pk == pk))
-        columns = extract_columns(orjson.loads(doc_text))
+        columns = extract_columns(doc)
         self._audit(id, "delete", _diff({k: v for k, v in columns.items() if v is not None}, {}), now())
 
 

@@ -1,0 +1,180 @@
+"""Benchmark the CSV importer over loopback against a seeded ``roster serve`` (a script, not a test).
+
+    .venv/bin/python benchmarks/import.py                      # 100k rows / 100k users, 1M-row plan
+    .venv/bin/python benchmarks/import.py --rows 10000 --big-rows 100000 --runs 3   # a quick run
+
+Prints a markdown table of medians: planning a file of ``--rows`` rows against a roster of ``--rows`` users
+(with the floor measured in the same run: ``csv.reader`` over the file + one SQL read of the roster),
+applying ``--rows`` creates, and planning a ``--big-rows`` file in a separate process (wall time, peak RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from roster_tui.api.client import RosterClient
+from roster_tui.api.importer import apply_plan, export_roster, plan_import, prepare_file
+
+TOKEN = "bench-token-0123456789"
+#: Runs a command with its output discarded, then prints its peak RSS in KiB.
+PEAK_RSS = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+            "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli(*args: str, env: dict[str, str] | None = None, **kw: object) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "roster_tui.cli", *args], check=True,
+                          env={**os.environ, **(env or {})}, **kw)  # type: ignore[call-overload]
+
+
+class Server:
+    def __init__(self, db: Path, tmp: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/scim/v2"
+        self.env = {**os.environ, "ROSTER_API_TOKEN": TOKEN, "ROSTER_CONFIG_DIR": str(tmp / "cfg"),
+                    "ROSTER_DATA_DIR": str(tmp / "data")}
+        self.process = subprocess.Popen([sys.executable, "-m", "roster_tui.cli", "serve", "--port", str(self.port),
+                                         "--db", str(db)], env=self.env, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/ServiceProviderConfig", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("the server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def floor(path: Path, db: Path) -> float:
+    started = time.perf_counter()
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        for _row in csv.reader(f):
+            pass
+    conn = sqlite3.connect(db)
+    conn.execute("SELECT id, version, doc FROM users").fetchall()
+    conn.close()
+    return time.perf_counter() - started
+
+
+async def export_to(url: str, path: Path, edit_every: int) -> None:
+    out = io.StringIO()
+    async with RosterClient(url, TOKEN) as client:
+        await export_roster(client, out)
+    lines = out.getvalue().splitlines(keepends=True)
+    for i in range(1, len(lines), edit_every):  # an HR file with some changes: new titles
+        cells = next(csv.reader([lines[i]]))
+        cells[4] = f"Changed Title {i}"
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerow(cells)
+        lines[i] = buf.getvalue()
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def new_users_file(path: Path, rows: int, tag: str) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n")
+        w.writerow(["Email", "Employee ID", "First Name", "Last Name", "Title", "Department", "Hire Date"])
+        for i in range(rows):
+            w.writerow([f"new.{tag}.{i}@bench.example", f"N{tag}{i}", "New", f"User{i}", "Analyst",
+                        "Finance", "2024-05-06"])
+
+
+async def time_plan(url: str, path: Path) -> tuple[float, dict[str, int]]:
+    started = time.perf_counter()
+    async with RosterClient(url, TOKEN) as client:
+        plan = await plan_import(client, prepare_file(path))
+    return time.perf_counter() - started, plan.summary()
+
+
+async def time_apply(url: str, path: Path) -> tuple[float, dict[str, int]]:
+    async with RosterClient(url, TOKEN) as client:
+        plan = await plan_import(client, prepare_file(path))
+        started = time.perf_counter()
+        result = await apply_plan(client, plan)
+    return time.perf_counter() - started, result.counts()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000, help="file rows = roster users (default 100000)")
+    parser.add_argument("--big-rows", type=int, default=1_000_000, help="rows of the big file (0: skip)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--apply-runs", type=int, default=1, help="runs of the apply figure")
+    args = parser.parse_args()
+    rows = args.rows
+    results: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="roster-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        db = tmp / "seeded.db"
+        cli("seed", "--users", str(rows), "--db", str(db), stderr=subprocess.DEVNULL)
+        server = Server(db, tmp)
+        try:
+            file = tmp / "hr.csv"
+            asyncio.run(export_to(server.url, file, edit_every=100))
+            floors = [floor(file, db) for _ in range(args.runs)]
+            plans = [asyncio.run(time_plan(server.url, file)) for _ in range(args.runs)]
+            plan_median, fl = statistics.median(p[0] for p in plans), statistics.median(floors)
+            summary = plans[0][1]
+            results.append((f"plan {rows:,} rows vs {rows:,} users",
+                            f"{plan_median:.2f} s (floor {fl:.2f} s, {plan_median / fl:.1f}x)",
+                            f"{summary['update']} update, {summary['unchanged']} unchanged"))
+            if args.big_rows:
+                big = tmp / "big.csv"
+                new_users_file(big, args.big_rows, "big")
+                times, rss = [], []
+                for _ in range(args.runs):
+                    started = time.perf_counter()
+                    out = subprocess.run([sys.executable, "-c", PEAK_RSS, sys.executable, "-m", "roster_tui.cli",
+                                          "import", str(big), "--json", "--api", server.url],
+                                         env=server.env, capture_output=True, text=True, check=True)
+                    times.append(time.perf_counter() - started)
+                    rss.append(int(out.stdout.split()[-1]))
+                results.append((f"plan {args.big_rows:,} rows (CLI process, --json)",
+                                f"{statistics.median(times):.1f} s",
+                                f"peak RSS {max(rss) / 1024:.0f} MB"))
+        finally:
+            server.stop()
+        applies = []
+        for run in range(args.apply_runs):
+            empty = tmp / f"empty{run}.db"
+            fresh = Server(empty, tmp)
+            try:
+                creates = tmp / f"creates{run}.csv"
+                new_users_file(creates, rows, f"a{run}")
+                applies.append(asyncio.run(time_apply(fresh.url, creates)))
+            finally:
+                fresh.stop()
+        counts = applies[0][1]
+        results.append((f"apply {rows:,} creates (/Bulk)", f"{statistics.median(a[0] for a in applies):.1f} s",
+                        f"{counts['ok']} ok, {counts['failed']} failed"))
+    print(f"\n| importer, {args.runs} runs (apply {args.apply_runs}), medians | time | notes |")
+    print("|---|---|---|")
+    for name, value, note in results:
+        print(f"| {name} | {value} | {note} |")
+
+
+if __name__ == "__main__":
+    main()
