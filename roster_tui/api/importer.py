@@ -31,7 +31,6 @@ LOOKUP_BATCH = 50
 MAX_FILTER_CHARS = 3500
 PAGE_SIZE = 1000
 LOOKUP_CONCURRENCY = 4
-EXCLUDED = f"{ROSTER_USER}:trainingAssignments"
 EMAIL_PATH = "userName"
 EMPLOYEE_ID_PATH = FIELD_PATHS["employee_id"]
 
@@ -134,25 +133,42 @@ async def _lookup(client: RosterClient, filters: list[str], index: RosterIndex) 
     async def one(text: str) -> None:
         async with gate:
             try:
-                page = await client.search_users(filter=text, count=LOOKUP_BATCH * 2,
-                                                 excluded_attributes=EXCLUDED)
+                page = await client.search_users(filter=text, count=LOOKUP_BATCH * 2)
             except RosterApiError as exc:
                 if exc.status not in (404, 405):
                     raise
-                page = await client.list_users(filter=text, count=LOOKUP_BATCH * 2,
-                                               excluded_attributes=EXCLUDED)
+                page = await client.list_users(filter=text, count=LOOKUP_BATCH * 2)
         for resource in page.resources:
             index.add(entry_from_scim(resource))
 
     await asyncio.gather(*(one(f) for f in filters))
 
 
-async def crawl(client: RosterClient, index: RosterIndex | None = None) -> RosterIndex:
-    """The whole roster, one pass of pages of PAGE_SIZE."""
+async def crawl(client: RosterClient, index: RosterIndex | None = None, *, parallel: int = 3) -> RosterIndex:
+    """The whole roster in pages of PAGE_SIZE, ``parallel`` requests at a time (by ``startIndex``).
+
+    Pages follow the service's default (insertion) order; a final sequential pass picks up anything
+    the parallel pages missed because the roster changed meanwhile.
+    """
     index = index or RosterIndex()
-    async for page in client.iter_pages(page_size=PAGE_SIZE, excluded_attributes=EXCLUDED):
-        for resource in page.resources:
-            index.add(entry_from_scim(resource))
+    first = await client.list_users(count=PAGE_SIZE)
+    for resource in first.resources:
+        index.add(entry_from_scim(resource))
+    step = len(first.resources)
+    if step and first.total_results > step:
+        gate = asyncio.Semaphore(parallel)
+
+        async def page(start: int) -> None:
+            async with gate:
+                got = await client.list_users(start_index=start, count=step)
+            for resource in got.resources:
+                index.add(entry_from_scim(resource))
+
+        await asyncio.gather(*(page(s) for s in range(1 + step, first.total_results + 1, step)))
+        if len(index.by_id) < first.total_results:  # a server that pages differently: walk it all
+            async for p in client.iter_pages(page_size=PAGE_SIZE):
+                for resource in p.resources:
+                    index.add(entry_from_scim(resource))
     index.complete = True
     return index
 
@@ -444,7 +460,7 @@ async def export_roster(client: RosterClient, out: TextIO, status: str = "all") 
     """Write the roster as CSV (the template's columns); ``status``: active, inactive or all."""
     index = RosterIndex()
     entries: list[RosterEntry] = []
-    pages = client.iter_pages(page_size=PAGE_SIZE, sort_by="userName", excluded_attributes=EXCLUDED)
+    pages = client.iter_pages(page_size=PAGE_SIZE, sort_by="userName")
     async for page in pages:
         for resource in page.resources:
             entry = entry_from_scim(resource)

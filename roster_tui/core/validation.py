@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -92,7 +92,7 @@ def parse_date(value: str, date_format: str | None = None) -> tuple[str | None, 
             pass
     if _ISO_DATE.fullmatch(value):
         try:
-            return datetime.strptime(value, "%Y-%m-%d").date().isoformat(), None
+            return date.fromisoformat(value).isoformat(), None
         except ValueError:
             return None, f"{value!r} is not a valid date"
     if date_format:

@@ -56,8 +56,8 @@ def _guard_last_admin(writer: Writer, id: str, old: dict[str, Any], new: dict[st
     """The last active Account Admin can be neither deactivated, deleted nor stripped of that role."""
     if _is_active_account_admin(old) and (new is None or not _is_active_account_admin(new)) \
             and writer.active_account_admins(excluding=id) == 0:
-        what = "deleted" if new is None else ("deactivated" if not _is_active(new) else "lose that role")
-        raise ScimError(409, f"{old.get('userName')} is the last active {ACCOUNT_ADMIN} and cannot be {what}; "
+        what = "be deleted" if new is None else ("be deactivated" if not _is_active(new) else "lose that role")
+        raise ScimError(409, f"{old.get('userName')} is the last active {ACCOUNT_ADMIN} and cannot {what}; "
                              f"give another active user the {ACCOUNT_ADMIN} role first")
 
 

@@ -89,6 +89,8 @@ class ProfileScreen(Screen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#form").disabled = True
+        for field in self.query(Input):  # no blinking when animations are off (snapshots stay stable too)
+            field.cursor_blink = self.app.animation_level != "none"
         self.run_worker(self._load(), group="profile-load", exclusive=True, exit_on_error=False)
 
     # -- loading -------------------------------------------------------------------------------

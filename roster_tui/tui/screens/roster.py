@@ -68,7 +68,9 @@ class RosterScreen(Screen[None]):
         return self.query_one(RosterTable)
 
     def on_mount(self) -> None:
-        self.query_one("#search", Input).display = False
+        search = self.query_one("#search", Input)
+        search.display = False
+        search.cursor_blink = self.app.animation_level != "none"
         self.set_focus(self.table)
         self._show_query()
         self.table.set_query(RosterQuery())
