@@ -195,8 +195,8 @@ def main() -> None:
     cases = [("roster console (ScrollView, paged)", "ours", args.users)]
     if not args.skip_baseline:
         cases.append(("stock DataTable, all rows", "datatable", args.baseline_rows))
-    print(f"| approach | rows | first rows (s) | down p50/p95 (ms) | pagedown p50/p95 (ms) | CPU/key down, "
-          f"pagedown (ms) | search (ms) | peak RSS (MB) |\n|---|---|---|---|---|---|---|---|")
+    print("| approach | rows | first rows (s) | down p50/p95 (ms) | pagedown p50/p95 (ms) | CPU/key down, "
+          "pagedown (ms) | search (ms) | peak RSS (MB) |\n|---|---|---|---|---|---|---|---|")
     for label, case, rows in cases:
         results = []
         for _ in range(args.runs):

@@ -151,7 +151,7 @@ def test_unreachable_service_exits_2(server: RunningServer, tmp_path: Path) -> N
 def test_mapping_overrides_and_saved_mapping(server: RunningServer, tmp_path: Path) -> None:
     t = tag()
     path = write(tmp_path, f"Mail,Vorname,Nachname\nm{t}@x.example,Max,Muster\n")
-    code, plan = plan_json(server, tmp_path, str(path), "--map", "Mail=email", "--map", "Vorname=first_name",
+    _code, plan = plan_json(server, tmp_path, str(path), "--map", "Mail=email", "--map", "Vorname=first_name",
                            "--map", "Nachname=last_name")
     assert plan["summary"]["create"] == 1
     saved = roster(server, tmp_path, "import", str(path), "--map", "Mail=email", "--map", "Vorname=first_name",

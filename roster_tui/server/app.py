@@ -19,6 +19,7 @@ from roster_tui.server.auth import TokenRegistry
 from roster_tui.server.bulk import run_bulk
 from roster_tui.server.errors import ScimError, invalid_syntax, invalid_value, not_found
 from roster_tui.server.filters import parse_attribute_list, parse_filter
+from roster_tui.server.projection import parse_projection
 from roster_tui.server.render import list_bytes, render
 from roster_tui.server.storage.base import Storage
 from roster_tui.server.writes import WriteQueue
@@ -173,8 +174,8 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
 
         attributes = as_text(params.get("attributes"))
         excluded = as_text(params.get("excludedAttributes"))
-        return (parse_attribute_list(attributes) if attributes else None,
-                parse_attribute_list(excluded) if excluded else None)
+        return (parse_projection(attributes, "attributes") if attributes else None,
+                parse_projection(excluded, "excludedAttributes") if excluded else None)
 
     @app.get(PREFIX + "/Users")
     async def list_users(request: Request) -> Response:

@@ -115,3 +115,14 @@ def test_audit_records_every_change_with_token_name(http: httpx.Client, server: 
     assert [e["action"] for e in entries] == ["delete", "patch", "create"]
     assert {e["token"] for e in entries} == {"env"}
     assert entries[1]["changes"] == {"title": ["Clerk", "Manager"]}
+
+
+def test_projection_by_extension_urn(http: httpx.Client) -> None:
+    department = seed_department(http, [("Gus", "Lindqvist")])
+    flt = f'{ENTERPRISE_USER}:department eq "{department}"'
+    [only] = http.get("/Users", params={"filter": flt, "attributes": ENTERPRISE_USER}).json()["Resources"]
+    assert set(only) == {"id", "schemas", ENTERPRISE_USER} and only[ENTERPRISE_USER]["department"] == department
+    [without] = http.get("/Users", params={"filter": flt, "excludedAttributes": f"{ENTERPRISE_USER},emails.type"}
+                         ).json()["Resources"]
+    assert ENTERPRISE_USER not in without and without["userName"]
+    assert all("type" not in e for e in without["emails"])

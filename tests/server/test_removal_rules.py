@@ -12,7 +12,8 @@ from tests.conftest import RunningServer
 from tests.server.helpers import patch, user_body
 
 ASSIGNMENTS = [
-    {"course": "Code of Conduct", "status": "completed", "dueDate": "2026-01-31", "completedAt": "2026-01-20T10:00:00Z"},
+    {"course": "Code of Conduct", "status": "completed", "dueDate": "2026-01-31",
+     "completedAt": "2026-01-20T10:00:00Z"},
     {"course": "Data Privacy", "status": "in_progress", "dueDate": "2026-12-31"},
     {"course": "Workplace Safety", "status": "not_started", "dueDate": "2027-01-31"},
     {"course": "Old Course", "status": "cancelled", "dueDate": "2025-01-31"},
