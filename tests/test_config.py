@@ -51,5 +51,5 @@ def test_loose_token_file_and_bad_config_are_refused(clean_env: Path) -> None:
         resolve_api(token_file=str(token_file))
     assert "secret-123" not in str(refused.value)
     (clean_env / "cfg" / "config.toml").write_text("api_url = \n")
-    with pytest.raises(ConfigError, match="config.toml"):
+    with pytest.raises(ConfigError, match=r"config\.toml"):
         resolve_api()
