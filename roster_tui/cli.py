@@ -41,8 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--db", metavar="PATH|URL")
 
     from roster_tui.cli_import import add_import_parsers
+    from roster_tui.cli_remove import add_remove_parser
 
     add_import_parsers(sub, _sub_api_flags)
+    add_remove_parser(sub, _sub_api_flags)
     return parser
 
 
@@ -76,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
                 return cli_import.cmd_template(args)
             api = resolve_api(args.api, args.token_file, args.db)
             return (cli_import.cmd_import if args.command == "import" else cli_import.cmd_export)(args, api)
+        if args.command == "remove":
+            from roster_tui.cli_remove import cmd_remove
+
+            return cmd_remove(args, resolve_api(args.api, args.token_file, args.db))
         from roster_tui.tui.app import run_app
 
         return run_app(resolve_api(args.api, args.token_file, args.db))

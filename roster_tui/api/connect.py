@@ -29,9 +29,11 @@ async def open_client(settings: ApiSettings, **client_options: object) -> AsyncI
     token = new_token()
     tokens = TokenRegistry()
     tokens.add(f"embedded:{getpass.getuser()}", token)
-    transport = httpx.ASGITransport(app=create_app(storage, tokens))
+    app = create_app(storage, tokens)
+    transport = httpx.ASGITransport(app=app)
     try:
         async with RosterClient(EMBEDDED_URL, token, transport=transport, **client_options) as client:  # type: ignore[arg-type]
             yield client
     finally:
+        app.state.writes.close()
         storage.close()

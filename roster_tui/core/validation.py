@@ -56,7 +56,9 @@ def email_key(value: str) -> str:
     return value.strip().lower()
 
 
-def _email_error(value: str) -> str | None:
+def email_error(value: str) -> str | None:
+    """Why ``value`` is not an email address (None when it is); the one email check of the service, the
+    importer and the console. Plain addresses take a fast path; anything else goes to email-validator."""
     if len(value) <= 254 and _SIMPLE_EMAIL.fullmatch(value):
         local, _, domain = value.rpartition("@")
         lowered = domain.lower()
@@ -119,7 +121,7 @@ def clean_field(name: str, value: str, date_format: str | None = None) -> tuple[
     if control.search(value):
         return None, "contains a control character (a tab, line break or similar); remove it"
     if name == "email":
-        error = _email_error(value)
+        error = email_error(value)
         return (None, error) if error else (value, None)
     if name == "hire_date":
         return parse_date(value, date_format)

@@ -203,7 +203,7 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
     async def create(request: Request) -> Response:
         name = actor(request)
         body = await read_json(request, lim.max_body)
-        rec = await write(name, service.create_user, body)
+        rec = await write(name, service.insert_user, service.new_user_doc(body))
         return written(rec, request, 201)
 
     @app.get(PREFIX + "/Users/{id}")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from roster_tui.core.models import ADMIN_ROLES
 from roster_tui.core.scim import CORE_USER, ENTERPRISE_USER, ROSTER_USER
+from roster_tui.core.validation import email_error
 from roster_tui.server.errors import invalid_syntax, invalid_value
 from roster_tui.server.schemas import ATTRS_BY_SCHEMA, EXTENSIONS, MAX_STRING, sub_attrs
 
@@ -176,10 +175,9 @@ def _apply_rules(doc: dict[str, Any]) -> None:
     for email in doc["emails"]:
         if not email.get("value"):
             raise invalid_value("emails.value is required")
-        try:
-            validate_email(email["value"], check_deliverability=False, allow_smtputf8=True)
-        except EmailNotValidError as exc:
-            raise invalid_value(f"emails.value '{email['value']}' is not a valid email: {exc}") from None
+        problem = email_error(email["value"])
+        if problem:
+            raise invalid_value(f"emails.value: {problem}")
     for role in doc.get("roles") or []:
         value = role.get("value")
         canonical = _ROLES.get(str(value).lower()) if value else None

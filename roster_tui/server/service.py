@@ -72,11 +72,20 @@ def _status_rules(writer: Writer, id: str, old: dict[str, Any], new: dict[str, A
     return new
 
 
-def create_user(writer: Writer, body: Any) -> StoredUser:
+def new_user_doc(body: Any) -> dict[str, Any]:
+    """The document a create would store; pure, so it runs before the write is queued."""
     doc = validate_user(body)
     doc.setdefault("active", True)
+    return doc
+
+
+def insert_user(writer: Writer, doc: dict[str, Any]) -> StoredUser:
     _check_manager(writer, None, doc, None)
     return writer.create(doc)
+
+
+def create_user(writer: Writer, body: Any) -> StoredUser:
+    return insert_user(writer, new_user_doc(body))
 
 
 def replace_user(writer: Writer, id: str, body: Any, version: int | None) -> StoredUser:

@@ -11,12 +11,11 @@ import asyncio
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import Any
 
 from roster_tui.server.storage.base import Storage, Writer
 
-Job = tuple[str, Callable[..., Any], tuple[Any, ...], "Future[Any]"]
+Job = tuple[str, Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]", asyncio.AbstractEventLoop]
 
 
 class WriteQueue:
@@ -30,9 +29,10 @@ class WriteQueue:
         self._thread.start()
 
     async def submit(self, actor: str, fn: Callable[..., Any], *args: Any) -> Any:
-        future: Future[Any] = Future()
-        self._jobs.put((actor, fn, args, future))
-        return await asyncio.wrap_future(future)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._jobs.put((actor, fn, args, future, loop))
+        return await future
 
     def close(self) -> None:
         self._jobs.put(None)
@@ -56,21 +56,19 @@ class WriteQueue:
             self._commit(jobs)
 
     def _commit(self, jobs: list[Job]) -> None:
-        results: list[tuple[Future[Any], bool, Any]] = []
+        results: list[tuple[asyncio.Future[Any], bool, Any]] = []
         try:
             with self.storage.write(jobs[0][0]) as writer:
-                for actor, fn, args, future in jobs:
+                for actor, fn, args, future, _loop in jobs:
                     results.append((future, *self._one(writer, actor, fn, args)))
-        except BaseException as exc:  # the commit itself failed: nobody's change was kept
-            for _actor, _fn, _args, future in jobs:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for future, ok, value in results:
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
+        except Exception as exc:  # the commit itself failed: nobody's change was kept
+            results = [(future, False, exc) for _a, _f, _args, future, _loop in jobs]
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
+        for (future, ok, value), job in zip(results, jobs, strict=True):
+            by_loop.setdefault(job[4], []).append((future, ok, value))
+        for loop, answers in by_loop.items():  # one wake-up per event loop, not one per request
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(_resolve, answers)
 
     @staticmethod
     def _one(writer: Writer, actor: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[bool, Any]:
@@ -80,3 +78,13 @@ class WriteQueue:
                 return True, fn(writer, *args)
         except Exception as exc:
             return False, exc
+
+
+def _resolve(answers: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for future, ok, value in answers:
+        if future.cancelled():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)

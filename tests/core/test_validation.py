@@ -14,7 +14,7 @@ from roster_tui.core.validation import (
     CLEAR,
     MAX_LENGTH,
     RowValidator,
-    _email_error,
+    email_error,
     check_date_format,
     clean_field,
     parse_date,
@@ -47,7 +47,7 @@ def test_email_fast_path_never_accepts_what_email_validator_rejects() -> None:
     @settings(max_examples=400, deadline=None)
     @given(st.from_regex(r"[A-Za-z0-9_.+'-]{1,12}@[A-Za-z0-9.-]{1,15}\.[A-Za-z]{2,5}", fullmatch=True))
     def check(email: str) -> None:
-        ours = _email_error(email) is None
+        ours = email_error(email) is None
         try:
             validate_email(email, check_deliverability=False, allow_smtputf8=True)
             theirs = True

@@ -53,6 +53,7 @@ def test_search_open_edit_save_in_a_real_terminal(tmp_path: Path) -> None:
         wait_for_screen(session, "500 shown")
         time.sleep(0.3)  # keys typed within a frame of the first rows can be lost (see the report)
         tmux("send-keys", "-t", session, "/")
+        time.sleep(0.1)
         tmux("send-keys", "-t", session, "-l", "E100123")
         tmux("send-keys", "-t", session, "Enter")
         wait_for_screen(session, "1 shown")
@@ -60,8 +61,11 @@ def test_search_open_edit_save_in_a_real_terminal(tmp_path: Path) -> None:
         screen = wait_for_screen(session, "Profile: ")
         assert "E100123" in screen
         time.sleep(0.3)
-        tmux("send-keys", "-t", session, "Tab", "Tab", "Tab", "Tab", "C-u")
+        for key in ("Tab", "Tab", "Tab", "Tab", "C-u"):  # typed like a person: a burst of keys that also
+            tmux("send-keys", "-t", session, key)        # moves focus can reach fields out of order
+            time.sleep(0.1)
         tmux("send-keys", "-t", session, "-l", "Head of Roster Hygiene")
+        time.sleep(0.1)
         tmux("send-keys", "-t", session, "C-s")
         wait_for_screen(session, "Saved ")
         with httpx.Client(base_url=server.url, headers=server.headers(), timeout=10) as http:

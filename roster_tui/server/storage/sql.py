@@ -71,11 +71,24 @@ class SqlWriter:
     def __init__(self, conn: Connection, actor: str) -> None:
         self.conn = conn
         self.actor = actor
+        self._depth = 0
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        with self.conn.begin_nested():
+        """Undo only what the block wrote if it raises (plain SQL: lighter than a nested Transaction)."""
+        self._depth += 1
+        name = f"sp{self._depth}"
+        self.conn.exec_driver_sql(f"SAVEPOINT {name}")
+        try:
             yield
+        except BaseException:
+            self.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+            self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+            raise
+        else:
+            self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+        finally:
+            self._depth -= 1
 
     def _audit(self, user_id: str, action: str, changes: dict[str, list[Any]], at: str) -> None:
         self.conn.execute(_INSERT_AUDIT, {"at": at, "token_name": self.actor, "user_id": user_id,

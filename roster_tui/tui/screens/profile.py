@@ -274,6 +274,10 @@ class ProfileScreen(Screen[bool]):
         return user.model_copy(update={"manager_id": page.resources[0]["id"]})
 
     async def _save(self, *, overwrite_etag: str | None = None) -> None:
+        focused = self.focused
+        if focused is not None and focused.is_running:
+            # keys typed just before ctrl+s may still wait in the field's own queue: let it take them first
+            await focused.wait_for_refresh()
         user, errors = self._collect()
         if user is None:
             self.query_one(Banner).show(f"Fix {len(errors)} field(s) before saving.", kind="warning")

@@ -1,0 +1,187 @@
+"""Removing terminated users through the roster API: read the terms list, look the users up, plan, apply.
+
+Lookups are batched ``filter`` queries (at most LOOKUP_BATCH keys each); the last-admin check asks the
+service for its active Account Admins. Applying sends one request per user with the ``If-Match`` version
+seen while planning: PATCH ``active`` false to deactivate, DELETE to delete. Failures are collected per
+row and never stop the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from roster_tui.api.client import RosterClient
+from roster_tui.api.errors import Conflict, NotFound, PreconditionFailed, RosterApiError
+from roster_tui.core.csv_reader import ImportFileError, open_csv
+from roster_tui.core.mapping import FIELD_LABELS, resolve_mapping
+from roster_tui.core.models import ACCOUNT_ADMIN
+from roster_tui.core.removal_plan import RemovalKey, RemovalPlan, RemovalRow, UserIndex, build_removal_plan
+from roster_tui.core.scim import FIELD_PATHS, user_from_scim
+from roster_tui.core.validation import unescape_cell
+
+LOOKUP_BATCH = 50
+MAX_FILTER_CHARS = 3500
+CONCURRENCY = 4
+PAGE_SIZE = 1000
+EMAIL_PATH = FIELD_PATHS["email"]
+EMPLOYEE_ID_PATH = FIELD_PATHS["employee_id"]
+DEACTIVATE_OPS = [{"op": "replace", "path": "active", "value": False}]
+
+Progress = Callable[[int, int], None]
+
+
+# -- the terms list ------------------------------------------------------------------------------------
+
+
+def read_keys_file(path: str | Path) -> list[RemovalKey]:
+    """The keys of a terms list: one key per line, or a CSV with an email or employee-ID column.
+
+    A first row naming the columns (``Email``, ``Employee ID`` or a synonym) is a header; otherwise the
+    first row is a key too. Blank lines are skipped. Raises :class:`ImportFileError`.
+    """
+    source = open_csv(path)
+    info = source.info
+    mapping = resolve_mapping(info.header)
+    email_col, id_col = mapping.column_of("email"), mapping.column_of("employee_id")
+    keys: list[RemovalKey] = []
+    if email_col is None and id_col is None:
+        if len([h for h in info.header if h]) > 1:
+            raise ImportFileError(
+                "no column holds emails or employee IDs", path=info.path, line=info.header_line,
+                hint=f"Name a column {FIELD_LABELS['email']!r} or {FIELD_LABELS['employee_id']!r}, "
+                     "or list one key per line")
+        # a plain list: the first line is a key as well
+        first = unescape_cell(info.header[0]) if info.header else ""
+        if first:
+            keys.append(RemovalKey(first, info.header_line))
+        email_col = 0
+    for line, cells in source.records():
+        value = ""
+        for col in (email_col, id_col):
+            if col is not None and col < len(cells) and unescape_cell(cells[col]):
+                value = unescape_cell(cells[col])
+                break
+        if value:
+            keys.append(RemovalKey(value, line))
+    return keys
+
+
+# -- looking the users up ------------------------------------------------------------------------------
+
+
+def lookup_filters(keys: Iterable[RemovalKey]) -> list[str]:
+    """``userName eq "a" or userName eq "b"`` (and employee-number) filters of at most LOOKUP_BATCH keys."""
+    emails = sorted({k.lookup for k in keys if k.is_email})
+    ids = sorted({k.lookup for k in keys if not k.is_email})
+    out: list[str] = []
+    for path, values in ((EMAIL_PATH, emails), (EMPLOYEE_ID_PATH, ids)):
+        terms: list[str] = []
+        size = 0
+        for value in values:
+            term = f"{path} eq {json.dumps(value)}"
+            if terms and (len(terms) >= LOOKUP_BATCH or size + len(term) + 4 > MAX_FILTER_CHARS):
+                out.append(" or ".join(terms))
+                terms, size = [], 0
+            terms.append(term)
+            size += len(term) + 4
+        if terms:
+            out.append(" or ".join(terms))
+    return out
+
+
+async def lookup_users(client: RosterClient, keys: list[RemovalKey]) -> UserIndex:
+    index = UserIndex()
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(text: str) -> None:
+        async with gate:
+            page = await client.list_users(filter=text, count=LOOKUP_BATCH * 2)
+        for resource in page.resources:
+            index.add(user_from_scim(resource))
+
+    await asyncio.gather(*(one(f) for f in lookup_filters(keys)))
+    return index
+
+
+async def active_account_admins(client: RosterClient) -> set[str]:
+    """The ids of the roster's active Account Admins."""
+    text = f'{FIELD_PATHS["roles"]} eq {json.dumps(ACCOUNT_ADMIN)} and active eq true'
+    ids: set[str] = set()
+    async for page in client.iter_pages(filter=text, page_size=PAGE_SIZE, attributes=["id", "active", "roles"]):
+        for resource in page.resources:
+            user = user_from_scim(resource)
+            if user.id and user.active and ACCOUNT_ADMIN in user.roles:
+                ids.add(user.id)
+    return ids
+
+
+async def plan_removal(client: RosterClient, keys: list[RemovalKey], *,
+                       delete_when_allowed: bool = False) -> RemovalPlan:
+    """Look the keys' users up and plan their removal (checking the active Account Admins if it matters)."""
+    index = await lookup_users(client, keys)
+    found = list(index.by_email.values()) + list(index.by_employee_id.values())
+    admins = None
+    if any(u.active and ACCOUNT_ADMIN in u.roles for u in found):
+        admins = await active_account_admins(client)
+    return build_removal_plan(keys, index, delete_when_allowed=delete_when_allowed, active_admin_ids=admins)
+
+
+# -- applying ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemovalOutcome:
+    row: RemovalRow
+    status: str  # ok, conflict, failed
+    error: str | None = None
+
+
+@dataclass
+class RemovalResult:
+    outcomes: list[RemovalOutcome] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = {"ok": 0, "conflict": 0, "failed": 0}
+        for o in self.outcomes:
+            out[o.status] += 1
+        return out
+
+
+async def apply_removal(client: RosterClient, plan: RemovalPlan, *, on_progress: Progress | None = None,
+                        concurrency: int = CONCURRENCY) -> RemovalResult:
+    """Deactivate or delete each planned user with the version seen while planning."""
+    rows = plan.to_apply()
+    result = RemovalResult()
+    gate = asyncio.Semaphore(concurrency)
+
+    def finish(row: RemovalRow, status: str, error: str | None = None) -> None:
+        result.outcomes.append(RemovalOutcome(row, status, error))
+        if on_progress:
+            on_progress(len(result.outcomes), len(rows))
+
+    async def one(row: RemovalRow) -> None:
+        async with gate:
+            try:
+                if row.action == "delete":
+                    await client.delete_user(row.user_id or "", etag=row.version)
+                else:
+                    await client.patch_user(row.user_id or "", DEACTIVATE_OPS, etag=row.version)
+            except PreconditionFailed:
+                finish(row, "conflict", "the user changed since the plan was made; plan again")
+            except Conflict as exc:
+                finish(row, "failed", exc.detail)
+            except NotFound:
+                finish(row, "failed", "the user no longer exists")
+            except RosterApiError as exc:
+                finish(row, "failed", str(exc))
+            else:
+                finish(row, "ok")
+
+    await asyncio.gather(*(one(r) for r in rows))
+    order = {id(r): i for i, r in enumerate(rows)}
+    result.outcomes.sort(key=lambda o: order[id(o.row)])
+    return result

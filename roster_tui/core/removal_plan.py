@@ -1,0 +1,196 @@
+"""The removal plan of a terms list: one row per key, saying what removing that user will do and why. Pure.
+
+Each key (an email, or an employee ID when it has no ``@``) becomes exactly one row: ``deactivate``,
+``delete``, ``unchanged`` (already inactive, or the same user listed again) or ``error`` (no such user,
+or the last active Account Admin). The decision itself is :func:`roster_tui.core.removal.decide`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from roster_tui.core.models import ACCOUNT_ADMIN, User
+from roster_tui.core.removal import RemovalAction, decide
+from roster_tui.core.validation import email_key
+
+ACTIONS = ("deactivate", "delete", "unchanged", "error")
+CHANGES = ("deactivate", "delete")
+
+
+@dataclass(frozen=True)
+class RemovalKey:
+    """One key of the list as given, with where it came from (file line or argument position)."""
+
+    raw: str
+    line: int | None = None
+
+    @property
+    def is_email(self) -> bool:
+        return "@" in self.raw
+
+    @property
+    def lookup(self) -> str:
+        """How the key is matched: emails trimmed and case-insensitive, employee IDs trimmed."""
+        return email_key(self.raw) if self.is_email else self.raw.strip()
+
+    @property
+    def kind(self) -> str:
+        return "email" if self.is_email else "employee ID"
+
+
+def parse_keys(values: Iterable[str], *, first_line: int = 1) -> list[RemovalKey]:
+    """Keys from command-line arguments, numbered by position; blank ones are dropped."""
+    return [RemovalKey(v.strip(), i) for i, v in enumerate(values, first_line) if v.strip()]
+
+
+@dataclass
+class UserIndex:
+    """Looked-up users by email key and by employee ID."""
+
+    by_email: dict[str, User] = field(default_factory=dict)
+    by_employee_id: dict[str, User] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, users: Iterable[User]) -> UserIndex:
+        index = cls()
+        for user in users:
+            index.add(user)
+        return index
+
+    def add(self, user: User) -> None:
+        if user.email:
+            self.by_email[email_key(user.email)] = user
+        if user.employee_id:
+            self.by_employee_id[user.employee_id.strip()] = user
+            self.by_employee_id.setdefault(user.employee_id.strip().casefold(), user)
+
+    def find(self, key: RemovalKey) -> User | None:
+        if key.is_email:
+            return self.by_email.get(key.lookup)
+        return self.by_employee_id.get(key.lookup) or self.by_employee_id.get(key.lookup.casefold())
+
+
+@dataclass(slots=True)
+class RemovalRow:
+    """One key's row. ``counts`` are the user's assignments by status; ``cancels`` what deactivation cancels."""
+
+    key: str
+    action: str
+    reason: str
+    line: int | None = None
+    cancels: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    user_id: str | None = None
+    version: str | None = None
+    name: str = ""
+    email: str = ""
+    result: str | None = None  # after applying: ok, conflict or failed
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"line": self.line, "key": self.key, "action": self.action,
+                               "reason": self.reason, "cancels": self.cancels, "errors": self.errors,
+                               "warnings": self.warnings}
+        if self.result is not None:
+            out["result"] = self.result
+        return out
+
+
+@dataclass
+class RemovalPlan:
+    rows: list[RemovalRow]
+    delete_when_allowed: bool = False
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(r.action for r in self.rows)
+        out = {k: counts.get(k, 0) for k in ACTIONS}
+        out["warning"] = sum(1 for r in self.rows if r.warnings)
+        return out
+
+    @property
+    def changes(self) -> int:
+        return sum(1 for r in self.rows if r.action in CHANGES)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for r in self.rows if r.action == "error")
+
+    def to_apply(self) -> list[RemovalRow]:
+        return [r for r in self.rows if r.action in CHANGES]
+
+
+def is_active_account_admin(user: User) -> bool:
+    return user.active and ACCOUNT_ADMIN in user.roles
+
+
+def last_admin_reason(user: User, action: str) -> str:
+    what = "be deleted" if action == "delete" else "be deactivated"
+    return (f"{user.email} is the last active {ACCOUNT_ADMIN} and cannot {what}; "
+            f"give another active user the {ACCOUNT_ADMIN} role first")
+
+
+def _where(key: RemovalKey) -> str:
+    return f"line {key.line}" if key.line is not None else "earlier"
+
+
+def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | UserIndex, *,
+                       delete_when_allowed: bool = False,
+                       active_admin_ids: Iterable[str] | None = None) -> RemovalPlan:
+    """The plan for ``keys`` given the users looked up for them.
+
+    ``active_admin_ids`` are the ids of all active Account Admins of the roster (None: the looked-up
+    users are taken as all there are). Removals keep at least one of them: the admin whose removal
+    would leave none gets an error row instead.
+    """
+    index = users if isinstance(users, UserIndex) else UserIndex.of(users)
+    if active_admin_ids is None:
+        found = list(index.by_email.values()) + list(index.by_employee_id.values())
+        remaining = {u.id for u in found if u.id and is_active_account_admin(u)}
+    else:
+        remaining = set(active_admin_ids)
+    rows: list[RemovalRow] = []
+    seen_keys: dict[str, RemovalKey] = {}
+    seen_users: dict[str, RemovalKey] = {}
+    for key in keys:
+        ident = f"{key.kind}:{key.lookup.casefold()}"
+        if ident in seen_keys:
+            first = seen_keys[ident]
+            rows.append(RemovalRow(key.raw, "unchanged", f"listed again (first on {_where(first)})",
+                                   key.line, warnings=[f"duplicate key: already listed on {_where(first)}"]))
+            continue
+        seen_keys[ident] = key
+        user = index.find(key)
+        if user is None:
+            message = f"no user with {key.kind} {key.raw}"
+            rows.append(RemovalRow(key.raw, "error", message, key.line, errors=[message]))
+            continue
+        identity = user.id or f"{key.kind}:{key.lookup}"
+        if identity in seen_users:
+            first = seen_users[identity]
+            rows.append(RemovalRow(key.raw, "unchanged", f"same user as {first.raw} ({_where(first)})",
+                                   key.line, user_id=user.id, name=user.display_name, email=user.email,
+                                   warnings=[f"duplicate: {key.raw} is the same user as {first.raw} "
+                                             f"on {_where(first)}"]))
+            continue
+        seen_users[identity] = key
+        decision = decide(user.active, [a.status.value for a in user.assignments],
+                          delete_when_allowed=delete_when_allowed)
+        action = "unchanged" if decision.action == RemovalAction.NONE else decision.action.value
+        row = RemovalRow(key.raw, action, decision.reason, key.line,
+                         cancels=decision.cancels if action == "deactivate" else 0, counts=decision.counts,
+                         user_id=user.id, version=user.version, name=user.display_name, email=user.email)
+        if action == "unchanged":
+            row.warnings.append("already inactive")
+        elif is_active_account_admin(user):
+            if remaining - {user.id}:
+                remaining.discard(user.id)
+            else:
+                message = last_admin_reason(user, action)
+                row.action, row.reason, row.cancels = "error", message, 0
+                row.errors.append(message)
+        rows.append(row)
+    return RemovalPlan(rows, delete_when_allowed)
