@@ -21,11 +21,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+POSTGRES_URL = os.environ.get("ROSTER_TEST_POSTGRES_URL")
+
+
 @dataclass
 class RunningServer:
     url: str  # SCIM base URL
     token: str
-    db: Path
+    db: str  # SQLite file path or database URL
     process: subprocess.Popen[bytes]
 
     def headers(self) -> dict[str, str]:
@@ -48,11 +51,11 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 2
 def start_server(tmp: Path, token: str = "test-token-123", db: str | None = None,
                  extra_env: dict[str, str] | None = None) -> RunningServer:
     port = free_port()
-    database = Path(db) if db else tmp / "roster.db"
+    database = db or str(tmp / "roster.db")
     env = {**os.environ, "ROSTER_API_TOKEN": token, "ROSTER_CONFIG_DIR": str(tmp / "config"),
            "ROSTER_DATA_DIR": str(tmp / "data"), **(extra_env or {})}
     process = subprocess.Popen(
-        [sys.executable, "-m", "roster_tui.cli", "serve", "--port", str(port), "--db", str(database)],
+        [sys.executable, "-m", "roster_tui.cli", "serve", "--port", str(port), "--db", database],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/scim/v2"
     wait_until_up(url, process)
@@ -67,10 +70,29 @@ def stop_server(server: RunningServer) -> None:
         server.process.kill()
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """One roster API process for the session; tests keep their data apart with unique values."""
-    running = start_server(tmp_path_factory.mktemp("server"))
+def new_postgres_database() -> str:
+    """A fresh, empty database on the test PostgreSQL server (ROSTER_TEST_POSTGRES_URL)."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    assert POSTGRES_URL
+    base = make_url(POSTGRES_URL)
+    name = f"roster_{uuid.uuid4().hex[:12]}"
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """One roster API process per backend for the session; tests keep their data apart with unique values."""
+    if request.param == "postgresql" and not POSTGRES_URL:
+        pytest.skip("PostgreSQL backend: set ROSTER_TEST_POSTGRES_URL (.ci/postgres.sh starts one)")
+    db = new_postgres_database() if request.param == "postgresql" else None
+    running = start_server(tmp_path_factory.mktemp("server"), db=db)
     yield running
     stop_server(running)
 

@@ -18,9 +18,9 @@ from roster_tui.core.removal import describe_counts, status_counts
 from roster_tui.core.scim import ROSTER_USER
 from roster_tui.server.errors import ScimError, not_found, precondition_failed, uniqueness
 from roster_tui.server.resource import extract_columns
-from roster_tui.server.storage import sql_filter
+from roster_tui.server.storage import migrations, sql_filter
 from roster_tui.server.storage.base import Mutation, StoredUser
-from roster_tui.server.storage.tables import SQLITE_FTS, audit, metadata, users
+from roster_tui.server.storage.tables import SQLITE_FTS, audit, users
 
 _RECORD = (users.c.id, users.c.version, users.c.created, users.c.last_modified, users.c.doc)
 _INSERT_USER = insert(users)
@@ -60,9 +60,13 @@ def _uniqueness_error(exc: IntegrityError) -> ScimError:
     return uniqueness("the user conflicts with an existing user")
 
 
-def sqlite_url(db: str) -> str:
-    """Accept a file path or a database URL."""
-    return db if "://" in db else f"sqlite:///{db}"
+def database_url(db: str) -> str:
+    """Accept a file path or a database URL; ``postgresql://`` uses psycopg 3."""
+    if "://" not in db:
+        return f"sqlite:///{db}"
+    if db.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + db.split("://", 1)[1]
+    return db
 
 
 class SqlWriter:
@@ -96,9 +100,11 @@ class SqlWriter:
 
     def active_account_admins(self, excluding: str) -> int:
         """Active users holding the Account Admin role, other than ``excluding``."""
-        query = select(func.count()).select_from(users).where(
+        query = select(users.c.pk).where(
             users.c.active.is_(True), users.c.roles.like(f"%|{ACCOUNT_ADMIN}|%"), users.c.id != excluding)
-        return self.conn.execute(query).scalar_one()
+        if self.conn.dialect.name == "postgresql":  # two admins removed at once: the second one waits
+            query = query.with_for_update()
+        return len(self.conn.execute(query).all())
 
     def user_exists(self, id: str) -> bool:
         return self.conn.execute(select(users.c.pk).where(users.c.id == id)).first() is not None
@@ -163,7 +169,7 @@ class SqlStorage:
     """Users and their audit trail in one SQL database."""
 
     def __init__(self, url: str) -> None:
-        self.url = make_url(sqlite_url(url))
+        self.url = make_url(database_url(url))
         self.dialect = self.url.get_backend_name()
         if self.dialect == "sqlite":
             self.read_engine = self._sqlite_engine(immediate=False)
@@ -196,10 +202,7 @@ class SqlStorage:
 
             Path(self.url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         with self.write_engine.begin() as conn:
-            metadata.create_all(conn)
-            if self.dialect == "sqlite":
-                for statement in SQLITE_FTS:
-                    conn.exec_driver_sql(statement)
+            migrations.upgrade(conn)
 
     def get(self, id: str) -> StoredUser | None:
         with self.read_engine.connect() as conn:
@@ -242,19 +245,26 @@ class SqlStorage:
     def bulk_load(self, rows: Iterator[dict[str, Any]], batch: int = 5000) -> int:
         """Insert prepared rows (all ``users`` columns but ``pk``) fast, without audit: for seeding only.
 
-        Goes straight to the DB-API ``executemany``; on SQLite the full-text index is rebuilt once at the end
-        instead of row by row.
+        SQLite: ``executemany`` with the full-text index rebuilt once at the end instead of row by row.
+        PostgreSQL: ``COPY``.
         """
         names = [c.name for c in users.columns if c.name != "pk"]
-        marks = ", ".join(["?" if self.dialect == "sqlite" else "%s"] * len(names))
-        statement = f"INSERT INTO users ({', '.join(names)}) VALUES ({marks})"
-        count = 0
         raw = self.write_engine.raw_connection()
         try:
-            cursor = raw.cursor()
             if self.dialect == "sqlite":
-                cursor.execute("BEGIN IMMEDIATE")
-                cursor.execute("DROP TRIGGER IF EXISTS users_fts_ai")
+                return self._sqlite_load(raw, names, rows, batch)
+            return self._postgres_copy(raw, names, rows)
+        finally:
+            raw.close()
+
+    @staticmethod
+    def _sqlite_load(raw: Any, names: list[str], rows: Iterator[dict[str, Any]], batch: int) -> int:
+        statement = f"INSERT INTO users ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        cursor = raw.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            cursor.execute("DROP TRIGGER IF EXISTS users_fts_ai")
+            count = 0
             chunk: list[tuple[Any, ...]] = []
             for row in rows:
                 chunk.append(tuple(row[n] for n in names))
@@ -262,20 +272,28 @@ class SqlStorage:
                     cursor.executemany(statement, chunk)
                     count += len(chunk)
                     chunk = []
-            if chunk:
-                cursor.executemany(statement, chunk)
-                count += len(chunk)
-            if self.dialect == "sqlite":
-                cursor.execute("INSERT INTO users_fts(users_fts) VALUES ('rebuild')")
-                cursor.execute(SQLITE_FTS[1])
-                cursor.execute("COMMIT")
-            else:
-                raw.commit()
+            cursor.executemany(statement, chunk)
+            count += len(chunk)
+            cursor.execute("INSERT INTO users_fts(users_fts) VALUES ('rebuild')")
+            cursor.execute(SQLITE_FTS[1])
+            cursor.execute("COMMIT")
         except BaseException:
-            raw.rollback() if self.dialect != "sqlite" else raw.cursor().execute("ROLLBACK")
+            cursor.execute("ROLLBACK")
             raise
-        finally:
-            raw.close()
+        return count
+
+    @staticmethod
+    def _postgres_copy(raw: Any, names: list[str], rows: Iterator[dict[str, Any]]) -> int:
+        count = 0
+        try:
+            with raw.cursor() as cursor, cursor.copy(f"COPY users ({', '.join(names)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[n] for n in names])
+                    count += 1
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
         return count
 
     def close(self) -> None:

@@ -6,7 +6,7 @@ Case-insensitive columns use SQLite's NOCASE collation (PostgreSQL compares ``lo
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text, func, text
 
 metadata = MetaData()
 
@@ -43,15 +43,24 @@ users = Table(
     sqlite_autoincrement=True,
 )
 
-# Uniqueness is the database's job (case-insensitive on both backends).
-Index("ux_users_user_name", users.c.user_name, unique=True)
-Index("ux_users_email", users.c.email, unique=True)
-Index("ux_users_employee_number", users.c.employee_number, unique=True)
-# Every filter and sort the console uses.
-for _col in ("given_name", "family_name", "display_name", "title", "department", "division", "location",
-             "hire_date", "manager_id", "created", "last_modified", "external_id"):
-    Index(f"ix_users_{_col}", users.c[_col])
-Index("ix_users_pk", users.c.pk)  # thin: lets deep OFFSETs skip rows without reading documents
+# Uniqueness is the database's job, case-insensitive on both backends: SQLite's columns are NOCASE,
+# PostgreSQL indexes lower(column).
+UNIQUE_COLUMNS = ("user_name", "email", "employee_number")
+CI_SORT_COLUMNS = ("given_name", "family_name", "display_name", "title", "department", "division", "location",
+                   "manager_id")
+PLAIN_SORT_COLUMNS = ("hire_date", "created", "last_modified", "external_id")
+for _col in UNIQUE_COLUMNS:
+    Index(f"ux_users_{_col}", users.c[_col], unique=True).ddl_if(dialect="sqlite")
+    Index(f"ux_users_{_col}_lower", func.lower(users.c[_col]), unique=True).ddl_if(dialect="postgresql")
+# Every filter and sort the console uses (PostgreSQL: in the lower() form its filters compare, pk last
+# so a sorted page is read straight off the index).
+for _col in CI_SORT_COLUMNS + PLAIN_SORT_COLUMNS:
+    Index(f"ix_users_{_col}", users.c[_col]).ddl_if(dialect="sqlite")
+for _col in CI_SORT_COLUMNS:
+    Index(f"ix_users_{_col}_lower", func.lower(users.c[_col]), users.c.pk).ddl_if(dialect="postgresql")
+for _col in PLAIN_SORT_COLUMNS:
+    Index(f"ix_users_{_col}_pk", users.c[_col], users.c.pk).ddl_if(dialect="postgresql")
+Index("ix_users_pk", users.c.pk).ddl_if(dialect="sqlite")  # thin: deep OFFSETs skip rows, not documents
 Index("ix_users_active_family", users.c.active, users.c.family_name)
 Index("ix_users_roles", users.c.roles, sqlite_where=text("roles IS NOT NULL"),
       postgresql_where=text("roles IS NOT NULL"))
@@ -97,3 +106,7 @@ SQLITE_FTS = [
 ]
 #: Columns covered by the trigram index.
 FTS_COLUMNS = ("user_name", "email", "employee_number", "given_name", "family_name", "display_name")
+
+#: PostgreSQL: trigram GIN indexes answer the ILIKE that `co`/`sw`/`ew` compile to.
+POSTGRES_TRGM = ["CREATE EXTENSION IF NOT EXISTS pg_trgm"] + [
+    f"CREATE INDEX IF NOT EXISTS ix_users_{c}_trgm ON users USING gin ({c} gin_trgm_ops)" for c in FTS_COLUMNS]

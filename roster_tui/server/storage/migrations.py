@@ -1,0 +1,55 @@
+"""Versioned schema migrations, applied on start (and by ``roster db upgrade``).
+
+Each migration runs once, in order, inside the transaction that records its version; PostgreSQL holds an
+advisory lock meanwhile so several ``roster serve`` processes starting together migrate once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Column, Integer, MetaData, Table, select
+from sqlalchemy.engine import Connection
+
+from roster_tui.server.storage.tables import POSTGRES_TRGM, SQLITE_FTS, metadata
+
+_bookkeeping = MetaData()
+schema_version = Table("schema_version", _bookkeeping, Column("version", Integer, nullable=False))
+_LOCK_ID = 7_464_391  # any constant shared by all roster processes
+
+
+def _initial(conn: Connection) -> None:
+    metadata.create_all(conn)
+    extras = SQLITE_FTS if conn.dialect.name == "sqlite" else POSTGRES_TRGM
+    for statement in extras:
+        conn.exec_driver_sql(statement)
+
+
+#: (version, what it does, how). Append only; never edit a released migration.
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "users and audit tables, their indexes, trigram search", _initial),
+]
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(conn: Connection) -> int:
+    if not conn.dialect.has_table(conn, "schema_version"):
+        return 0
+    return conn.execute(select(schema_version.c.version)).scalar() or 0
+
+
+def upgrade(conn: Connection) -> list[int]:
+    """Apply the pending migrations in ``conn``'s transaction; returns the versions applied."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK_ID})")
+    _bookkeeping.create_all(conn)
+    version = current_version(conn)
+    applied = []
+    for number, _what, migrate in MIGRATIONS:
+        if number > version:
+            migrate(conn)
+            applied.append(number)
+    if applied:
+        conn.execute(schema_version.delete())
+        conn.execute(schema_version.insert().values(version=applied[-1]))
+    return applied

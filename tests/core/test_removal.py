@@ -1,0 +1,165 @@
+"""DOMAIN.md "Removing terminated users": the policy (core/removal) and the plan of a terms list."""
+
+from __future__ import annotations
+
+import pytest
+
+from roster_tui.core.models import ACCOUNT_ADMIN, AssignmentStatus, TrainingAssignment, User
+from roster_tui.core.removal import (
+    OPEN_STATUSES,
+    RemovalAction,
+    can_delete,
+    cancelled_on_deactivation,
+    decide,
+    describe_counts,
+    status_counts,
+)
+from roster_tui.core.removal_plan import RemovalKey, build_removal_plan, parse_keys
+
+ALL = ["completed", "in_progress", "not_started", "cancelled"]
+
+# -- the policy ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("delete_when_allowed", [False, True])
+def test_active_with_assignments_is_deactivated_and_open_ones_counted(delete_when_allowed: bool) -> None:
+    d = decide(True, ALL, delete_when_allowed=delete_when_allowed)
+    assert d.action == RemovalAction.DEACTIVATE
+    assert d.counts == {"completed": 1, "in_progress": 1, "not_started": 1, "cancelled": 1}
+    assert d.cancels == 2
+    assert d.reason == ("has 1 not started, 1 in progress, 1 completed, 1 cancelled: keeps the records; "
+                        "cancels 2 not yet completed")
+
+
+def test_only_closed_assignments_cancel_nothing() -> None:
+    d = decide(True, ["completed", "completed", "cancelled"], delete_when_allowed=True)
+    assert d.action == RemovalAction.DEACTIVATE
+    assert d.cancels == 0
+    assert d.reason == "has 2 completed, 1 cancelled: keeps the records"
+
+
+def test_active_without_assignments_is_deactivated_unless_delete_asked() -> None:
+    d = decide(True, [], delete_when_allowed=False)
+    assert (d.action, d.counts, d.cancels) == (RemovalAction.DEACTIVATE, {}, 0)
+    assert "delete was not asked for" in d.reason
+    d = decide(True, [], delete_when_allowed=True)
+    assert d.action == RemovalAction.DELETE
+    assert d.reason == "no training assignments: nothing to keep"
+
+
+def test_inactive_is_left_alone_unless_it_can_be_deleted() -> None:
+    assert decide(False, ["completed"], delete_when_allowed=True).action == RemovalAction.NONE
+    kept = decide(False, ["completed", "cancelled"], delete_when_allowed=False)
+    assert (kept.action, kept.reason) == (RemovalAction.NONE, "already inactive (1 completed, 1 cancelled)")
+    assert decide(False, [], delete_when_allowed=False).reason == "already inactive (no training assignments)"
+    assert decide(False, [], delete_when_allowed=True).action == RemovalAction.DELETE
+
+
+def test_describe_counts_follows_the_lifecycle_order() -> None:
+    counts = {"cancelled": 4, "completed": 3, "in_progress": 2, "not_started": 1}
+    assert describe_counts(counts) == "1 not started, 2 in progress, 3 completed, 4 cancelled"
+    assert describe_counts({"completed": 2}) == "2 completed"
+    assert describe_counts({}) == "no training assignments"
+    assert status_counts(["completed", "completed", "in_progress"]) == {"completed": 2, "in_progress": 1}
+
+
+def test_can_delete_and_cancelled_on_deactivation() -> None:
+    assert can_delete([]) and can_delete(iter([]))
+    assert not can_delete(["cancelled"])
+    assert OPEN_STATUSES == {"not_started", "in_progress"}
+    assert [cancelled_on_deactivation(s.value) for s in AssignmentStatus] == [
+        "cancelled", "cancelled", "completed", "cancelled"]
+
+
+# -- the plan of a terms list --------------------------------------------------------------------------
+
+
+def user(n: int, *, active: bool = True, statuses: tuple[str, ...] = (), admin: bool = False,
+         employee_id: str | None = None) -> User:
+    return User(id=f"id{n}", version=f'W/"{n}"', email=f"User{n}@X.example", employee_id=employee_id,
+                first_name="U", last_name=str(n), active=active,
+                roles=(ACCOUNT_ADMIN,) if admin else (),
+                assignments=tuple(TrainingAssignment(course=f"c{i}", status=s) for i, s in enumerate(statuses)))
+
+
+def keys(*raw: str) -> list[RemovalKey]:
+    return parse_keys(raw)
+
+
+def test_parse_keys_numbers_arguments_and_detects_emails() -> None:
+    parsed = parse_keys([" a@x.example ", "", "E1 "])
+    assert [(k.raw, k.line, k.kind, k.lookup) for k in parsed] == [
+        ("a@x.example", 1, "email", "a@x.example"), ("E1", 3, "employee ID", "E1")]
+    assert RemovalKey("A@X.Example").lookup == "a@x.example"
+
+
+def test_unknown_keys_are_errors_naming_the_key() -> None:
+    plan = build_removal_plan(keys("nobody@x.example", "E404"), [])
+    assert [(r.action, r.errors) for r in plan.rows] == [
+        ("error", ["no user with email nobody@x.example"]), ("error", ["no user with employee ID E404"])]
+    assert plan.errors == 2 and plan.changes == 0 and plan.to_apply() == []
+
+
+def test_duplicates_are_listed_once_with_a_warning_on_the_later_key() -> None:
+    u = user(1, employee_id="E1")
+    plan = build_removal_plan(keys("user1@x.example", "USER1@x.example", "E1", "nobody@x", "nobody@x"), [u])
+    assert [r.action for r in plan.rows] == ["deactivate", "unchanged", "unchanged", "error", "unchanged"]
+    assert plan.rows[0].warnings == []
+    assert plan.rows[1].warnings == ["duplicate key: already listed on line 1"]
+    assert "same user as user1@x.example" in plan.rows[2].warnings[0]
+    assert plan.rows[4].warnings == ["duplicate key: already listed on line 4"]
+    assert len(plan.to_apply()) == 1
+    assert plan.summary() == {"deactivate": 1, "delete": 0, "unchanged": 3, "error": 1, "warning": 3}
+
+
+def test_already_inactive_is_listed_as_unchanged_with_a_warning() -> None:
+    plan = build_removal_plan(keys("user1@x.example"), [user(1, active=False, statuses=("completed",))])
+    row = plan.rows[0]
+    assert (row.action, row.warnings, row.cancels) == ("unchanged", ["already inactive"], 0)
+    assert row.reason == "already inactive (1 completed)"
+    assert plan.changes == 0
+
+
+def test_last_active_account_admin_is_an_error_decided_from_the_other_admins() -> None:
+    a, b = user(1, admin=True), user(2, admin=True)
+    # both admins listed and no other: the first goes, the one that would leave none is refused
+    plan = build_removal_plan(keys("user1@x.example", "user2@x.example"), [a, b], active_admin_ids={"id1", "id2"})
+    assert [r.action for r in plan.rows] == ["deactivate", "error"]
+    assert plan.rows[1].errors == [
+        "User2@X.example is the last active Account Admin and cannot be deactivated; "
+        "give another active user the Account Admin role first"]
+    assert plan.rows[1].reason == plan.rows[1].errors[0]
+    # another active admin outside the list: both may go
+    plan = build_removal_plan(keys("user1@x.example", "user2@x.example"), [a, b],
+                              active_admin_ids={"id1", "id2", "id9"})
+    assert [r.action for r in plan.rows] == ["deactivate", "deactivate"]
+    # deleting is refused the same way; an inactive admin is not protected
+    plan = build_removal_plan(keys("user1@x.example", "user3@x.example"),
+                              [a, user(3, admin=True, active=False)], delete_when_allowed=True,
+                              active_admin_ids={"id1"})
+    assert [r.action for r in plan.rows] == ["error", "delete"]
+    assert "cannot be deleted" in plan.rows[0].errors[0]
+    # without the roster's admin ids, the looked-up users are all there are
+    assert build_removal_plan(keys("user1@x.example"), [a]).rows[0].action == "error"
+
+
+def test_a_mixed_list_plans_each_key_once() -> None:
+    users = [user(1, statuses=("completed", "in_progress"), employee_id="E1"), user(2), user(3, active=False),
+             user(4, active=False, statuses=("cancelled",))]
+    ks = keys("E1", "user2@x.example", "user3@x.example", "user4@x.example", "ghost@x.example")
+    plan = build_removal_plan(ks, users, delete_when_allowed=True)
+    assert [(r.key, r.action, r.cancels) for r in plan.rows] == [
+        ("E1", "deactivate", 1), ("user2@x.example", "delete", 0), ("user3@x.example", "delete", 0),
+        ("user4@x.example", "unchanged", 0), ("ghost@x.example", "error", 0)]
+    assert plan.rows[0].counts == {"completed": 1, "in_progress": 1}
+    assert plan.rows[0].version == 'W/"1"' and plan.rows[0].user_id == "id1"
+    assert plan.summary() == {"deactivate": 1, "delete": 2, "unchanged": 1, "error": 1, "warning": 1}
+    assert plan.changes == 3 and plan.errors == 1
+    assert set(plan.rows[0].as_json()) == {"line", "key", "action", "reason", "cancels", "errors", "warnings"}
+    plan = build_removal_plan(ks, users, delete_when_allowed=False)
+    assert [r.action for r in plan.rows] == ["deactivate", "deactivate", "unchanged", "unchanged", "error"]
+
+
+def test_employee_ids_match_trimmed_and_case_insensitively() -> None:
+    plan = build_removal_plan(keys(" e1 "), [user(1, employee_id="E1")])
+    assert plan.rows[0].action == "deactivate" and plan.rows[0].key == "e1"
