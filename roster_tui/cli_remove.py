@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from roster_tui.api.remover import RemovalResult
     from roster_tui.config import ApiSettings
 
-COLOURS = {"deactivate": "33", "delete": "31", "unchanged": "2", "error": "1;31", "warning": "33"}
+COLOURS = {"deactivate": "33", "delete": "31", "unchanged": "2", "error": "31", "warning": "33"}
 SECTIONS = (("deactivate", "Deactivate"), ("delete", "Delete"), ("unchanged", "Unchanged"),
             ("error", "Errors"))
 
@@ -49,7 +49,7 @@ def plan_json(plan: RemovalPlan, applied: RemovalResult | None = None) -> dict[s
 
 
 def _where(row: RemovalRow) -> str:
-    return f"line {row.line}" if row.line is not None else ""
+    return f"{row.origin} {row.line}" if row.line is not None else ""
 
 
 def print_plan(source: str, keys: list[RemovalKey], plan: RemovalPlan, out: TextIO) -> None:
@@ -68,13 +68,13 @@ def print_plan(source: str, keys: list[RemovalKey], plan: RemovalPlan, out: Text
         for row in rows:
             who = f"  {row.name} <{row.email}>" if row.name and row.email.lower() != row.key.lower() else (
                 f"  {row.name}" if row.name else "")
-            print(f"  {_where(row):>8}  {row.key}{who}", file=out)
+            print(f"  {_where(row):>10}  {row.key}{who}", file=out)
             if action != "error":
-                print(f"            {s(row.reason, '2')}", file=out)
+                print(f"              {s(row.reason, '2')}", file=out)
             for error in row.errors:
-                print(f"            {s(error, '31')}", file=out)
+                print(f"              {s(error, '31')}", file=out)
             for warning in row.warnings:
-                print(f"            {s('warning: ' + warning, COLOURS['warning'])}", file=out)
+                print(f"              {s('warning: ' + warning, COLOURS['warning'])}", file=out)
     if plan.changes:
         deletes = summary["delete"]
         note = f" Deleting is permanent ({deletes} users)." if deletes else ""
@@ -88,7 +88,7 @@ def _print_applied(applied: RemovalResult) -> None:
           f"{s(str(counts['failed']) + ' failed', '31')}")
     for outcome in applied.outcomes:
         if outcome.status != "ok":
-            where = f"line {outcome.row.line} " if outcome.row.line is not None else ""
+            where = f"{_where(outcome.row)} " if outcome.row.line is not None else ""
             print(f"  {where}{outcome.row.key}: {outcome.status}: {outcome.error}")
 
 

@@ -8,7 +8,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -233,11 +234,26 @@ def test_unusable_arguments_files_and_service_exit_2(tmp_path: Path) -> None:
                         (["--from", str(tmp_path / "missing.csv")], "cannot read the file"),
                         (["--from", str(wide)], "no column holds emails or employee IDs"),
                         (["--from", str(empty)], "no emails or employee IDs"),
-                        (["a@x.example", "--apply"], "pass --yes"),
-                        (["a@x.example"], "Cannot reach the roster API")):
+                        (["a@x.example", "--apply"], "pass --yes")):
         result = roster(dead, tmp_path, *args)
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert words in result.stderr, (args, result.stderr)
+
+
+def test_unreachable_service_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                    tmp_path: Path) -> None:
+    import roster_tui.api.connect as connect
+    from roster_tui.cli import main
+
+    @asynccontextmanager
+    async def no_retries(settings: Any) -> AsyncIterator[RosterClient]:
+        async with RosterClient(settings.url, settings.token, max_retries=0) as client:
+            yield client
+
+    monkeypatch.setattr(connect, "open_client", no_retries)
+    monkeypatch.setenv("ROSTER_CONFIG_DIR", str(tmp_path / "config"))
+    assert main(["remove", "--api", "http://127.0.0.1:9/scim/v2", "a@x.example"]) == 2
+    assert "Cannot reach the roster API" in capsys.readouterr().err
 
 
 def test_read_keys_file_plain_lists_and_csv(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ class RemovalKey:
 
     raw: str
     line: int | None = None
+    origin: str = "line"  # what ``line`` counts: file lines, or command-line arguments
 
     @property
     def is_email(self) -> bool:
@@ -43,7 +44,7 @@ class RemovalKey:
 
 def parse_keys(values: Iterable[str], *, first_line: int = 1) -> list[RemovalKey]:
     """Keys from command-line arguments, numbered by position; blank ones are dropped."""
-    return [RemovalKey(v.strip(), i) for i, v in enumerate(values, first_line) if v.strip()]
+    return [RemovalKey(v.strip(), i, "argument") for i, v in enumerate(values, first_line) if v.strip()]
 
 
 @dataclass
@@ -81,6 +82,7 @@ class RemovalRow:
     action: str
     reason: str
     line: int | None = None
+    origin: str = "line"
     cancels: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -134,7 +136,7 @@ def last_admin_reason(user: User, action: str) -> str:
 
 
 def _where(key: RemovalKey) -> str:
-    return f"line {key.line}" if key.line is not None else "earlier"
+    return f"{key.origin} {key.line}" if key.line is not None else "earlier"
 
 
 def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | UserIndex, *,
@@ -160,19 +162,21 @@ def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | UserI
         if ident in seen_keys:
             first = seen_keys[ident]
             rows.append(RemovalRow(key.raw, "unchanged", f"listed again (first on {_where(first)})",
-                                   key.line, warnings=[f"duplicate key: already listed on {_where(first)}"]))
+                                   key.line, key.origin,
+                                   warnings=[f"duplicate key: already listed on {_where(first)}"]))
             continue
         seen_keys[ident] = key
         user = index.find(key)
         if user is None:
             message = f"no user with {key.kind} {key.raw}"
-            rows.append(RemovalRow(key.raw, "error", message, key.line, errors=[message]))
+            rows.append(RemovalRow(key.raw, "error", message, key.line, key.origin, errors=[message]))
             continue
         identity = user.id or f"{key.kind}:{key.lookup}"
         if identity in seen_users:
             first = seen_users[identity]
             rows.append(RemovalRow(key.raw, "unchanged", f"same user as {first.raw} ({_where(first)})",
-                                   key.line, user_id=user.id, name=user.display_name, email=user.email,
+                                   key.line, key.origin, user_id=user.id, name=user.display_name,
+                                   email=user.email,
                                    warnings=[f"duplicate: {key.raw} is the same user as {first.raw} "
                                              f"on {_where(first)}"]))
             continue
@@ -180,7 +184,7 @@ def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | UserI
         decision = decide(user.active, [a.status.value for a in user.assignments],
                           delete_when_allowed=delete_when_allowed)
         action = "unchanged" if decision.action == RemovalAction.NONE else decision.action.value
-        row = RemovalRow(key.raw, action, decision.reason, key.line,
+        row = RemovalRow(key.raw, action, decision.reason, key.line, key.origin,
                          cancels=decision.cancels if action == "deactivate" else 0, counts=decision.counts,
                          user_id=user.id, version=user.version, name=user.display_name, email=user.email)
         if action == "unchanged":

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
-from roster_tui.core.field_rules import check_date, check_email, check_text
 from roster_tui.core.models import SyncKey, User
 from roster_tui.core.scim import FIELD_PATHS
+from roster_tui.core.validation import validate_field
 
-#: Longest employee ID the form accepts.
-MAX_EMPLOYEE_ID = 64
+
+def rule(key: str, *, required: bool = False) -> Callable[[str], str | None]:
+    """The importer's validator for ``key`` (one implementation in ``core``), plus "required" on the form."""
+
+    def check(value: str) -> str | None:
+        if required and not value.strip():
+            return "required"
+        return validate_field(key, value)
+
+    return check
 
 
 @dataclass(frozen=True)
@@ -25,16 +32,16 @@ class FormField:
 
 
 FIELDS: tuple[FormField, ...] = (
-    FormField("email", "Email", check_email, "name@example.com"),
-    FormField("employee_id", "Employee ID", partial(check_text, max_len=MAX_EMPLOYEE_ID)),
-    FormField("first_name", "First name", partial(check_text, required=True)),
-    FormField("last_name", "Last name", partial(check_text, required=True)),
-    FormField("title", "Title", check_text),
-    FormField("department", "Department", check_text),
-    FormField("division", "Division", check_text),
-    FormField("location", "Location", check_text),
-    FormField("manager", "Manager", check_text, "manager's email or employee ID"),
-    FormField("hire_date", "Hire date", check_date, "YYYY-MM-DD"),
+    FormField("email", "Email", rule("email", required=True), "name@example.com"),
+    FormField("employee_id", "Employee ID", rule("employee_id")),
+    FormField("first_name", "First name", rule("first_name", required=True)),
+    FormField("last_name", "Last name", rule("last_name", required=True)),
+    FormField("title", "Title", rule("title")),
+    FormField("department", "Department", rule("department")),
+    FormField("division", "Division", rule("division")),
+    FormField("location", "Location", rule("location")),
+    FormField("manager", "Manager", rule("manager"), "manager's email or employee ID"),
+    FormField("hire_date", "Hire date", rule("hire_date"), "YYYY-MM-DD"),
 )
 FIELD_BY_KEY = {f.key: f for f in FIELDS}
 #: Fields that must be unique across the roster, and their SCIM filter paths.

@@ -66,7 +66,7 @@ def test_describe_counts_follows_the_lifecycle_order() -> None:
 def test_can_delete_and_cancelled_on_deactivation() -> None:
     assert can_delete([]) and can_delete(iter([]))
     assert not can_delete(["cancelled"])
-    assert OPEN_STATUSES == {"not_started", "in_progress"}
+    assert {"not_started", "in_progress"} == OPEN_STATUSES
     assert [cancelled_on_deactivation(s.value) for s in AssignmentStatus] == [
         "cancelled", "cancelled", "completed", "cancelled"]
 
@@ -90,6 +90,7 @@ def test_parse_keys_numbers_arguments_and_detects_emails() -> None:
     parsed = parse_keys([" a@x.example ", "", "E1 "])
     assert [(k.raw, k.line, k.kind, k.lookup) for k in parsed] == [
         ("a@x.example", 1, "email", "a@x.example"), ("E1", 3, "employee ID", "E1")]
+    assert {k.origin for k in parsed} == {"argument"}
     assert RemovalKey("A@X.Example").lookup == "a@x.example"
 
 
@@ -105,9 +106,9 @@ def test_duplicates_are_listed_once_with_a_warning_on_the_later_key() -> None:
     plan = build_removal_plan(keys("user1@x.example", "USER1@x.example", "E1", "nobody@x", "nobody@x"), [u])
     assert [r.action for r in plan.rows] == ["deactivate", "unchanged", "unchanged", "error", "unchanged"]
     assert plan.rows[0].warnings == []
-    assert plan.rows[1].warnings == ["duplicate key: already listed on line 1"]
+    assert plan.rows[1].warnings == ["duplicate key: already listed on argument 1"]
     assert "same user as user1@x.example" in plan.rows[2].warnings[0]
-    assert plan.rows[4].warnings == ["duplicate key: already listed on line 4"]
+    assert plan.rows[4].warnings == ["duplicate key: already listed on argument 4"]
     assert len(plan.to_apply()) == 1
     assert plan.summary() == {"deactivate": 1, "delete": 0, "unchanged": 3, "error": 1, "warning": 3}
 

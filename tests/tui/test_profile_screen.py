@@ -163,10 +163,7 @@ async def test_admin_on_with_roles_then_off(embedded: Embedded, api: RosterClien
 
 
 async def test_refused_save_shows_the_service_detail(server, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    """Against ``roster serve`` on loopback: a real 409 (uniqueness) is shown with the service's detail.
-
-    The service does not refuse removing the last Account Admin yet; a refused save is shown the same way.
-    """
+    """Against ``roster serve`` on loopback: a real 409 (uniqueness) met on save is shown with its detail."""
     async with RosterClient(server.url, server.token) as api:
         for n in (1, 2):
             await api.create_user({"userName": f"refusal{n}@tui.example", "name": {"givenName": "R",
@@ -236,3 +233,32 @@ async def test_leaving_with_unsaved_edits_asks_first(embedded: Embedded) -> None
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, RosterScreen))
+
+
+async def test_last_account_admin_refusal_is_shown(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A roster of its own with exactly one active Account Admin: switching admin off is refused by the
+    service, and the profile says why and keeps the edit."""
+    from tests.conftest import start_server, stop_server
+
+    server = start_server(tmp_path)
+    try:
+        async with RosterClient(server.url, server.token) as api:
+            await api.create_user({"userName": "only.admin@tui.example", "name": {"givenName": "Only",
+                                   "familyName": "Admin"}, "roles": [{"value": ACCOUNT_ADMIN}],
+                                   "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
+                                   {"employeeNumber": "TUI-ADMIN-1"}})
+            client = RosterClient(server.url, server.token)
+            app = create_app(client, source=server.url)
+            async with app.run_test(size=(160, 50)) as pilot:
+                screen = await open_profile(pilot, "TUI-ADMIN-1")
+                screen.set_focus(screen.query_one("#admin-switch", Switch))
+                await pilot.press("enter")
+                await pilot.pause()
+                await pilot.press("ctrl+s")
+                await settle(pilot)
+                assert "last active Account Admin" in banner(screen)
+                assert isinstance(app.screen, ProfileScreen)
+            await client.aclose()
+            assert (await user_by_employee_id(api, "TUI-ADMIN-1")).roles == (ACCOUNT_ADMIN,)
+    finally:
+        stop_server(server)

@@ -186,7 +186,7 @@ class SqlStorage:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
             cursor = dbapi_conn.cursor()
             for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000",
-                           "cache_size=-65536", "temp_store=MEMORY", "mmap_size=268435456"):
+                           "cache_size=-16384", "temp_store=MEMORY", "mmap_size=0"):
                 cursor.execute(f"PRAGMA {pragma}")
             cursor.close()
 
