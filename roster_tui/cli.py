@@ -1,10 +1,10 @@
-"""The ``roster`` command: the console by default; ``serve``, ``seed``, ``import``, ``export``, ``template``."""
+"""The ``roster`` command: the console by default; ``serve``, ``import``, ``export``, ``template``, ``remove``,
+``seed``, ``token``, ``db``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from roster_tui.config import ConfigError, resolve_api
 
@@ -35,29 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--token-file", metavar="FILE")
     serve.add_argument("--access-log", action="store_true", help="log every request (never the token)")
 
-    seed = sub.add_parser("seed", help="write a realistic demo roster straight to storage")
-    seed.add_argument("--users", type=int, required=True, metavar="N")
-    seed.add_argument("--seed", type=int, default=1, metavar="S")
-    seed.add_argument("--db", metavar="PATH|URL")
-
+    from roster_tui.cli_admin import add_admin_parsers
     from roster_tui.cli_import import add_import_parsers
     from roster_tui.cli_remove import add_remove_parser
 
+    add_admin_parsers(sub)
     add_import_parsers(sub, _sub_api_flags)
     add_remove_parser(sub, _sub_api_flags)
     return parser
-
-
-def cmd_seed(users: int, seed: int, db: str) -> int:
-    from roster_tui.server.seed import generate
-    from roster_tui.server.storage.sql import SqlStorage
-
-    storage = SqlStorage(db)
-    started = time.perf_counter()
-    written = storage.bulk_load(generate(users, seed))
-    storage.close()
-    print(f"seeded {written} users into {db} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,8 +54,11 @@ def main(argv: list[str] | None = None) -> int:
 
             serve(args.host, args.port, settings.db, args.token_file, args.access_log)
             return 0
-        if args.command == "seed":
-            return cmd_seed(args.users, args.seed, settings.db)
+        if args.command in ("seed", "token", "db"):
+            from roster_tui import cli_admin
+
+            return {"seed": cli_admin.cmd_seed, "token": cli_admin.cmd_token, "db": cli_admin.cmd_db}[
+                args.command](args, settings.db)
         if args.command in ("import", "export", "template"):
             from roster_tui import cli_import
 

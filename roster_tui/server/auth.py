@@ -7,6 +7,8 @@ import hmac
 import os
 import secrets
 import stat
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,9 +25,16 @@ def new_token() -> str:
 
 @dataclass
 class TokenRegistry:
-    """The tokens the service accepts, by name; only their SHA-256 hashes are kept."""
+    """The tokens the service accepts, by name; only their SHA-256 hashes are kept.
+
+    ``lookup`` finds named tokens kept in the database (``roster token create``); answers are cached for
+    ``ttl`` seconds, so a revoked token stops working within that time.
+    """
 
     hashes: dict[str, bytes] = field(default_factory=dict)
+    lookup: Callable[[str], str | None] | None = None
+    ttl: float = 5.0
+    _cache: dict[bytes, tuple[float, str | None]] = field(default_factory=dict)
 
     def add(self, name: str, token: str) -> None:
         self.hashes[name] = token_hash(token)
@@ -39,9 +48,21 @@ class TokenRegistry:
         for name, digest in self.hashes.items():  # compare with every token: no early exit
             if hmac.compare_digest(offered, digest):
                 found = name
+        if found is None and self.lookup is not None:
+            found = self._named(offered)
         if found is None:
             raise ScimError(401, "the bearer token is not valid")
         return found
+
+    def _named(self, digest: bytes) -> str | None:
+        now = time.monotonic()
+        cached = self._cache.get(digest)
+        if cached is None or now - cached[0] > self.ttl:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            cached = (now, self.lookup(digest.hex()))  # type: ignore[misc]
+            self._cache[digest] = cached
+        return cached[1]
 
 
 def read_token_file(path: Path) -> str:

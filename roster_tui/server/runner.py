@@ -20,8 +20,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve_tokens(host: str, token_file: str | None) -> tuple[TokenRegistry, str]:
-    """The accepted tokens and a sentence saying where the token comes from (never the token itself)."""
+def serve_tokens(host: str, token_file: str | None, named: int = 0) -> tuple[TokenRegistry, str]:
+    """The accepted tokens and a sentence saying where the token comes from (never the token itself).
+
+    ``named`` is how many live named tokens the database holds (``roster token create``).
+    """
     tokens = TokenRegistry()
     if token_file:
         tokens.add("token-file", read_token_file(Path(token_file)))
@@ -29,6 +32,8 @@ def serve_tokens(host: str, token_file: str | None) -> tuple[TokenRegistry, str]
     if os.environ.get("ROSTER_API_TOKEN"):
         tokens.add("env", os.environ["ROSTER_API_TOKEN"])
         return tokens, "token from ROSTER_API_TOKEN"
+    if named:
+        return tokens, f"{named} named token(s) from the database"
     if not is_loopback(host):
         raise SystemExit(f"roster serve: refusing to listen on {host} without a token: set ROSTER_API_TOKEN "
                          "or pass --token-file FILE (a file with mode 0600)")
@@ -48,8 +53,9 @@ def serve(host: str, port: int, db: str, token_file: str | None, access_log: boo
     from roster_tui.server.app import create_app
     from roster_tui.server.storage.sql import SqlStorage
 
-    tokens, where = serve_tokens(host, token_file)
     storage = SqlStorage(db)
+    tokens, where = serve_tokens(host, token_file, sum(1 for t in storage.tokens() if not t["revoked"]))
+    tokens.lookup = storage.token_name
     app = create_app(storage, tokens)
     shown = f"[{host}]" if ":" in host else host
     print(f"roster API on http://{shown}:{port}/scim/v2 (storage: {db}; {where})", file=sys.stderr, flush=True)

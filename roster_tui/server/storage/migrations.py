@@ -11,7 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import Column, Integer, MetaData, Table, select
 from sqlalchemy.engine import Connection
 
-from roster_tui.server.storage.tables import POSTGRES_TRGM, SQLITE_FTS, metadata
+from roster_tui.server.storage.tables import POSTGRES_TRGM, SQLITE_FTS, api_tokens, audit, metadata, users
 
 _bookkeeping = MetaData()
 schema_version = Table("schema_version", _bookkeeping, Column("version", Integer, nullable=False))
@@ -19,15 +19,20 @@ _LOCK_ID = 7_464_391  # any constant shared by all roster processes
 
 
 def _initial(conn: Connection) -> None:
-    metadata.create_all(conn)
+    metadata.create_all(conn, tables=[users, audit])
     extras = SQLITE_FTS if conn.dialect.name == "sqlite" else POSTGRES_TRGM
     for statement in extras:
         conn.exec_driver_sql(statement)
 
 
+def _api_tokens(conn: Connection) -> None:
+    api_tokens.create(conn, checkfirst=True)
+
+
 #: (version, what it does, how). Append only; never edit a released migration.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "users and audit tables, their indexes, trigram search", _initial),
+    (2, "named API tokens, stored hashed", _api_tokens),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -20,7 +20,7 @@ from roster_tui.server.errors import ScimError, not_found, precondition_failed, 
 from roster_tui.server.resource import extract_columns
 from roster_tui.server.storage import migrations, sql_filter
 from roster_tui.server.storage.base import Mutation, StoredUser
-from roster_tui.server.storage.tables import SQLITE_FTS, audit, users
+from roster_tui.server.storage.tables import SQLITE_FTS, api_tokens, audit, users
 
 _RECORD = (users.c.id, users.c.version, users.c.created, users.c.last_modified, users.c.doc)
 _INSERT_USER = insert(users)
@@ -242,6 +242,32 @@ class SqlStorage:
             return [{"at": r[0], "token": r[1], "action": r[2], "changes": orjson.loads(r[3])}
                     for r in conn.execute(query)]
 
+    def add_token(self, name: str, digest: str) -> None:
+        """Record a named token by its SHA-256 hex digest; a name is used once (revoked names stay taken)."""
+        try:
+            with self.write_engine.begin() as conn:
+                conn.execute(insert(api_tokens).values(name=name, hash=digest, created=now()))
+        except IntegrityError:
+            raise ValueError(f"a token named {name!r} exists already; choose another name") from None
+
+    def revoke_token(self, name: str) -> bool:
+        with self.write_engine.begin() as conn:
+            done = conn.execute(api_tokens.update().where(api_tokens.c.name == name, api_tokens.c.revoked.is_(None))
+                                .values(revoked=now()))
+        return done.rowcount == 1
+
+    def tokens(self) -> list[dict[str, Any]]:
+        with self.read_engine.connect() as conn:
+            rows = conn.execute(select(api_tokens.c.name, api_tokens.c.created, api_tokens.c.revoked)
+                                .order_by(api_tokens.c.pk)).all()
+        return [{"name": r[0], "created": r[1], "revoked": r[2]} for r in rows]
+
+    def token_name(self, digest: str) -> str | None:
+        """The name of the live token with this digest."""
+        with self.read_engine.connect() as conn:
+            return conn.execute(select(api_tokens.c.name).where(
+                api_tokens.c.hash == digest, api_tokens.c.revoked.is_(None))).scalar()
+
     def bulk_load(self, rows: Iterator[dict[str, Any]], batch: int = 5000) -> int:
         """Insert prepared rows (all ``users`` columns but ``pk``) fast, without audit: for seeding only.
 
@@ -254,6 +280,8 @@ class SqlStorage:
             if self.dialect == "sqlite":
                 return self._sqlite_load(raw, names, rows, batch)
             return self._postgres_copy(raw, names, rows)
+        except self.write_engine.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
+            raise ValueError(f"a user in the load already exists ({exc})") from None
         finally:
             raw.close()
 

@@ -77,6 +77,16 @@ audit = Table(
 )
 Index("ix_audit_user_id", audit.c.user_id, audit.c.pk)
 
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("hash", String(64), nullable=False, unique=True),  # hex SHA-256: the token itself is never kept
+    Column("created", String(32), nullable=False),
+    Column("revoked", String(32)),
+)
+
 #: SQLite full-text index (trigram) that makes `co`/`ew` searches on names, emails and IDs fast.
 SQLITE_FTS = [
     """CREATE VIRTUAL TABLE IF NOT EXISTS users_fts USING fts5(
