@@ -13,7 +13,6 @@ import pytest
 from roster_tui.api.client import RosterClient
 from roster_tui.api.connect import open_client
 from roster_tui.api.importer import (
-    _filters,
     apply_plan,
     crawl,
     export_roster,
@@ -23,6 +22,7 @@ from roster_tui.api.importer import (
     prepare_file,
     write_errors_csv,
 )
+from roster_tui.api.roster_index import _filters
 from roster_tui.config import ApiSettings
 from roster_tui.core.models import SyncKey
 from roster_tui.core.validation import KeyScan

@@ -1,0 +1,173 @@
+"""Reading the roster for the importer: the existing users a plan needs (lookups or one crawl), and the export.
+
+A crawl asks only for the attributes the plan compares (``CRAWL_ATTRIBUTES``), several pages at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from roster_tui.api.client import RosterClient
+from roster_tui.api.errors import RosterApiError
+from roster_tui.core.export import export_row, write_rows
+from roster_tui.core.plan import RosterEntry, RosterIndex
+from roster_tui.core.scim import ENTERPRISE_USER, FIELD_PATHS, ROSTER_USER
+from roster_tui.core.validation import KeyScan
+
+LOOKUP_BATCH = 50
+MAX_FILTER_CHARS = 3500
+PAGE_SIZE = 1000
+LOOKUP_CONCURRENCY = 4
+CRAWL_PARALLEL = 3
+EMAIL_PATH = "userName"
+EMPLOYEE_ID_PATH = FIELD_PATHS["employee_id"]
+#: What :func:`entry_from_scim` reads; the rest of a user (training assignments above all) is not sent.
+CRAWL_ATTRIBUTES = ("userName", "emails", "name", "title", "active", "meta.version", ENTERPRISE_USER,
+                    f"{ROSTER_USER}:hireDate", f"{ROSTER_USER}:location")
+
+
+def entry_from_scim(resource: dict[str, Any]) -> RosterEntry:
+    """The plan's view of a SCIM User resource (fast: no model validation)."""
+    name = resource.get("name") or {}
+    ent = resource.get(ENTERPRISE_USER) or {}
+    ours = resource.get(ROSTER_USER) or {}
+    email = ""
+    emails = resource.get("emails") or []
+    for e in emails:
+        if isinstance(e, dict) and e.get("primary") and e.get("value"):
+            email = e["value"]
+            break
+    if not email and emails and isinstance(emails[0], dict):
+        email = emails[0].get("value") or ""
+    manager = ent.get("manager")
+    return RosterEntry(
+        id=resource.get("id") or "",
+        version=(resource.get("meta") or {}).get("version"),
+        email=email or resource.get("userName") or "",
+        employee_id=ent.get("employeeNumber") or None,
+        first_name=name.get("givenName") or "",
+        last_name=name.get("familyName") or "",
+        title=resource.get("title") or None,
+        department=ent.get("department") or None,
+        division=ent.get("division") or None,
+        location=ours.get("location") or None,
+        manager_id=(manager.get("value") if isinstance(manager, dict) else None) or None,
+        hire_date=ours.get("hireDate") or None,
+        active=resource.get("active", True) is not False,
+    )
+
+
+def _add_all(index: RosterIndex, resources: list[dict[str, Any]]) -> None:
+    add = index.add
+    for resource in resources:
+        add(entry_from_scim(resource))
+
+
+def _filters(path: str, values: Iterable[str]) -> list[str]:
+    """``path eq "a" or path eq "b" ...`` filters of at most LOOKUP_BATCH values and MAX_FILTER_CHARS."""
+    out, terms, size = [], [], 0
+    for value in sorted(values):
+        term = f"{path} eq {json.dumps(value)}"
+        if terms and (len(terms) >= LOOKUP_BATCH or size + len(term) + 4 > MAX_FILTER_CHARS):
+            out.append(" or ".join(terms))
+            terms, size = [], 0
+        terms.append(term)
+        size += len(term) + 4
+    if terms:
+        out.append(" or ".join(terms))
+    return out
+
+
+async def _lookup(client: RosterClient, filters: list[str], index: RosterIndex) -> None:
+    gate = asyncio.Semaphore(LOOKUP_CONCURRENCY)
+
+    async def one(text: str) -> None:
+        async with gate:
+            try:
+                page = await client.search_users(filter=text, count=LOOKUP_BATCH * 2,
+                                                 attributes=list(CRAWL_ATTRIBUTES))
+            except RosterApiError as exc:
+                if exc.status not in (404, 405):
+                    raise
+                page = await client.list_users(filter=text, count=LOOKUP_BATCH * 2,
+                                               attributes=list(CRAWL_ATTRIBUTES))
+        _add_all(index, page.resources)
+
+    await asyncio.gather(*(one(f) for f in filters))
+
+
+async def crawl(client: RosterClient, index: RosterIndex | None = None, *,
+                parallel: int = CRAWL_PARALLEL) -> RosterIndex:
+    """The whole roster in pages of PAGE_SIZE, ``parallel`` requests at a time (by ``startIndex``).
+
+    Pages follow the service's default (insertion) order; a final sequential pass picks up anything
+    the parallel pages missed because the roster changed meanwhile.
+    """
+    index = index or RosterIndex()
+    attributes = list(CRAWL_ATTRIBUTES)
+    first = await client.list_users(count=PAGE_SIZE, attributes=attributes)
+    _add_all(index, first.resources)
+    step = len(first.resources)
+    if step and first.total_results > step:
+        gate = asyncio.Semaphore(parallel)
+
+        async def page(start: int) -> None:
+            async with gate:
+                got = await client.list_users(start_index=start, count=step, attributes=attributes)
+            _add_all(index, got.resources)
+
+        await asyncio.gather(*(page(s) for s in range(1 + step, first.total_results + 1, step)))
+        if len(index.by_id) < first.total_results:  # a server that pages differently: walk it all
+            async for p in client.iter_pages(page_size=PAGE_SIZE, attributes=attributes):
+                _add_all(index, p.resources)
+    index.complete = True
+    return index
+
+
+def prefer_crawl(keys: int, total: int) -> bool:
+    """Whether paging through ``total`` users is cheaper than looking up ``keys`` values by filter."""
+    per_user = 0.02  # a user in a response, relative to the cost of one request
+    lookups = math.ceil(keys / LOOKUP_BATCH) + per_user * min(keys, total)
+    return math.ceil(total / PAGE_SIZE) + per_user * total <= lookups
+
+
+async def fetch_index(client: RosterClient, scan: KeyScan, *, full: bool = False,
+                      managers: bool = False) -> RosterIndex:
+    """The existing users the plan needs: by lookups or by one crawl, whichever is cheaper (or ``full``)."""
+    emails, employee_ids = scan.lookup_emails(), scan.lookup_employee_ids()
+    if not full:
+        total = (await client.list_users(count=0)).total_results
+        if total == 0:
+            return RosterIndex(complete=True)
+        full = prefer_crawl(len(emails) + len(employee_ids), total)
+    if full:
+        return await crawl(client)
+    index = RosterIndex()
+    await _lookup(client, _filters(EMAIL_PATH, emails) + _filters(EMPLOYEE_ID_PATH, employee_ids), index)
+    if managers:  # to show who the current managers are
+        wanted = {u.manager_id for u in list(index.by_id.values()) if u.manager_id} - set(index.by_id)
+        await _lookup(client, _filters("id", wanted), index)
+    return index
+
+
+async def export_roster(client: RosterClient, out: TextIO, status: str = "all") -> int:
+    """Write the roster as CSV (the template's columns); ``status``: active, inactive or all."""
+    index = RosterIndex()
+    entries: list[RosterEntry] = []
+    pages = client.iter_pages(page_size=PAGE_SIZE, sort_by="userName", attributes=list(CRAWL_ATTRIBUTES))
+    async for page in pages:
+        for resource in page.resources:
+            entry = entry_from_scim(resource)
+            index.by_id[entry.id] = entry
+            if status == "all" or (status == "active") == entry.active:
+                entries.append(entry)
+
+    def manager_email(entry: RosterEntry) -> str | None:
+        manager = index.by_id.get(entry.manager_id) if entry.manager_id else None
+        return manager.email if manager is not None else None
+
+    return write_rows(out, (export_row(e, manager_email(e)) for e in entries))
