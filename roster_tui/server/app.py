@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -102,6 +103,16 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> Response:
         return error_response(invalid_value(str(exc.errors()[0].get("msg", "invalid request"))))
+
+    @app.exception_handler(OperationalError)
+    async def _database_busy(_request: Request, exc: OperationalError) -> Response:
+        text = str(exc.orig).lower()
+        if "locked" in text or "busy" in text or "could not obtain lock" in text:
+            response = error_response(ScimError(503, "the database is busy with another writer; retry shortly"))
+            response.headers["Retry-After"] = "1"
+            return response
+        log.error("database error: %s", exc.orig)
+        return error_response(ScimError(503, "the database is not available; retry shortly"))
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:

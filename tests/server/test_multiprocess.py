@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,11 +54,9 @@ def test_same_etag_from_two_processes_one_wins_one_412(two_servers: tuple[Runnin
             user = a.post("/Users", json=user_body()).json()
             etag = {"If-Match": user["meta"]["version"]}
             results = at_once([
-                lambda: a.patch(f"/Users/{user['id']}", json=patch({"op": "replace", "path": "title",
-                                                                     "value": "from a"}), headers=etag),
-                lambda: b.patch(f"/Users/{user['id']}", json=patch({"op": "replace", "path": "title",
-                                                                     "value": "from b"}), headers=etag),
-            ])
+                partial(http.patch, f"/Users/{user['id']}", headers=etag,
+                        json=patch({"op": "replace", "path": "title", "value": f"from {name}"}))
+                for name, http in (("a", a), ("b", b))])
             assert sorted(r.status_code for r in results) == [200, 412], (round_, [r.text for r in results])
             winner = next(r for r in results if r.status_code == 200).json()
             assert b.get(f"/Users/{user['id']}").json()["title"] == winner["title"]
@@ -69,9 +68,8 @@ def test_no_lost_update_without_etags(two_servers: tuple[RunningServer, RunningS
         user = a.post("/Users", json=user_body()).json()
         added = [f"extra{i}.{unique()}@example.com" for i in range(16)]
         results = at_once([
-            (lambda http, email: lambda: http.patch(f"/Users/{user['id']}", json=patch(
-                {"op": "add", "path": "emails", "value": [{"value": email, "type": "other"}]})))(
-                a if i % 2 else b, email)
+            partial((a if i % 2 else b).patch, f"/Users/{user['id']}",
+                    json=patch({"op": "add", "path": "emails", "value": [{"value": email, "type": "other"}]}))
             for i, email in enumerate(added)])
         assert all(r.status_code == 200 for r in results), [r.text for r in results if r.status_code != 200]
         final = a.get(f"/Users/{user['id']}").json()
@@ -84,7 +82,7 @@ def test_uniqueness_holds_under_concurrent_creates(two_servers: tuple[RunningSer
     with a, b:
         for _ in range(5):
             email = f"race.{unique()}@example.com"
-            results = at_once([lambda: a.post("/Users", json=user_body(email=email)),
-                               lambda: b.post("/Users", json=user_body(email=email.upper()))])
+            results = at_once([partial(a.post, "/Users", json=user_body(email=email)),
+                               partial(b.post, "/Users", json=user_body(email=email.upper()))])
             assert sorted(r.status_code for r in results) == [201, 409], [r.text for r in results]
             assert a.get("/Users", params={"filter": f'userName eq "{email}"'}).json()["totalResults"] == 1

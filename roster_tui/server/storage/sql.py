@@ -179,13 +179,13 @@ class SqlStorage:
         self._create_schema()
 
     def _sqlite_engine(self, *, immediate: bool) -> Engine:
-        engine = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 5})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
             cursor = dbapi_conn.cursor()
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000",
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000",
                            "cache_size=-16384", "temp_store=MEMORY", "mmap_size=0"):
                 cursor.execute(f"PRAGMA {pragma}")
             cursor.close()
