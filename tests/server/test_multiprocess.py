@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from functools import partial
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import httpx
