@@ -15,10 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from roster_tui.core.scim import SEARCH_REQUEST
+from roster_tui.server import openapi as oa
 from roster_tui.server import schemas, service
 from roster_tui.server.auth import TokenRegistry
 from roster_tui.server.bulk import run_bulk
-from roster_tui.server.errors import ScimError, invalid_syntax, invalid_value, not_found
+from roster_tui.server.errors import ScimError, invalid_syntax, invalid_value, not_found, require_schema
 from roster_tui.server.filters import parse_attribute_list, parse_filter
 from roster_tui.server.projection import parse_projection
 from roster_tui.server.render import list_bytes, render
@@ -71,10 +72,18 @@ async def read_json(request: Request, limit: int) -> Any:
 def _int_param(value: Any, name: str, default: int) -> int:
     if value is None or value == "":
         return default
-    try:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
         return int(value)
-    except (TypeError, ValueError):
-        raise invalid_value(f"{name} must be an integer, not {value!r}") from None
+    raise invalid_value(f"{name} must be an integer, not {str(value)[:40]!r}")
+
+
+def _text_param(params: dict[str, Any], name: str) -> str | None:
+    value = params.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise invalid_value(f"{name} must be a string")
 
 
 def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = None) -> FastAPI:
@@ -162,14 +171,14 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
 
     async def query(request: Request, params: dict[str, Any]) -> Response:
         actor(request)
-        filter_text = params.get("filter")
+        filter_text = _text_param(params, "filter")
         node = parse_filter(filter_text) if filter_text else None
-        sort_by = params.get("sortBy")
+        sort_by = _text_param(params, "sortBy")
         sort_paths = parse_attribute_list(sort_by, "sortBy") if sort_by else []
         if len(sort_paths) > 1:
             raise invalid_value("sortBy takes one attribute")
         sort_path = sort_paths[0] if sort_paths else None
-        order = str(params.get("sortOrder") or "ascending").lower()
+        order = (_text_param(params, "sortOrder") or "ascending").lower()
         if order not in ("ascending", "descending"):
             raise invalid_value("sortOrder must be ascending or descending")
         start = max(1, _int_param(params.get("startIndex"), "startIndex", 1))
@@ -181,25 +190,28 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
 
     def _projection(params: dict[str, Any]) -> tuple[Any, Any]:
         def as_text(value: Any) -> str | None:
-            return ",".join(value) if isinstance(value, list) else value
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return ",".join(value)
+            if value is None or isinstance(value, str):
+                return value
+            raise invalid_value("attributes and excludedAttributes must be strings or lists of strings")
 
         attributes = as_text(params.get("attributes"))
         excluded = as_text(params.get("excludedAttributes"))
         return (parse_projection(attributes, "attributes") if attributes else None,
                 parse_projection(excluded, "excludedAttributes") if excluded else None)
 
-    @app.get(PREFIX + "/Users")
+    @app.get(PREFIX + "/Users", openapi_extra=oa.params(*oa.LIST_PARAMS))
     async def list_users(request: Request) -> Response:
         return await query(request, dict(request.query_params))
 
-    @app.post(PREFIX + "/.search")  # server-root search (§3.4.3): Users is the only resource type
-    @app.post(PREFIX + "/Users/.search")
+    # Server-root search (RFC 7644 §3.4.3): Users is the only resource type.
+    @app.post(PREFIX + "/.search", openapi_extra=oa.body(oa.SEARCH))
+    @app.post(PREFIX + "/Users/.search", openapi_extra=oa.body(oa.SEARCH))
     async def search_users(request: Request) -> Response:
         actor(request)
         body = await read_json(request, lim.max_body)
-        if not isinstance(body, dict) or SEARCH_REQUEST not in (body.get("schemas") or []):
-            raise invalid_syntax(f"'schemas' must be [\"{SEARCH_REQUEST}\"]")
-        return await query(request, body)
+        return await query(request, require_schema(body, SEARCH_REQUEST))
 
     def written(rec: Any, request: Request, status: int = 200) -> Response:
         users_url = base_url(request) + "/Users"
@@ -210,14 +222,14 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
     async def write(name: str, fn: Any, *args: Any) -> Any:
         return await writes.submit(name, fn, *args)
 
-    @app.post(PREFIX + "/Users")
+    @app.post(PREFIX + "/Users", status_code=201, openapi_extra=oa.body(oa.USER, params=oa.PROJECTION))
     async def create(request: Request) -> Response:
         name = actor(request)
         body = await read_json(request, lim.max_body)
         rec = await write(name, service.insert_user, service.new_user_doc(body))
         return written(rec, request, 201)
 
-    @app.get(PREFIX + "/Users/{id}")
+    @app.get(PREFIX + "/Users/{id}", openapi_extra=oa.params(oa.IF_NONE_MATCH, *oa.PROJECTION))
     async def get(request: Request, id: str) -> Response:
         actor(request)
         rec = await run(storage.get, id)
@@ -228,7 +240,7 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
             return Response(status_code=304, headers={"ETag": rec.etag})
         return written(rec, request)
 
-    @app.put(PREFIX + "/Users/{id}")
+    @app.put(PREFIX + "/Users/{id}", openapi_extra=oa.body(oa.USER, params=[oa.IF_MATCH]))
     async def replace(request: Request, id: str) -> Response:
         name = actor(request)
         body = await read_json(request, lim.max_body)
@@ -236,7 +248,7 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         rec = await write(name, service.replace_user, id, body, version)
         return written(rec, request)
 
-    @app.patch(PREFIX + "/Users/{id}")
+    @app.patch(PREFIX + "/Users/{id}", openapi_extra=oa.body(oa.PATCH, params=[oa.IF_MATCH]))
     async def patch(request: Request, id: str) -> Response:
         name = actor(request)
         body = await read_json(request, lim.max_body)
@@ -244,14 +256,14 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         rec = await write(name, service.patch_user, id, body, version)
         return written(rec, request)
 
-    @app.delete(PREFIX + "/Users/{id}")
+    @app.delete(PREFIX + "/Users/{id}", status_code=204, openapi_extra=oa.params(oa.IF_MATCH))
     async def delete(request: Request, id: str) -> Response:
         name = actor(request)
         version = service.parse_if_match(request.headers.get("if-match"))
         await write(name, service.delete_user, id, version)
         return Response(status_code=204)
 
-    @app.post(PREFIX + "/Bulk")
+    @app.post(PREFIX + "/Bulk", openapi_extra=oa.body(oa.BULK))
     async def bulk(request: Request) -> Response:
         name = actor(request)
         body = await read_json(request, lim.bulk_max_payload)

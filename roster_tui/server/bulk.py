@@ -6,7 +6,7 @@ from typing import Any
 
 from roster_tui.core.scim import BULK_REQUEST, BULK_RESPONSE
 from roster_tui.server import service
-from roster_tui.server.errors import ScimError, invalid_syntax, invalid_value
+from roster_tui.server.errors import ScimError, invalid_syntax, invalid_value, require_schema
 from roster_tui.server.storage.base import Writer
 
 
@@ -33,8 +33,7 @@ def _user_id(path: str, ids: dict[str, str]) -> str:
 
 def run_bulk(writer: Writer, body: Any, users_url: str, max_operations: int) -> dict[str, Any]:
     """Run a BulkRequest in the writer's transaction (one savepoint per operation); returns the BulkResponse."""
-    if not isinstance(body, dict) or BULK_REQUEST not in (body.get("schemas") or []):
-        raise invalid_syntax(f"'schemas' must be [\"{BULK_REQUEST}\"]")
+    body = require_schema(body, BULK_REQUEST)
     operations = body.get("Operations")
     if not isinstance(operations, list):
         raise invalid_syntax("'Operations' must be a list")

@@ -57,3 +57,11 @@ def not_found(detail: str) -> ScimError:
 
 def precondition_failed(detail: str) -> ScimError:
     return ScimError(412, detail)
+
+
+def require_schema(body: object, urn: str) -> dict[str, object]:
+    """``body`` as a message object whose ``schemas`` list names ``urn``, or an invalidSyntax error."""
+    schemas = body.get("schemas") if isinstance(body, dict) else None
+    if not isinstance(schemas, list) or urn not in schemas:
+        raise invalid_syntax(f"the body must be a JSON object with \"schemas\": [\"{urn}\"]")
+    return body  # type: ignore[return-value]

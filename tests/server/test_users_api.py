@@ -173,3 +173,17 @@ def test_bad_sort_and_paging_parameters_are_400(http: httpx.Client) -> None:
         response = http.get("/Users", params=params)
         assert response.status_code == 400, (params, response.text)
         assert response.json()["scimType"] == "invalidValue"
+
+
+def test_malformed_search_and_bulk_messages_are_400(http: httpx.Client) -> None:
+    """Found by schemathesis: non-list `schemas`, non-string parameters."""
+    for path, body in (("/Users/.search", {"schemas": True}), ("/.search", {"schemas": "x"}),
+                       ("/Bulk", {"schemas": True, "Operations": []}),
+                       ("/Users/.search", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                                           "sortBy": [{"a": 1}]}),
+                       ("/Users/.search", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                                           "startIndex": 70.5}),
+                       ("/Users/.search", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                                           "attributes": [1, 2]})):
+        response = http.post(path, json=body)
+        assert response.status_code == 400, (path, body, response.text)
