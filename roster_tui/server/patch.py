@@ -11,7 +11,8 @@ from typing import Any
 
 from roster_tui.core.scim import CORE_USER, PATCH_OP
 from roster_tui.server.errors import invalid_path, invalid_syntax, invalid_value, mutability, no_target
-from roster_tui.server.filters import AttrPath, Compare, element_matches, parse_path
+from roster_tui.server.filter_eval import element_matches
+from roster_tui.server.filters import AttrPath, Compare, parse_path
 from roster_tui.server.resource import canonical_urn
 from roster_tui.server.schemas import ATTRS_BY_SCHEMA, sub_attrs
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from roster_tui.core.scim import ENTERPRISE_USER, ROSTER_USER
 from roster_tui.server.errors import ScimError
+from roster_tui.server.filter_eval import element_matches, matches
 from roster_tui.server.filters import (
     MAX_COMPARISONS,
     MAX_DEPTH,
@@ -22,9 +23,7 @@ from roster_tui.server.filters import (
     PatchPath,
     Present,
     ValuePath,
-    element_matches,
     format_filter,
-    matches,
     parse_attribute_list,
     parse_filter,
     parse_path,

@@ -21,7 +21,8 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from roster_tui.core.scim import CORE_USER, ENTERPRISE_USER, ROSTER_USER
 from roster_tui.server.errors import ScimError
-from roster_tui.server.filters import AttrPath, Compare, Node, Present, ValuePath, matches, parse_filter
+from roster_tui.server.filter_eval import matches
+from roster_tui.server.filters import AttrPath, Compare, Node, Present, ValuePath, parse_filter
 from roster_tui.server.storage import tables
 from roster_tui.server.storage.sql_filter import compile_filter, order_by
 

@@ -5,7 +5,7 @@ column inside SQL (SQLite ``json_extract``/``json_each``, PostgreSQL ``jsonb`` o
 filtered in Python. Dialect-specific pieces are the small ``_fold``/``_like``/``_fts_like``/``_json_*``
 functions; ``dialect_name`` is ``"sqlite"`` or ``"postgresql"``.
 
-Semantics, matching :func:`roster_tui.server.filters.matches` except where noted:
+Semantics, matching :func:`roster_tui.server.filter_eval.matches` except where noted:
 
 * ``emails`` / ``emails.value`` compare the user's primary email (the ``email`` column) only; a value
   filter such as ``emails[value co "x"]`` looks at every email in ``doc``.
@@ -193,7 +193,7 @@ _EMPTY = ("null", '""', "[]", "{}")
 
 def _json_present(loc: Loc, dialect_name: str) -> Expr:
     """The JSON value at ``loc`` is non-empty: a scalar other than "" / a member that is not null, "", []
-    or {} (as :func:`roster_tui.server.filters.matches` defines ``pr``)."""
+    or {} (as :func:`roster_tui.server.filter_eval.matches` defines ``pr``)."""
     base, keys = loc
     if dialect_name == "postgresql":
         v = base.op("#>", return_type=JSONB)(_pg_path(keys))
