@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.export import write_template
@@ -80,14 +80,35 @@ def _show(value: Any) -> str:
     return "(blank)" if value in (None, "") else str(value)
 
 
+def _row_json(r: PlanRow) -> dict[str, Any]:
+    return {"line": r.line, "action": r.action, "key": r.key,
+            "changes": {k: [b, a] for k, (b, a) in r.changes.items()}, "errors": r.errors, "warnings": r.warnings}
+
+
 def plan_json(plan: Plan, applied: ApplyResult | None = None) -> dict[str, Any]:
-    rows = [{"line": r.line, "action": r.action, "key": r.key,
-             "changes": {k: [b, a] for k, (b, a) in r.changes.items()},
-             "errors": r.errors, "warnings": r.warnings} for r in plan.rows]
-    out: dict[str, Any] = {"summary": plan.summary(), "rows": rows}
+    """The ``--json`` object: ``{"summary": ..., "rows": [...], "applied": ...}`` (applied only with --apply)."""
+    out: dict[str, Any] = {"summary": plan.summary(), "rows": [_row_json(r) for r in plan.rows]}
     if applied is not None:
         out["applied"] = applied.counts()
     return out
+
+
+def write_plan_json(plan: Plan, applied: ApplyResult | None, out: BinaryIO, chunk: int = 1000) -> None:
+    """:func:`plan_json` as orjson writes it, plus a newline, streamed row by row (never the whole text)."""
+    import orjson
+
+    dumps = orjson.dumps
+    out.write(b'{"summary":' + dumps(plan.summary()) + b',"rows":[')
+    parts: list[bytes] = []
+    sep = b""
+    for row in plan.rows:
+        parts.append(dumps(_row_json(row)))
+        if len(parts) >= chunk:
+            out.write(sep + b",".join(parts))
+            parts, sep = [], b","
+    if parts:
+        out.write(sep + b",".join(parts))
+    out.write(b"]" + (b',"applied":' + dumps(applied.counts()) if applied is not None else b"") + b"}\n")
 
 
 def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO) -> None:
@@ -187,8 +208,6 @@ def cmd_import(args: argparse.Namespace, settings: ApiSettings) -> int:
 
 
 async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: PreparedFile) -> int:
-    import orjson
-
     from roster_tui.api.connect import open_client
     from roster_tui.api.importer import ApplyResult, apply_plan, plan_import, write_errors_csv
     async with open_client(settings) as client:
@@ -213,8 +232,9 @@ async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: Pre
         elif args.apply:
             applied = ApplyResult()
     if args.json:
-        sys.stdout.buffer.write(orjson.dumps(plan_json(plan, applied)) + b"\n")
         sys.stdout.flush()
+        write_plan_json(plan, applied, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
     elif applied is not None:
         _print_applied(applied)
     if args.errors_csv:

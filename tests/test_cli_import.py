@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -248,3 +249,40 @@ def test_interrupted_apply_resumes_without_duplicates(server: RunningServer, tmp
 
 def test_the_roster_command_is_installed() -> None:
     assert shutil.which("roster") or Path(sys.executable).with_name("roster").exists()
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 1000])
+@pytest.mark.parametrize("applied", [False, True])
+def test_streamed_json_is_byte_for_byte_the_contract(chunk: int, applied: bool) -> None:
+    """--json is written row by row; the bytes are exactly orjson's dump of the one JSON object."""
+    import orjson
+
+    from roster_tui.api.apply import ApplyResult
+    from roster_tui.cli_import import plan_json, write_plan_json
+    from roster_tui.core.mapping import resolve_mapping
+    from roster_tui.core.models import SyncKey
+    from roster_tui.core.plan import RosterEntry, RosterIndex, build_plan
+    from roster_tui.core.validation import RowValidator, scan_keys
+
+    header = ["Email", "First Name", "Last Name", "Title", "Status"]
+    rows = [(2, ["u1@x.example", "", "", "Dev", ""]), (3, ["new@x.example", "N", "U", "", "inactive"]),
+            (4, ["bad", "", "", "", ""]), (5, ["u2@x.example", "", "", "", ""])]
+    mapping = resolve_mapping(header, {})
+    index = RosterIndex(complete=True)
+    for i in (1, 2):
+        index.add(RosterEntry(id=f"id{i}", version='W/"1"', email=f"u{i}@x.example", first_name="A",
+                              last_name="B", title="Boss"))
+    validate = RowValidator(mapping, SyncKey.EMAIL)
+    plan = build_plan([validate(n, c) for n, c in rows], index, scan_keys(rows, mapping), SyncKey.EMAIL)
+    result = ApplyResult() if applied else None
+    out = io.BytesIO()
+    write_plan_json(plan, result, out, chunk=chunk)
+    assert out.getvalue() == orjson.dumps(plan_json(plan, result)) + b"\n"
+    decoded = json.loads(out.getvalue())
+    assert list(decoded) == (["summary", "rows", "applied"] if applied else ["summary", "rows"])
+    assert [r["action"] for r in decoded["rows"]] == ["update", "create", "error", "unchanged"]
+    assert decoded["rows"][1]["changes"]["status"] == [None, "inactive"]
+    empty = build_plan([], index, scan_keys([], mapping), SyncKey.EMAIL)
+    out = io.BytesIO()
+    write_plan_json(empty, None, out, chunk=chunk)
+    assert out.getvalue() == orjson.dumps(plan_json(empty)) + b"\n"

@@ -8,9 +8,10 @@ missing from the file, refused over 20% of the active users unless forced.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from roster_tui.core.mapping import FIELD_LABELS
 from roster_tui.core.models import SyncKey
@@ -71,6 +72,39 @@ class RosterIndex:
         return self.by_email.get(email_key(ref)) if "@" in ref else self.by_employee_id.get(ref.strip())
 
 
+class CreateChanges(AbcMapping[str, tuple[None, Any]]):
+    """The changes of a planned create, compactly: field -> ``(None, value)`` from two tuples.
+
+    A large file is mostly creates; this keeps one tuple of values per row (the names are shared).
+    """
+
+    __slots__ = ("_names", "_values")
+    _shared: ClassVar[dict[tuple[str, ...], tuple[str, ...]]] = {}
+
+    def __init__(self, changes: dict[str, tuple[Any, Any]]) -> None:
+        names = tuple(changes)
+        self._names = self._shared.setdefault(names, names)
+        self._values = tuple(after for _before, after in changes.values())
+
+    def __getitem__(self, name: str) -> tuple[None, Any]:
+        try:
+            return None, self._values[self._names.index(name)]
+        except ValueError:
+            raise KeyError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def items(self) -> Any:
+        return ((n, (None, v)) for n, v in zip(self._names, self._values, strict=True))
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
 @dataclass(slots=True)
 class PlanRow:
     """One row of the plan. ``changes`` maps field -> (before, after); creates have before None."""
@@ -78,7 +112,7 @@ class PlanRow:
     line: int | None
     action: str
     key: str
-    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    changes: AbcMapping[str, tuple[Any, Any]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     user_id: str | None = None
@@ -122,10 +156,13 @@ class _Planner:
     def __init__(self, index: RosterIndex, scan: KeyScan, sync_key: SyncKey) -> None:
         self.index, self.scan, self.sync_key = index, scan, sync_key
         self.other = "employee_id" if sync_key == SyncKey.EMAIL else "email"
+        self.key_field = sync_key.value
+        self.any_duplicates = bool(scan.duplicate_emails or scan.duplicate_employee_ids)
 
     def row(self, r: RowResult) -> PlanRow:
         out = PlanRow(r.line, "error", r.key, errors=list(r.errors), warnings=list(r.warnings))
-        self._duplicates(r, out)
+        if self.any_duplicates:
+            self._duplicates(r, out)
         if out.errors:
             return out
         user = self.index.find(self.sync_key, r.key)
@@ -190,7 +227,7 @@ class _Planner:
     def _create(self, r: RowResult, out: PlanRow) -> None:
         v = r.values
         self._guard(r, None, out)
-        for name in (*REQUIRED_FOR_CREATE, self.sync_key.value):
+        for name in (*REQUIRED_FOR_CREATE, self.key_field):
             if not v.get(name) or v[name] == CLEAR:
                 col = r.columns.get(name) or f"{FIELD_LABELS[name]} (no such column)"
                 out.errors.append(f"{col}: required for a new user")
@@ -210,15 +247,16 @@ class _Planner:
         changes["status"] = (None, "active" if out.active else "inactive")
         if not out.active:
             out.warnings.append("a new user is created inactive")
-        out.action, out.changes = "create", changes
+        out.action, out.changes = "create", CreateChanges(changes)
 
     def _update(self, r: RowResult, user: Any, out: PlanRow) -> None:
         v = r.values
         out.user_id, out.version = user.id, user.version
+        key_field = self.key_field
         self._guard(r, user, out)
         changes: dict[str, tuple[Any, Any]] = {}
         for name in PATCHABLE:
-            if name == self.sync_key.value or name not in v:
+            if name == key_field or name not in v:
                 continue
             value, before = v[name], getattr(user, name)
             if value == CLEAR:

@@ -161,6 +161,8 @@ class RowValidator:
         self.delimiter_name = delimiter_name
         self.described = {f: mapping.describe(i) for i, f in mapping.fields.items()}
         self.items = list(mapping.fields.items())
+        self.key_field = self.sync_key.value
+        self.key_index = mapping.column_of(self.key_field)
 
     def __call__(self, line: int, cells: list[str]) -> RowResult:
         values: dict[str, str] = {}
@@ -181,9 +183,9 @@ class RowValidator:
                 errors.append(f"{self.described[name]}: {error}")
             else:
                 values[name] = value  # type: ignore[assignment]
-        key_field = self.sync_key.value
+        key_field = self.key_field
         key = values.get(key_field, "")
-        key_index = self.mapping.column_of(key_field)
+        key_index = self.key_index
         raw_key = unescape_cell(cells[key_index]) if key_index is not None and key_index < n else ""
         if key == CLEAR:
             errors.append(f"{self.describe(key_field)}: the sync field cannot be cleared")

@@ -200,3 +200,13 @@ def test_full_sync_needs_the_whole_roster() -> None:
     with pytest.raises(ValueError, match="whole roster"):
         build_plan([], RosterIndex(), scan_keys([], resolve_mapping(["Email"])), SyncKey.EMAIL,
                    deactivate_missing=True)
+
+
+def test_create_changes_are_compact_and_behave_like_the_dict() -> None:
+    from roster_tui.core.plan import CreateChanges
+
+    changes = {"email": (None, "a@x.example"), "first_name": (None, "A"), "status": (None, "active")}
+    compact = CreateChanges(changes)
+    assert compact == changes and dict(compact.items()) == changes and list(compact) == list(changes)
+    assert compact["first_name"] == (None, "A") and len(compact) == 3 and "title" not in compact
+    assert CreateChanges(dict(changes))._names is compact._names  # the field names are shared
