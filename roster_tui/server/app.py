@@ -219,8 +219,8 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         headers = {"ETag": rec.etag, "Location": f"{users_url}/{rec.id}"}
         return scim_response(render(rec, users_url, attributes, excluded), status, headers)
 
-    async def write(name: str, fn: Any, *args: Any) -> Any:
-        return await writes.submit(name, fn, *args)
+    async def write(name: str, fn: Any, *args: Any, alone: bool = False) -> Any:
+        return await writes.submit(name, fn, *args, alone=alone)
 
     @app.post(PREFIX + "/Users", status_code=201, openapi_extra=oa.body(oa.USER, params=oa.PROJECTION))
     async def create(request: Request) -> Response:
@@ -268,7 +268,7 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         name = actor(request)
         body = await read_json(request, lim.bulk_max_payload)
         users_url = base_url(request) + "/Users"
-        result = await write(name, run_bulk, body, users_url, lim.bulk_max_operations)
+        result = await write(name, run_bulk, body, users_url, lim.bulk_max_operations, alone=True)
         return scim_response(result)
 
     return app

@@ -15,7 +15,7 @@ from typing import Any
 
 from roster_tui.server.storage.base import Storage, Writer
 
-Job = tuple[str, Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]", asyncio.AbstractEventLoop]
+Job = tuple[str, Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]", asyncio.AbstractEventLoop, bool]
 
 
 class WriteQueue:
@@ -28,10 +28,13 @@ class WriteQueue:
         self._thread = threading.Thread(target=self._run, name="roster-writer", daemon=True)
         self._thread.start()
 
-    async def submit(self, actor: str, fn: Callable[..., Any], *args: Any) -> Any:
+    async def submit(self, actor: str, fn: Callable[..., Any], *args: Any, alone: bool = False) -> Any:
+        """Run ``fn(writer, *args)`` in the writer thread. ``alone``: in a transaction of its own, without
+        the per-job savepoint (for /Bulk, which keeps a savepoint per operation; an outer one makes
+        SQLite keep undo data for the whole request and slows every operation after it)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._jobs.put((actor, fn, args, future, loop))
+        self._jobs.put((actor, fn, args, future, loop, alone))
         return await future
 
     def close(self) -> None:
@@ -43,26 +46,45 @@ class WriteQueue:
             first = self._jobs.get()
             if first is None:
                 return
+            if first[5]:
+                self._commit_alone(first)
+                continue
             jobs = [first]
             while len(jobs) < self.batch:
                 try:
                     job = self._jobs.get_nowait()
                 except queue.Empty:
                     break
-                if job is None:
-                    self._jobs.put(None)
+                if job is None or job[5]:
+                    self._commit(jobs)
+                    jobs = []
+                    if job is None:
+                        self._jobs.put(None)
+                    else:
+                        self._commit_alone(job)
                     break
                 jobs.append(job)
-            self._commit(jobs)
+            if jobs:
+                self._commit(jobs)
+
+    def _commit_alone(self, job: Job) -> None:
+        actor, fn, args, future, loop, _alone = job
+        try:
+            with self.storage.write(actor) as writer:
+                answer = (future, True, fn(writer, *args))
+        except Exception as exc:  # rolled back whole
+            answer = (future, False, exc)
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(_resolve, [answer])
 
     def _commit(self, jobs: list[Job]) -> None:
         results: list[tuple[asyncio.Future[Any], bool, Any]] = []
         try:
             with self.storage.write(jobs[0][0]) as writer:
-                for actor, fn, args, future, _loop in jobs:
+                for actor, fn, args, future, _loop, _alone in jobs:
                     results.append((future, *self._one(writer, actor, fn, args)))
         except Exception as exc:  # the commit itself failed: nobody's change was kept
-            results = [(future, False, exc) for _a, _f, _args, future, _loop in jobs]
+            results = [(future, False, exc) for _a, _f, _args, future, _loop, _alone in jobs]
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
         for (future, ok, value), job in zip(results, jobs, strict=True):
             by_loop.setdefault(job[4], []).append((future, ok, value))
