@@ -302,6 +302,14 @@ class RosterClient:
         """``GET /ResourceTypes``."""
         return resources_of(await self._json("GET", "ResourceTypes"))
 
+    async def user_history(self, user_id: str) -> list[dict[str, Any]]:
+        """The roster API's audit trail of a user, newest first: ``at``, ``token``, ``action`` and
+        ``changes`` (field -> [before, after]). A roster extension: [] from servers without it."""
+        try:
+            return resources_of(await self._json("GET", user_path(user_id) + "/history"))
+        except NotFound:
+            return []
+
     async def admin_role_catalog(self) -> list[str]:
         """The admin roles the server offers: ``canonicalValues`` of core User ``roles.value``; [] if none."""
         try:

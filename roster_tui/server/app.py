@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from roster_tui.core.scim import SEARCH_REQUEST
+from roster_tui.core.scim import LIST_RESPONSE, SEARCH_REQUEST
 from roster_tui.server import openapi as oa
 from roster_tui.server import schemas, service
 from roster_tui.server.auth import TokenRegistry
@@ -239,6 +239,16 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         if none_match and rec.etag in [t.strip() for t in none_match.split(",")]:
             return Response(status_code=304, headers={"ETag": rec.etag})
         return written(rec, request)
+
+    @app.get(PREFIX + "/Users/{id}/history")
+    async def history(request: Request, id: str) -> Response:
+        """The audit trail of one user, newest first (a roster extension, not part of SCIM)."""
+        actor(request)
+        entries = await run(storage.audit_for, id)
+        if not entries and await run(storage.get, id) is None:
+            raise not_found(f"User {id} not found")
+        return scim_response({"schemas": [LIST_RESPONSE], "totalResults": len(entries), "startIndex": 1,
+                              "itemsPerPage": len(entries), "Resources": entries})
 
     @app.put(PREFIX + "/Users/{id}", openapi_extra=oa.body(oa.USER, params=[oa.IF_MATCH]))
     async def replace(request: Request, id: str) -> Response:

@@ -78,3 +78,13 @@ async def test_embedded_service_opens_no_port(tmp_path: Path, monkeypatch: pytes
     assert db.exists()
     async with open_client(ApiSettings(url=None, token=None, db=str(db))) as again:  # data persists
         assert (await again.list_users(count=0)).total_results == 1
+
+
+async def test_user_history_lists_changes_with_token_names(server: RunningServer) -> None:
+    async with RosterClient(server.url, server.token) as client:
+        user = user_from_scim(await client.create_user(user_to_scim(new_user(title="Clerk"))))
+        await client.patch_user(user.id, [{"op": "replace", "path": "title", "value": "Lead"}])
+        history = await client.user_history(user.id)
+        assert [h["action"] for h in history] == ["patch", "create"]
+        assert history[0]["changes"]["title"] == ["Clerk", "Lead"] and history[0]["token"] == "env"
+        assert await client.user_history("no-such-user") == []
