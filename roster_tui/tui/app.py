@@ -30,7 +30,8 @@ def styles_dir() -> Path:
 class RosterApp(App[int]):
     """Review the roster and keep profiles right, keyboard only."""
 
-    CSS_PATH: ClassVar[list[str | Path]] = [styles_dir() / "app.tcss"]
+    CSS_PATH: ClassVar[list[str | Path]] = [styles_dir() / "app.tcss", styles_dir() / "removal.tcss",
+                                              styles_dir() / "wizard.tcss"]
     TITLE = "roster"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "toggle_help", "Help", key_display="?"),

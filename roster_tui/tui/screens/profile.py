@@ -47,6 +47,7 @@ class ProfileScreen(Screen[bool]):
         Binding("ctrl+s", "save", "Save"),
         Binding("escape", "leave", "Back"),
         Binding("ctrl+r", "reload", "Reload"),
+        Binding("ctrl+d", "remove_user", "Remove user", priority=True, show=False),
     ]
 
     def __init__(self, user_id: str | None) -> None:
@@ -347,6 +348,30 @@ class ProfileScreen(Screen[bool]):
             self.user_id = self.user.id or self.user_id
             self.query_one(Banner).clear()
             self.run_worker(self._load(), group="profile-load", exclusive=True, exit_on_error=False)
+
+    def action_remove_user(self) -> None:
+        """Preview removing this user (deactivate, or delete when there is nothing to keep)."""
+        from roster_tui.core.removal_plan import RemovalKey
+        from roster_tui.tui.screens.removal import RemovalScreen
+
+        if self.user.id is None:
+            self.query_one(Banner).show("Nothing to remove: this user is not saved yet.", kind="warning")
+            return
+        if self.dirty:
+            self.query_one(Banner).show("Save or reload your edits before removing this user.", kind="warning")
+            return
+
+        def removed(result: object) -> None:
+            done = [o for o in getattr(result, "outcomes", []) if o.status == "ok"]
+            if not done:
+                return
+            self.saved_something = True
+            if done[0].row.action == "delete":
+                self.dismiss(True)
+            else:
+                self.action_reload()
+
+        self.app.push_screen(RemovalScreen([RemovalKey(self.user.email)], "this profile"), removed)
 
     def action_leave(self) -> None:
         if not self.dirty:

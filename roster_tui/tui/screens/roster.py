@@ -38,7 +38,10 @@ class RosterScreen(Screen[None]):
         Binding("d", "department", "Department"),
         Binding("o", "sort", "Sort by column"),
         Binding("n", "new_user", "New user"),
+        Binding("i", "import_csv", "Import CSV", show=False),
         Binding("r", "refresh", "Refresh"),
+        Binding("R", "remove_users", "Remove marked", key_display="R", show=False),
+        Binding("T", "terms_list", "Remove from list", key_display="T", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -245,5 +248,50 @@ class RosterScreen(Screen[None]):
 
         self.app.push_screen(ProfileScreen(None), self._after_profile)
 
+    def action_import_csv(self) -> None:
+        from roster_tui.tui.screens.wizard_file import FileStep
+
+        self.app.push_screen(FileStep())
+
     def on_screen_resume(self) -> None:
         self._show_query()
+
+    # -- removing users ------------------------------------------------------------------------
+
+    def action_remove_users(self) -> None:
+        """Preview removing the marked users (or the user at the cursor when none is marked)."""
+        from roster_tui.core.removal_plan import RemovalKey
+
+        users = list(self.table.marked.values())
+        source = f"{len(users)} marked"
+        if not users and self.table.cursor_user is not None:
+            users, source = [self.table.cursor_user], "the user at the cursor"
+        if not users:
+            self.notify("Mark users with space first (or put the cursor on one).", severity="warning")
+            return
+        self._open_removal([RemovalKey(u.email) for u in users], source)
+
+    def action_terms_list(self) -> None:
+        from roster_tui.tui.screens.terms_list import TermsListScreen
+
+        def chosen(picked: tuple[list, str] | None) -> None:
+            if picked is not None:
+                self._open_removal(*picked)
+
+        self.app.push_screen(TermsListScreen(), chosen)
+
+    def _open_removal(self, keys: list, source: str) -> None:
+        from roster_tui.tui.screens.removal import RemovalScreen
+
+        self.app.push_screen(RemovalScreen(keys, source), self._after_removal)
+
+    def _after_removal(self, result: object) -> None:
+        outcomes = getattr(result, "outcomes", None)
+        if outcomes:
+            for outcome in outcomes:
+                if outcome.status == "ok" and outcome.row.user_id:
+                    self.table.marked.pop(outcome.row.user_id, None)
+            self.table.reload()
+            self.load_counts()
+            self._show_query()
+        self.set_focus(self.table)

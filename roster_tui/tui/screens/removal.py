@@ -1,0 +1,307 @@
+"""Removing users from the console: the preview (what happens to whom, and why) and the confirmation.
+
+The preview shows the rows of :mod:`roster_tui.core.removal_plan`, the same rows ``roster remove`` prints.
+Two plans are made from one lookup: deactivate-everyone (the default) and delete-where-allowed; a row
+switches to its delete-plan row only where that plan deletes (no training assignments at all).
+Applying, progress and the result: :mod:`roster_tui.tui.screens.removal_result`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from roster_tui.api.client import RosterClient
+from roster_tui.api.errors import RosterApiError
+from roster_tui.api.remover import RemovalResult, active_account_admins, lookup_users
+from roster_tui.core.removal import describe_counts
+from roster_tui.core.removal_plan import (
+    RemovalKey,
+    RemovalPlan,
+    RemovalRow,
+    build_removal_plan,
+    is_active_account_admin,
+)
+from roster_tui.tui.screens.dialogs import ConfirmScreen
+from roster_tui.tui.widgets.status import Banner, Busy, is_transient
+
+if TYPE_CHECKING:
+    from roster_tui.tui.app import RosterApp
+
+#: More users than this are confirmed by typing their number.
+TYPED_CONFIRMATION_OVER = 10
+ACTION_STYLES = {"deactivate": "bold yellow", "delete": "bold red", "unchanged": "dim", "error": "bold red"}
+ACTION_LABELS = {"deactivate": "deactivate", "delete": "DELETE", "unchanged": "unchanged", "error": "error"}
+
+
+async def plan_both(client: RosterClient, keys: list[RemovalKey]) -> tuple[RemovalPlan, RemovalPlan]:
+    """One lookup, two plans of the same rows: deactivate everyone, and delete where allowed."""
+    index = await lookup_users(client, keys)
+    found = [*index.by_email.values(), *index.by_employee_id.values()]
+    admins = await active_account_admins(client) if any(is_active_account_admin(u) for u in found) else None
+    return (build_removal_plan(keys, index, active_admin_ids=admins),
+            build_removal_plan(keys, index, delete_when_allowed=True, active_admin_ids=admins))
+
+
+@dataclass
+class RemovalChoices:
+    """Which rows the admin switched to deletion; every row is one of the two plans' rows."""
+
+    deactivate: RemovalPlan
+    delete: RemovalPlan
+    chosen: set[int] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.deactivate.rows)
+
+    def deletable(self, i: int) -> bool:
+        """The plan deletes this row's user when deletion is asked for (no training assignments)."""
+        return self.delete.rows[i].action == "delete"
+
+    def row(self, i: int) -> RemovalRow:
+        return self.delete.rows[i] if i in self.chosen else self.deactivate.rows[i]
+
+    def toggle(self, i: int) -> bool:
+        """Switch row ``i`` between deactivation and deletion; False (unchanged) when it cannot be deleted."""
+        if i in self.chosen:
+            self.chosen.discard(i)
+            return True
+        if not self.deletable(i):
+            return False
+        self.chosen.add(i)
+        return True
+
+    def all_deletable(self) -> list[int]:
+        return [i for i in range(len(self)) if self.deletable(i)]
+
+    def plan(self) -> RemovalPlan:
+        return RemovalPlan([self.row(i) for i in range(len(self))], delete_when_allowed=bool(self.chosen))
+
+
+def refusal(row: RemovalRow) -> str:
+    """Why ``x`` cannot switch this row to deletion."""
+    who = row.email or row.key
+    if row.action == "error":
+        return f"{who}: {row.reason}"
+    if not row.counts:
+        return f"{who}: {row.reason}; nothing to change"
+    then = "it will be deactivated" if row.action == "deactivate" else "it stays inactive"
+    return (f"{who} cannot be deleted: it has {describe_counts(row.counts)}. Only users with no training "
+            f"assignments can be deleted; {then}.")
+
+
+def row_prompt(row: RemovalRow, *, deletable: bool) -> Table:
+    """One preview row: the action, who, why, and what can be switched."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=10, no_wrap=True)
+    grid.add_column(ratio=1)
+    who = Text()
+    if row.line is not None:
+        who.append(f"{row.origin} {row.line}  ", "dim")
+    who.append(row.key, "bold")
+    if row.name:
+        who.append(f"  {row.name}")
+    if row.email and row.email.lower() != row.key.lower():
+        who.append(f" <{row.email}>")
+    lines = Text()
+    lines.append_text(who)
+    if row.action != "error":
+        lines.append("\n" + row.reason, "dim" if row.action == "unchanged" else "")
+    for error in row.errors:
+        lines.append("\n" + error, "red")
+    for warning in row.warnings:
+        if warning != "already inactive":
+            lines.append("\nwarning: " + warning, "yellow")
+    if row.action == "delete":
+        lines.append("\npermanent · x: deactivate instead", "red")
+    elif deletable:
+        lines.append("\nno training assignments · x: delete instead", "cyan")
+    grid.add_row(Text(ACTION_LABELS[row.action], ACTION_STYLES[row.action]), lines)
+    return grid
+
+
+def summary_text(plan: RemovalPlan) -> str:
+    s = plan.summary()
+    text = (f"{plan.changes} to remove: {s['deactivate']} deactivate · {s['delete']} delete · "
+            f"{s['unchanged']} unchanged · {s['error']} error")
+    if s["delete"]:
+        text += "  (deleting is permanent)"
+    return text
+
+
+def confirm_question(plan: RemovalPlan) -> str:
+    s = plan.summary()
+    text = f"Remove {plan.changes} user(s): {s['deactivate']} deactivate, {s['delete']} delete?"
+    if s["deactivate"]:
+        cancels = sum(r.cancels for r in plan.to_apply() if r.action == "deactivate")
+        text += f" Deactivation cancels {cancels} not-yet-completed assignment(s); it can be undone."
+    if s["delete"]:
+        text += " Deleting is permanent."
+    skipped = s["unchanged"] + s["error"]
+    if skipped:
+        text += f" {skipped} listed entr{'y is' if skipped == 1 else 'ies are'} left as they are."
+    return text
+
+
+class TypeCountScreen(ModalScreen[bool]):
+    """A large removal: the admin types the number of users to go ahead."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str, count: int) -> None:
+        super().__init__(classes="dialog")
+        self.question = question
+        self.count = count
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.question, classes="dialog-text")
+            yield Label(f"Type {self.count} to confirm:", classes="dialog-text")
+            yield Input(placeholder=str(self.count), id="typed-count", type="integer")
+            yield Label("enter: remove · escape: cancel", id="typed-hint", classes="dialog-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip() == str(self.count):
+            self.dismiss(True)
+        else:
+            self.query_one("#typed-hint", Label).update(
+                f"That is not {self.count}: type the number of users to remove, or escape to cancel.")
+            event.input.value = ""
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class RemovalScreen(Screen[RemovalResult | None]):
+    """Preview the removal of ``keys``; dismisses with what was applied (None: nothing)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "toggle_delete", "Delete/deactivate"),
+        Binding("a", "all_deletable", "All deletable: delete"),
+        Binding("enter", "confirm", "Remove…", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, keys: list[RemovalKey], source: str) -> None:
+        super().__init__(id="removal")
+        self.keys = keys
+        self.source = source
+        self.choices: RemovalChoices | None = None
+
+    @property
+    def roster_app(self) -> RosterApp:
+        return cast("RosterApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="removal-header"):
+            yield Static(f"Remove users · {self.source}", id="removal-title")
+            yield Busy(id="busy")
+        yield Static("Looking the users up…", id="removal-summary")
+        yield Static("Deactivate keeps the user and completed training (undo: reactivate). "
+                     "x: delete instead, only for users with no training assignments.",
+                     id="removal-hint")
+        yield Banner(id="banner")
+        yield OptionList(id="removal-rows")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.run_worker(self._plan(), group="removal-plan", exclusive=True, exit_on_error=False)
+
+    async def _plan(self) -> None:
+        busy = self.query_one(Busy)
+        busy.start()
+        try:
+            deactivate, delete = await plan_both(self.roster_app.client, self.keys)
+        except RosterApiError as exc:
+            what = "Connection lost" if is_transient(exc) else "The service refused the lookup"
+            self.query_one(Banner).show(f"{what}: {exc.detail} Escape to go back.")
+            self.query_one("#removal-summary", Static).update("Nothing looked up.")
+            return
+        finally:
+            busy.stop()
+        self.choices = RemovalChoices(deactivate, delete)
+        rows = self.query_one(OptionList)
+        rows.add_options([Option(self._prompt(i)) for i in range(len(self.choices))])
+        rows.highlighted = 0 if len(self.choices) else None
+        rows.focus()
+        self._show_summary()
+
+    def _prompt(self, i: int) -> Table:
+        assert self.choices is not None
+        return row_prompt(self.choices.row(i), deletable=self.choices.deletable(i))
+
+    def _show_summary(self) -> None:
+        if self.choices is not None:
+            self.query_one("#removal-summary", Static).update(summary_text(self.choices.plan()))
+
+    def _redraw(self, indexes: list[int]) -> None:
+        rows = self.query_one(OptionList)
+        for i in indexes:
+            rows.replace_option_prompt_at_index(i, self._prompt(i))
+        self._show_summary()
+
+    # -- choosing ------------------------------------------------------------------------------
+
+    def action_toggle_delete(self) -> None:
+        rows = self.query_one(OptionList)
+        if self.choices is None or rows.highlighted is None:
+            return
+        i = rows.highlighted
+        if self.choices.toggle(i):
+            self.query_one(Banner).clear()
+            self._redraw([i])
+        else:
+            self.query_one(Banner).show(refusal(self.choices.row(i)), kind="warning")
+
+    def action_all_deletable(self) -> None:
+        if self.choices is None:
+            return
+        deletable = self.choices.all_deletable()
+        if not deletable:
+            self.query_one(Banner).show("No listed user can be deleted: every one has training assignments "
+                                        "(or nothing to change).", kind="warning")
+            return
+        if set(deletable) <= self.choices.chosen:
+            self.choices.chosen.clear()  # all were switched already: back to deactivating everyone
+        else:
+            self.choices.chosen.update(deletable)
+        self.query_one(Banner).clear()
+        self._redraw(deletable)
+
+    # -- confirming ----------------------------------------------------------------------------
+
+    def action_confirm(self) -> None:
+        if self.choices is None:
+            return
+        plan = self.choices.plan()
+        if not plan.changes:
+            self.query_one(Banner).show("Nothing to remove: every listed entry is unchanged or an error.",
+                                        kind="warning")
+            return
+        question = confirm_question(plan)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._apply(plan)
+
+        if plan.changes > TYPED_CONFIRMATION_OVER:
+            self.app.push_screen(TypeCountScreen(question, plan.changes), answered)
+        else:
+            self.app.push_screen(ConfirmScreen(question, yes="Remove", no="Cancel"), answered)
+
+    def _apply(self, plan: RemovalPlan) -> None:
+        from roster_tui.tui.screens.removal_result import RemovalRunScreen
+
+        self.app.push_screen(RemovalRunScreen(plan), self.dismiss)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

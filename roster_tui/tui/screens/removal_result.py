@@ -1,0 +1,154 @@
+"""Applying a removal plan: a progress bar with counts, then the result (applied, conflicts, failures).
+
+Writes go through :func:`roster_tui.api.remover.apply_removal` a few rows at a time, so escape stops the
+removal after the writes already in flight; rows never sent are listed as not attempted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, ProgressBar, Static
+
+from roster_tui.api.remover import CONCURRENCY, RemovalOutcome, RemovalResult, apply_removal
+from roster_tui.core.removal_plan import RemovalPlan, RemovalRow
+
+if TYPE_CHECKING:
+    from roster_tui.tui.app import RosterApp
+
+DONE_VERBS = {"deactivate": "deactivated", "delete": "deleted"}
+
+
+def _who(row: RemovalRow) -> str:
+    name = f" ({row.name})" if row.name else ""
+    return f"{row.email or row.key}{name}"
+
+
+def result_text(result: RemovalResult, not_attempted: list[RemovalRow]) -> Text:
+    """Every row of the result under its heading (problems first), with the reason for each one not applied."""
+    text = Text()
+    sections = (("failed", "Failures", "red"), ("conflict", "Conflicts", "yellow"), ("ok", "Applied", "green"))
+    for status, title, colour in sections:
+        outcomes: list[RemovalOutcome] = [o for o in result.outcomes if o.status == status]
+        if status == "ok" and not_attempted:
+            text.append(f"Not attempted: stopped ({len(not_attempted)})\n", "bold")
+            for row in not_attempted:
+                text.append(f"  {row.action} {_who(row)}\n")
+            text.append("\n")
+        text.append(f"{title} ({len(outcomes)})\n", f"bold {colour}")
+        for o in outcomes:
+            verb = DONE_VERBS.get(o.row.action, o.row.action)
+            if status != "ok":
+                verb = f"not {verb}:"
+            line = f"  {verb} {_who(o.row)}"
+            if status == "ok" and o.row.action == "deactivate" and o.row.cancels:
+                line += f"; cancelled {o.row.cancels} not-yet-completed assignment(s)"
+            text.append(line + "\n")
+            if o.error:
+                text.append(f"    {o.error}\n", colour)
+        if status != "ok":
+            text.append("\n")
+    return text
+
+
+class RemovalRunScreen(Screen[RemovalResult | None]):
+    """Apply ``plan`` with progress; then show the result. Dismisses with the result."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "stop_or_close", "Stop/back"),
+        Binding("enter", "close", "Back"),
+    ]
+
+    def __init__(self, plan: RemovalPlan, *, batch: int = CONCURRENCY) -> None:
+        super().__init__(id="removal-run")
+        self.plan = plan
+        self.rows = plan.to_apply()
+        self.batch = max(1, batch)
+        self.result = RemovalResult()
+        self.not_attempted: list[RemovalRow] = []
+        self.stopping = False
+        self.finished = False
+
+    @property
+    def roster_app(self) -> RosterApp:
+        return cast("RosterApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Removing {len(self.rows)} user(s)", id="run-title")
+        yield ProgressBar(total=len(self.rows), show_eta=False, id="run-progress")
+        yield Static("", id="run-counts")
+        yield Static("escape: stop after the writes in flight", id="run-hint")
+        with VerticalScroll(id="run-result"):
+            yield Static("", id="run-result-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#run-result").display = False
+        self._show_counts(0)
+        self.run_worker(self._run(), group="removal-apply", exclusive=True, exit_on_error=False)
+
+    def _show_counts(self, done: int) -> None:
+        c = self.result.counts()
+        self.query_one(ProgressBar).update(progress=done)
+        self.query_one("#run-counts", Static).update(
+            f"{done} of {len(self.rows)} done · {c['ok']} applied · {c['conflict']} conflicts · "
+            f"{c['failed']} failed")
+
+    async def _run(self) -> None:
+        client = self.roster_app.client
+        done = 0
+        try:
+            for start in range(0, len(self.rows), self.batch):
+                if self.stopping:
+                    self.not_attempted = self.rows[start:]
+                    break
+                chunk = RemovalPlan(self.rows[start:start + self.batch])
+                base = done
+
+                def progress(n: int, _total: int, base: int = base) -> None:
+                    self._show_counts(base + n)
+
+                part = await apply_removal(client, chunk, on_progress=progress, concurrency=self.batch)
+                self.result.outcomes.extend(part.outcomes)
+                done += len(part.outcomes)
+                self._show_counts(done)
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        self.finished = True
+        for outcome in self.result.outcomes:
+            outcome.row.result = outcome.status
+        c = self.result.counts()
+        stopped = f"Stopped: {len(self.not_attempted)} not attempted · " if self.not_attempted else "Done: "
+        self.query_one("#run-title", Static).update(
+            f"{stopped}{c['ok']} applied · {c['conflict']} conflicts · {c['failed']} failed")
+        again = ("Conflicts: the user changed after the preview; open the removal again to plan afresh. "
+                 if c["conflict"] else "")
+        self.query_one("#run-hint", Static).update(f"{again}enter or escape: back to the roster")
+        self.query_one("#run-result-text", Static).update(result_text(self.result, self.not_attempted))
+        scroll = self.query_one("#run-result", VerticalScroll)
+        scroll.display = True
+        scroll.focus()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close":
+            return self.finished
+        return True
+
+    def action_stop_or_close(self) -> None:
+        if self.finished:
+            self.dismiss(self.result)
+        elif not self.stopping:
+            self.stopping = True
+            self.query_one("#run-hint", Static).update("Stopping after the writes in flight…")
+
+    def action_close(self) -> None:
+        if self.finished:
+            self.dismiss(self.result)

@@ -1,0 +1,209 @@
+"""Wizard step 1: choose the file (typed with completion, browsed, or recent) and see how it was read."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.suggester import Suggester
+from textual.widgets import DataTable, DirectoryTree, Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from roster_tui.tui import import_engine as engine
+from roster_tui.tui.screens.wizard_base import WizardStep
+from roster_tui.tui.wizard_state import WizardState, load_recent, remember
+
+ENCODING_CHOICES: tuple[str | None, ...] = (None, "utf-8", "utf-8-sig", "cp1252", "utf-16")
+DELIMITER_CHOICES: tuple[str | None, ...] = (None, ",", ";", "\t")
+
+
+class PathSuggester(Suggester):
+    """Completes the last part of a path from the file system (``→`` accepts)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        path = Path(os.path.expanduser(value))
+        folder, stem = (path, "") if value.endswith(os.sep) else (path.parent, path.name)
+        try:
+            names = sorted(p.name + (os.sep if p.is_dir() else "") for p in folder.iterdir()
+                           if p.name.startswith(stem) and not p.name.startswith("."))
+        except OSError:
+            return None
+        return value + names[0][len(stem):] if names else None
+
+
+class BrowseScreen(ModalScreen[str | None]):
+    """A directory browser: enter on a file chooses it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, start: Path) -> None:
+        super().__init__(classes="dialog")
+        self.start = start
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box browse-box"):
+            yield Static(f"Choose a CSV file (enter opens a folder or chooses a file) · {self.start}",
+                         classes="dialog-text", markup=False)
+            yield DirectoryTree(self.start, id="browse")
+        yield Footer()
+
+    @on(DirectoryTree.FileSelected)
+    def _chosen(self, event: DirectoryTree.FileSelected) -> None:
+        self.dismiss(str(event.path))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FileStep(WizardStep):
+    """Type, browse or pick a recent file; its encoding, delimiter, size and first rows are shown."""
+
+    STEP = 1
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back to roster"),
+        Binding("ctrl+o", "browse", "Browse"),
+        Binding("ctrl+r", "recent", "Recent files"),
+        Binding("ctrl+g", "cycle_encoding", "Encoding"),
+        Binding("ctrl+t", "cycle_delimiter", "Delimiter"),
+        Binding("ctrl+n", "next", "Next: mapping"),
+    ]
+
+    def __init__(self, state: WizardState | None = None) -> None:
+        super().__init__(state or WizardState())
+        self._loaded: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.step_title()
+        yield Input(self.state.path, placeholder="path to the CSV file (→ completes, enter opens)",
+                    suggester=PathSuggester(), id="file-path")
+        recent = load_recent()
+        yield OptionList(*(Option(p, id=p) for p in recent), id="recent")
+        yield Static("", id="file-info", markup=False)
+        yield DataTable(id="file-head", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="file-hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        recent = self.query_one("#recent", OptionList)
+        recent.display = recent.option_count > 0
+        recent.border_title = "Recent files (enter opens)"
+        self.query_one("#file-head").display = False
+        self.query_one("#file-path", Input).focus()
+
+    # -- choosing ------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#file-path")
+    def _submitted(self, event: Input.Submitted) -> None:
+        value = os.path.expanduser(event.value.strip())
+        if value and value == self._loaded:
+            self.action_next()
+        elif value:
+            self.open_path(value)
+
+    @on(OptionList.OptionSelected, "#recent")
+    def _recent_chosen(self, event: OptionList.OptionSelected) -> None:
+        path = str(event.option.id)
+        self.query_one("#file-path", Input).value = path
+        self.query_one("#file-path", Input).focus()
+        self.open_path(path)
+
+    def action_recent(self) -> None:
+        recent = self.query_one("#recent", OptionList)
+        if recent.option_count:
+            recent.focus()
+        else:
+            self.notify("No recent files yet.", timeout=2)
+
+    def action_browse(self) -> None:
+        current = Path(os.path.expanduser(self.query_one("#file-path", Input).value.strip() or "."))
+        start = current if current.is_dir() else current.parent if current.parent.is_dir() else Path.cwd()
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.query_one("#file-path", Input).value = path
+                self.query_one("#file-path", Input).focus()
+                self.open_path(path)
+
+        self.app.push_screen(BrowseScreen(start.resolve()), chosen)
+
+    def action_cycle_encoding(self) -> None:
+        self._cycle("encoding", ENCODING_CHOICES)
+
+    def action_cycle_delimiter(self) -> None:
+        self._cycle("delimiter", DELIMITER_CHOICES)
+
+    def _cycle(self, name: str, choices: tuple[str | None, ...]) -> None:
+        if self._loaded is None:
+            self.notify("Open a file first.", severity="warning", timeout=2)
+            return
+        current = getattr(self.state, name)
+        setattr(self.state, name, choices[(choices.index(current) + 1) % len(choices)])
+        self.open_path(self._loaded, keep_choices=True)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def open_path(self, path: str, *, keep_choices: bool = False) -> None:
+        if not keep_choices:
+            self.state.encoding = self.state.delimiter = None
+        self._loaded = None
+        self.query_one("#file-info", Static).update(f"Reading {path}…")
+        self.run_worker(self._open(path), group="file", exclusive=True, exit_on_error=False)
+
+    async def _open(self, path: str) -> None:
+        state = self.state
+        info = self.query_one("#file-info", Static)
+        try:
+            source = await self.in_thread(engine.open_file, path, state.encoding, state.delimiter)
+            head = await self.in_thread(engine.head_rows, source)
+        except engine.ImportFileError as exc:
+            info.update(f"Cannot import this file: {exc}")
+            self.query_one("#file-head").display = False
+            return
+        if state.path != path:
+            state.overrides = {}
+        state.path, state.source, state.head = path, source, head
+        state.reset_plan()
+        self._loaded = path
+        self._show(source, head, rows=None)
+        remember(path)
+        rows = await self.in_thread(lambda: sum(1 for _ in source.records()))
+        if self._loaded == path:
+            self._show(source, head, rows=rows)
+
+    def _show(self, source: engine.CsvFile, head: list[tuple[int, list[str]]], rows: int | None) -> None:
+        i = source.info
+        chosen = " (chosen)" if self.state.delimiter else ""
+        count = f"{rows:,} rows" if rows is not None else "counting rows…"
+        self.query_one("#file-info", Static).update(
+            f"{i.path}\nEncoding: {i.encoding_label}  ·  Delimiter: {i.delimiter_name}{chosen}  ·  {count}  ·  "
+            f"{len(i.header)} columns (header on line {i.header_line})")
+        table = self.query_one("#file-head", DataTable)
+        table.clear(columns=True)
+        table.add_column("Line", key="line")
+        for n, h in enumerate(i.header):
+            table.add_column(h or "(no header)", key=f"c{n}")
+        for line, cells in head:
+            cells = [*cells[:len(i.header)], *[""] * (len(i.header) - len(cells))]
+            table.add_row(str(line), *(c.replace("\n", "⏎")[:30] for c in cells))
+        table.display = True
+        self.query_one("#file-hint", Static).update(
+            "Wrong guess? ctrl+g changes the encoding, ctrl+t the delimiter. enter or ctrl+n: next.")
+
+    def action_next(self) -> None:
+        if self._loaded is None or self.state.source is None:
+            self.notify("Open a file first (type its path and press enter).", severity="warning", timeout=3)
+            return
+        from roster_tui.tui.screens.wizard_mapping import MappingStep
+
+        self.app.push_screen(MappingStep(self.state))

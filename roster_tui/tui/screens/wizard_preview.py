@@ -1,0 +1,261 @@
+"""Wizard step 4: the plan as a counts bar and a list per kind; every field of a user before -> after."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from roster_tui.api.errors import RosterApiError
+from roster_tui.tui import import_engine as engine
+from roster_tui.tui.screens.dialogs import ConfirmScreen
+from roster_tui.tui.screens.wizard_base import WizardStep
+from roster_tui.tui.widgets.counts_bar import KINDS, CountsBar
+from roster_tui.tui.widgets.lines_view import LinesView
+from roster_tui.tui.wizard_state import WizardState
+
+FIELDS = ("email", "employee_id", "first_name", "last_name", "title", "department", "division", "location",
+          "manager", "hire_date", "status")
+
+
+def show(value: Any) -> str:
+    return "(blank)" if value in (None, "") else str(value)
+
+
+def row_summary(row: engine.PlanRow, kind: str) -> str:
+    """One line about a plan row for the list of ``kind``."""
+    if kind == "error":
+        return "; ".join(row.errors)
+    if kind == "warning":
+        return "; ".join(row.warnings)
+    if row.action == "create":
+        v = {k: a for k, (_b, a) in row.changes.items()}
+        name = f"{v.get('first_name', '')} {v.get('last_name', '')}".strip()
+        extra = ", ".join(str(v[k]) for k in ("title", "department") if v.get(k))
+        return f"{name}{'  · ' + extra if extra else ''}"
+    return "; ".join(f"{k}: {show(b)} → {show(a)}" for k, (b, a) in row.changes.items()) or "no change"
+
+
+def current_values(state: WizardState, row: engine.PlanRow) -> dict[str, Any]:
+    """What the roster holds now for the row's user (as the plan saw it)."""
+    index = state.index
+    entry = index.by_id.get(row.user_id) if index is not None and row.user_id else None
+    if entry is None:
+        return {}
+    values = {name: getattr(entry, name, None) for name in FIELDS if name not in ("manager", "status")}
+    manager = index.by_id.get(entry.manager_id) if index is not None and entry.manager_id else None
+    values["manager"] = manager.email if manager is not None else entry.manager_id
+    values["status"] = "active" if entry.active else "inactive"
+    return values
+
+
+class DiffScreen(ModalScreen[None]):
+    """Every field of one user: before -> after (changed, coloured) or as it stays."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close", "Close")]
+
+    def __init__(self, state: WizardState, row: engine.PlanRow) -> None:
+        super().__init__(classes="dialog")
+        self.state, self.row = state, row
+
+    def compose(self) -> ComposeResult:
+        row = self.row
+        where = f"line {row.line}" if row.line is not None else "not in the file"
+        with Vertical(classes="dialog-box diff-box"):
+            yield Static(f"{row.action.capitalize()}: {row.key} ({where})", classes="dialog-text",
+                         markup=False)
+            yield LinesView(header=f"{'Field':<14}{'Before':<28}After", id="diff")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        row, view = self.row, self.query_one(LinesView)
+        before = current_values(self.state, row)
+        lines: list[Text] = []
+        for name in FIELDS:
+            label = f"{engine.FIELD_LABELS[name]:<14}"
+            if name in row.changes:
+                old, new = row.changes[name]
+                text = Text(label)
+                text.append(f"{show(old)[:26]:<28}", view.style_for("deactivate" if old else "dim"))
+                text.append(show(new), view.style_for("create"))
+            else:
+                text = Text(label + f"{show(before.get(name))[:26]:<28}", view.style_for("dim"))
+                text.append("unchanged", view.style_for("dim"))
+            lines.append(text)
+        for message in row.errors:
+            lines.append(Text(f"error: {message}", view.style_for("error")))
+        for message in row.warnings:
+            lines.append(Text(f"warning: {message}", view.style_for("warning")))
+        view.set_rows(len(lines), lines.__getitem__)
+        view.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class PreviewStep(WizardStep):
+    """What the import will do, per kind; the full sync is a separate, loudly warned opt-in."""
+
+    STEP = 4
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("right,tab", "kind(1)", "Next kind", key_display="←→"),
+        Binding("left,shift+tab", "kind(-1)", "Previous kind", show=False),
+        Binding("enter", "details", "Show fields"),
+        Binding("a", "apply", "Apply…"),
+        Binding("F", "full_sync", "Full sync…"),
+        Binding("exclamation_mark", "force", "Force full sync", key_display="!"),
+    ]
+
+    def __init__(self, state: WizardState) -> None:
+        super().__init__(state)
+        self.kind = "create"
+        self.groups: dict[str, list[engine.PlanRow]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield from self.step_title()
+        yield CountsBar(id="counts-bar")
+        yield Static("", id="full-sync", markup=False)
+        yield Static("", id="preview-kind", markup=False)
+        yield LinesView(header=f"{'Line':>6}  {'User':<32}What", id="plan-rows")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(LinesView).focus()
+        self.run_worker(self._group(), group="preview", exclusive=True, exit_on_error=False)
+
+    async def _group(self) -> None:
+        plan = self.state.plan
+        assert plan is not None
+
+        def group() -> dict[str, list[engine.PlanRow]]:
+            out: dict[str, list[engine.PlanRow]] = {k: [] for k in KINDS}
+            for row in plan.rows:
+                out[row.action].append(row)
+                if row.warnings:
+                    out["warning"].append(row)
+            return out
+
+        self.groups = await self.in_thread(group)
+        first = next((k for k in KINDS if self.groups[k]), "create")
+        self.kind = first
+        self._show()
+
+    def _show(self) -> None:
+        state = self.state
+        plan = state.plan
+        assert plan is not None
+        self.query_one(CountsBar).show(plan.summary(), self.kind)
+        sync = self.query_one("#full-sync", Static)
+        sync.set_classes("-refused" if plan.refusal else "-on" if state.full_sync else "-off")
+        if plan.refusal:
+            sync.update(f"!! FULL SYNC REFUSED: {plan.refusal}.\n"
+                        "Press ! to force it, or F to turn the full sync off.")
+        elif state.full_sync:
+            sync.update(f"!! FULL SYNC ON: {plan.missing:,} active users missing from the file will be "
+                        "DEACTIVATED (F turns it off).")
+        else:
+            sync.update("Users missing from the file are left alone. (F: full sync, deactivating them)")
+        rows = self.groups.get(self.kind, [])
+        self.query_one("#preview-kind", Static).update(
+            f"{self.kind.capitalize()}: {len(rows):,} rows  ·  ←→ other kinds  ·  enter shows every field")
+        view = self.query_one(LinesView)
+        kind = self.kind
+
+        def render(n: int) -> Text:
+            row = rows[n]
+            line = str(row.line) if row.line is not None else "-"
+            text = Text(f"{line:>6}  ")
+            text.append(f"{row.key[:31]:<32}", view.style_for(kind))
+            text.append(row_summary(row, kind))
+            return text
+
+        view.empty = f"No {kind} rows."
+        view.set_rows(len(rows), render)
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_kind(self, step: int) -> None:
+        if self.groups:
+            self.kind = KINDS[(KINDS.index(self.kind) + step) % len(KINDS)]
+            self._show()
+
+    def action_details(self) -> None:
+        view = self.query_one(LinesView)
+        rows = self.groups.get(self.kind, [])
+        if view.cursor < len(rows):
+            self.app.push_screen(DiffScreen(self.state, rows[view.cursor]))
+
+    def _replan(self) -> None:
+        self.groups = {}
+        self.query_one("#preview-kind", Static).update("Planning again…")
+        self.run_worker(self._replan_work(), group="preview", exclusive=True, exit_on_error=False)
+
+    async def _replan_work(self) -> None:
+        label = self.query_one("#preview-kind", Static)
+        try:
+            await self.run_plan(label.update)
+        except (engine.ImportFileError, RosterApiError) as exc:
+            label.update(f"! Planning failed: {exc}")
+            return
+        await self._group()
+
+    def action_full_sync(self) -> None:
+        state = self.state
+        if state.full_sync:
+            state.full_sync = state.force = False
+            self._replan()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                state.full_sync, state.force = True, False
+                self._replan()
+
+        self.app.push_screen(ConfirmScreen(
+            "FULL SYNC: every active user who is NOT in this file will be DEACTIVATED.\n"
+            f"Only use it with a file of the whole roster. It is refused when it would deactivate more than "
+            f"{engine.FULL_SYNC_LIMIT:.0%} of the active users. Plan a full sync?", yes="Plan full sync"), answer)
+
+    def action_force(self) -> None:
+        plan = self.state.plan
+        if plan is None or not plan.refusal:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.state.force = True
+                self._replan()
+
+        self.app.push_screen(ConfirmScreen(f"{plan.refusal}.\nForce the full sync anyway?",
+                                           yes="Force"), answer)
+
+    def action_apply(self) -> None:
+        plan = self.state.plan
+        if plan is None or not self.groups:
+            return
+        if plan.refusal:
+            self.notify("The full sync was refused: force it (!) or turn it off (F) first.", severity="error",
+                        timeout=4)
+            return
+        if not plan.changes:
+            self.notify("Nothing to change: every row is unchanged or has errors.", severity="warning",
+                        timeout=4)
+            return
+        from roster_tui.tui.screens.wizard_apply import ApplyStep, confirmation
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.app.push_screen(ApplyStep(self.state))
+
+        self.app.push_screen(ConfirmScreen(confirmation(self.state), yes="Apply"), answer)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "force":
+            return self.state.plan is not None and bool(self.state.plan.refusal)
+        return True

@@ -1,0 +1,189 @@
+"""Wizard step 3: the file checked and planned; counts, then every error and warning, filtered and searched."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Input, ProgressBar, Static
+
+from roster_tui.api.errors import RosterApiError
+from roster_tui.tui import import_engine as engine
+from roster_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen
+from roster_tui.tui.screens.wizard_base import WizardStep
+from roster_tui.tui.widgets.lines_view import LinesView
+from roster_tui.tui.wizard_state import Issue, WizardState
+
+FILTERS = ("all", "errors", "warnings")
+
+
+class ValidationStep(WizardStep):
+    """Check every row (in workers); show the counts and a table of errors and warnings."""
+
+    STEP = 3
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("f", "cycle_filter", "Filter"),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("s", "save_errors", "Save errors CSV"),
+        Binding("enter", "next", "Next: preview", priority=True),
+    ]
+
+    def __init__(self, state: WizardState) -> None:
+        super().__init__(state)
+        self.filter = "all"
+        self.search = ""
+        self.shown: list[Issue] = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.step_title()
+        yield Static("", id="validation-stage", markup=False)
+        yield ProgressBar(total=None, show_eta=False, id="validation-progress")
+        yield Static("", id="validation-counts", markup=False)
+        yield Input(placeholder="search line, column, value or message (enter: back to the table)",
+                    id="validation-search")
+        yield Static("", id="validation-filter", markup=False)
+        yield LinesView(header=f"{'Line':>6}  {'Kind':<8}{'Column':<18}{'Value':<20}Message",
+                        empty="No errors or warnings.", id="issues")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#validation-search").display = False
+        self.query_one(LinesView).focus()
+        if self.state.plan is None:
+            self.run_worker(self._check(), group="plan", exclusive=True, exit_on_error=False)
+        else:
+            self._show()
+
+    @property
+    def ready(self) -> bool:
+        return self.state.plan is not None
+
+    async def _check(self) -> None:
+        stage = self.query_one("#validation-stage", Static)
+        try:
+            await self.run_plan(stage.update)
+        except engine.ImportFileError as exc:
+            stage.update(f"! The file cannot be imported: {exc}. Press escape to go back.")
+        except RosterApiError as exc:
+            stage.update(f"! The roster API could not be used: {exc}. Press escape, then enter to retry.")
+        else:
+            self._show()
+        finally:
+            self.query_one(ProgressBar).display = False
+
+    def _show(self) -> None:
+        state = self.state
+        assert state.plan is not None and state.prepared is not None
+        self.query_one(ProgressBar).display = False
+        summary = state.plan.summary()
+        rows = state.prepared.scan.rows
+        errors = summary["error"]
+        self.query_one("#validation-stage", Static).update(
+            f"{state.path}: {rows:,} rows checked, matched by {state.sync_key.value}.")
+        self.query_one("#validation-counts", Static).update(
+            f"{rows - errors:,} valid rows  ·  {errors:,} error  ·  {summary['warning']:,} warning  "
+            f"(rows with warnings are imported)\n"
+            + ("Rows with errors are not imported; the valid rows can go on without them (enter)."
+               if errors else "No row has an error."))
+        self._filter()
+
+    def _filter(self) -> None:
+        wanted = {"all": None, "errors": "error", "warnings": "warning"}[self.filter]
+        needle = self.search
+        self.shown = [i for i in self.state.issues
+                      if (wanted is None or i.kind == wanted) and (not needle or i.matches(needle))]
+        view = self.query_one(LinesView)
+        shown = self.shown
+
+        def render(n: int) -> Text:
+            issue = shown[n]
+            line = str(issue.line) if issue.line is not None else "-"
+            text = Text(f"{line:>6}  ")
+            text.append(f"{issue.kind:<8}", view.style_for(issue.kind))
+            value = issue.value.replace("\n", "⏎")
+            text.append(f"{issue.column[:17]:<18}{value[:19]:<20}{issue.message}")
+            return text
+
+        view.set_rows(len(shown), render)
+        search = f"  ·  search {needle!r}" if needle else ""
+        self.query_one("#validation-filter", Static).update(
+            f"Showing {self.filter} ({len(shown):,} of {len(self.state.issues):,} messages){search}  "
+            "·  f: filter  /: search")
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_cycle_filter(self) -> None:
+        if self.ready:
+            self.filter = FILTERS[(FILTERS.index(self.filter) + 1) % len(FILTERS)]
+            self._filter()
+
+    def action_search(self) -> None:
+        search = self.query_one("#validation-search", Input)
+        search.display = True
+        search.value = self.search
+        search.focus()
+
+    @on(Input.Changed, "#validation-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self.ready and event.value != self.search:
+            self.search = event.value
+            self._filter()
+
+    @on(Input.Submitted, "#validation-search")
+    def _search_done(self) -> None:
+        self.query_one(LinesView).focus()
+
+    def action_back(self) -> None:
+        search = self.query_one("#validation-search", Input)
+        if search.has_focus:
+            search.display = False
+            self.query_one(LinesView).focus()
+            return
+        super().action_back()
+
+    def action_save_errors(self) -> None:
+        state = self.state
+        if not self.ready:
+            return
+
+        def chosen(path: str | None) -> None:
+            if path and path.strip():
+                self.run_worker(self._save(path.strip()), group="save", exit_on_error=False)
+
+        self.app.push_screen(PromptScreen("Write the rows with errors (plus an error column) to:",
+                                          state.errors_csv_default()), chosen)
+
+    async def _save(self, path: str) -> None:
+        try:
+            count = await self.in_thread(self.state.write_errors, path)
+        except OSError as exc:
+            self.notify(f"Not written: {exc.strerror or exc}", severity="error", timeout=5)
+            return
+        self.notify(f"{count:,} rows with errors written to {path}", timeout=4)
+
+    def action_next(self) -> None:
+        if self.query_one("#validation-search", Input).has_focus:
+            self.query_one(LinesView).focus()
+            return
+        plan = self.state.plan
+        if plan is None:
+            self.notify("Still checking the file…", timeout=2)
+            return
+        from roster_tui.tui.screens.wizard_preview import PreviewStep
+
+        if not plan.errors:
+            self.app.push_screen(PreviewStep(self.state))
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.app.push_screen(PreviewStep(self.state))
+
+        valid = len(plan.rows) - plan.errors
+        self.app.push_screen(ConfirmScreen(
+            f"{plan.errors:,} rows have errors and will not be imported.\n"
+            f"Go on with the {valid:,} valid rows?", yes="Go on"), answer)

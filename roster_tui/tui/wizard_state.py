@@ -1,0 +1,134 @@
+"""What the import wizard's steps share: the file, the mapping choices, the plan and the result; recent files."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from roster_tui.tui import import_engine as engine
+
+RECENT_FILE = "recent-imports.json"
+RECENT_MAX = 10
+_COLUMN = re.compile(r"^(.*?) \(column ([A-Z]+)\): ")
+
+
+def recent_path() -> Path:
+    from roster_tui.config import config_dir
+
+    return config_dir() / RECENT_FILE
+
+
+def load_recent() -> list[str]:
+    """The files imported lately, newest first (missing or unreadable: none)."""
+    try:
+        data = json.loads(recent_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [str(p) for p in data.get("files", []) if isinstance(p, str)] if isinstance(data, dict) else []
+
+
+def remember(path: str) -> None:
+    """Put ``path`` first in the recent files."""
+    files = [path, *(p for p in load_recent() if p != path)][:RECENT_MAX]
+    target = recent_path()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"files": files}, indent=1), encoding="utf-8")
+    except OSError:
+        pass  # remembering is a convenience, never a reason to fail
+
+
+def column_index(letters: str) -> int:
+    """0-based index of spreadsheet column letters (A -> 0, AA -> 26)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+@dataclass(slots=True)
+class Issue:
+    """One error or warning of the validation table."""
+
+    line: int | None
+    kind: str  # error, warning
+    column: str
+    value: str
+    message: str
+    key: str
+
+    def matches(self, needle: str) -> bool:
+        needle = needle.lower()
+        return any(needle in str(v).lower() for v in (self.line, self.column, self.value, self.message,
+                                                       self.key))
+
+
+def issues_of(plan: engine.Plan) -> list[Issue]:
+    """The plan's errors and warnings, one per message; the column parsed from ``Header (column X): ...``."""
+    out: list[Issue] = []
+    for row in plan.rows:
+        for kind, messages in (("error", row.errors), ("warning", row.warnings)):
+            for message in messages:
+                m = _COLUMN.match(message)
+                column = f"{m.group(2)} {m.group(1)}" if m else ""
+                text = message[m.end():] if m else message
+                out.append(Issue(row.line, kind, column, "", text, row.key))
+    return out
+
+
+def fill_values(issues: list[Issue], source: engine.CsvFile) -> None:
+    """Look up each issue's cell value in the file (one pass over the records)."""
+    wanted: dict[int, list[Issue]] = {}
+    for issue in issues:
+        if issue.line is not None and issue.column:
+            wanted.setdefault(issue.line, []).append(issue)
+    if not wanted:
+        return
+    for line, cells in source.records():
+        for issue in wanted.get(line, ()):
+            index = column_index(issue.column.split(" ", 1)[0])
+            issue.value = cells[index] if index < len(cells) else ""
+
+
+@dataclass
+class WizardState:
+    """Everything the wizard has learned and chosen so far (one import)."""
+
+    path: str = ""
+    encoding: str | None = None  # None: as detected
+    delimiter: str | None = None
+    source: engine.CsvFile | None = None
+    head: list[tuple[int, list[str]]] = field(default_factory=list)
+    overrides: dict[str, str] = field(default_factory=dict)  # header -> field or ignore
+    sync_key: engine.SyncKey = engine.SyncKey.EMAIL
+    date_format: str | None = None
+    prepared: engine.PreparedFile | None = None
+    index: engine.RosterIndex | None = None
+    plan: engine.Plan | None = None
+    issues: list[Issue] = field(default_factory=list)
+    full_sync: bool = False
+    force: bool = False
+    applied: engine.ApplyResult | None = None
+    apply_options: dict[str, Any] = field(default_factory=dict)  # extra apply_plan arguments (tests, bench)
+
+    def mapping(self) -> engine.ResolvedMapping:
+        """The columns as the engine maps them with the admin's overrides (raises ImportFileError)."""
+        assert self.source is not None
+        return engine.resolve_mapping(self.source.info.header, self.overrides)
+
+    def reset_plan(self) -> None:
+        self.prepared = self.index = self.plan = self.applied = None
+        self.issues = []
+        self.full_sync = self.force = False
+
+    def errors_csv_default(self) -> str:
+        p = Path(self.path)
+        return str(p.with_name(f"{p.stem}.errors.csv"))
+
+    def write_errors(self, out: str) -> int:
+        """Write the errors CSV (plan errors, plus failures after an apply); returns the row count."""
+        assert self.prepared is not None and self.plan is not None
+        return engine.write_errors_csv(self.prepared, engine.error_lines(self.plan, self.applied), out)
