@@ -111,6 +111,9 @@ def write_plan_json(plan: Plan, applied: ApplyResult | None, out: BinaryIO, chun
     out.write(b"]" + (b',"applied":' + dumps(applied.counts()) if applied is not None else b"") + b"}\n")
 
 
+MAX_NOTES = 50  # unmapped columns listed one by one; a file with thousands gets a count
+
+
 def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO) -> None:
     s = Style(out)
     info = prepared.csv.info
@@ -118,9 +121,12 @@ def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO) -> None:
           f"matched by {plan.sync_key.value}", file=out)
     mapped = ", ".join(f"{prepared.mapping.describe(i)} -> {f}" for i, f in prepared.mapping.fields.items())
     print(f"Columns: {mapped}", file=out)
-    for note in prepared.mapping.notes:
+    notes = prepared.mapping.notes
+    for note in notes[:MAX_NOTES]:
         print(s(f"  not imported: {note.header or '(no header)'} (column {note.letter}): {note.reason}", "33"),
               file=out)
+    if len(notes) > MAX_NOTES:
+        print(s(f"  … and {len(notes) - MAX_NOTES:,} more columns not imported", "33"), file=out)
     summary = plan.summary()
     print("Plan: " + ", ".join(s(f"{summary[k]} {k}", COLOURS[k]) for k in (*KINDS, "warning")), file=out)
     if plan.full_sync and plan.missing and not plan.refusal:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from roster_tui.core.csv_reader import CsvFile, ImportFileError, open_csv
-from roster_tui.core.mapping import FIELD_LABELS, Mapping, ResolvedMapping, resolve_mapping
+from roster_tui.core.mapping import FIELD_LABELS, Mapping, ResolvedMapping, list_columns, resolve_mapping
 from roster_tui.core.models import SyncKey
 from roster_tui.core.validation import KeyScan, RowValidator, check_date_format, scan_keys
 
@@ -45,7 +45,7 @@ def prepare_file(path: str | Path, *, sync_key: SyncKey | str = SyncKey.EMAIL,
         raise ImportFileError(
             f"no column is mapped to {key.value} ({FIELD_LABELS[key.value]}), the sync field",
             path=source.info.path, line=source.info.header_line,
-            hint=f"Columns: {', '.join(source.info.header)}. Use --map 'HEADER={key.value}' "
+            hint=f"Columns: {list_columns(source.info.header)}. Use --map 'HEADER={key.value}' "
                  "or choose another --sync-key")
     validator = RowValidator(mapping, key, date_format, source.info.delimiter_name)
     scan = scan_keys(source.records(), mapping)

@@ -133,25 +133,34 @@ def _check_field(name: str, where: str) -> str:
     return name
 
 
+def list_columns(header: list[str], limit: int = 20) -> str:
+    """The header for a message: the first ``limit`` names, then how many more."""
+    shown = ", ".join(header[:limit])
+    return shown if len(header) <= limit else f"{shown}, … and {len(header) - limit:,} more"
+
+
 def resolve_mapping(header: list[str], overrides: dict[str, str] | None = None) -> ResolvedMapping:
     """Map each column by override (exact header, then normalised), else by synonym; report the rest."""
     overrides = overrides or {}
     by_norm = {normalise(h): f for h, f in overrides.items()}
     used: set[str] = set()
+    present = set(header) | {normalise(x) for x in header}
     for h in overrides:
-        if h not in header and normalise(h) not in {normalise(x) for x in header}:
+        if h not in present and normalise(h) not in present:
             raise ImportFileError(f"--map names a column {h!r} that the file does not have",
-                                  hint=f"The file's columns: {', '.join(header)}")
+                                  hint=f"The file's columns: {list_columns(header)}")
     fields: dict[int, str] = {}
     notes: list[ColumnNote] = []
     chosen: dict[int, str] = {}
     # explicit choices first, so they win over synonyms
+    ignored: set[int] = set()
     for i, h in enumerate(header):
         target = overrides.get(h) or by_norm.get(normalise(h))
         if target is None:
             continue
         if target == IGNORE:
             notes.append(ColumnNote(i, h, "ignored by the mapping"))
+            ignored.add(i)
         elif target in used:
             raise ImportFileError(f"the mapping sends two columns to {target}",
                                   hint="Map each field from one column only")
@@ -159,7 +168,7 @@ def resolve_mapping(header: list[str], overrides: dict[str, str] | None = None) 
             chosen[i] = target
             used.add(target)
     for i, h in enumerate(header):
-        if i in chosen or any(n.index == i for n in notes):
+        if i in chosen or i in ignored:
             continue
         norm = normalise(h)
         if not norm:

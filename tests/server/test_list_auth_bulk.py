@@ -126,3 +126,8 @@ def test_projection_by_extension_urn(http: httpx.Client) -> None:
                          ).json()["Resources"]
     assert ENTERPRISE_USER not in without and without["userName"]
     assert all("type" not in e for e in without["emails"])
+
+
+def test_page_size_is_capped(http: httpx.Client) -> None:
+    body = http.get("/Users", params={"count": 10**12, "startIndex": -5}).json()
+    assert body["startIndex"] == 1 and body["itemsPerPage"] <= 1000
