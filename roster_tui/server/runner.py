@@ -60,7 +60,7 @@ def serve(host: str, port: int, db: str, token_file: str | None, access_log: boo
     shown = f"[{host}]" if ":" in host else host
     print(f"roster API on http://{shown}:{port}/scim/v2 (storage: {db}; {where})", file=sys.stderr, flush=True)
     try:
-        uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="warning",
+        uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info" if access_log else "warning",
                     loop="uvloop", http="httptools")
     finally:
         storage.close()

@@ -90,3 +90,22 @@ def test_seed_command_writes_storage(tmp_path: Path) -> None:
                               "family_name like '%smith%' or given_name like '%smith%' or "
                               "display_name like '%smith%' or email like '%smith%'").fetchone()[0]
     assert hits == direct  # the full-text index was rebuilt after the bulk load
+
+
+def test_tokens_never_reach_the_logs(tmp_path: Path) -> None:
+    port = free_port()
+    secret = "very-secret-token-value-42"
+    proc = run_roster(["serve", "--port", str(port), "--db", str(tmp_path / "r.db"), "--access-log"], tmp_path,
+                      ROSTER_API_TOKEN=secret)
+    try:
+        url = f"http://127.0.0.1:{port}/scim/v2"
+        wait_until_up(url, proc)
+        httpx.get(f"{url}/Users", headers={"Authorization": f"Bearer {secret}"})
+        httpx.get(f"{url}/Users", headers={"Authorization": f"Bearer {secret}x"})
+        httpx.get(f"{url}/Users?filter=userName%20eq%20%22{secret}%22", headers={"Authorization": "Bearer nope"})
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=10)
+    logs = out.decode() + err.decode()
+    assert "GET /scim/v2/Users" in logs  # the access log is on
+    assert secret not in logs.replace(f"%22{secret}%22", "")  # only the query string we sent ourselves
