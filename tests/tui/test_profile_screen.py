@@ -262,3 +262,23 @@ async def test_last_account_admin_refusal_is_shown(tmp_path) -> None:  # type: i
             assert (await user_by_employee_id(api, "TUI-ADMIN-1")).roles == (ACCOUNT_ADMIN,)
     finally:
         stop_server(server)
+
+
+async def test_profile_shows_the_audit_history(embedded: Embedded, api: RosterClient) -> None:
+    user = await user_by_employee_id(api, "E100030")
+    await api.patch_user(user.id, [{"op": "replace", "path": "title", "value": "Historian"}])
+    app = embedded.app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await open_profile(pilot, "E100030")
+
+        async def history() -> str:
+            screen.query_one("#history", Static).scroll_visible(animate=False)
+            await pilot.pause()
+            return screen_text(app)
+
+        text = await history()
+        assert "patch" in text and f"title: {user.title} → Historian" in text
+        await set_field(pilot, screen, "title", "Archivist")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "title: Historian → Archivist" in await history()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.table import Table
 from textual import on
@@ -37,6 +37,21 @@ def training_table(user: User) -> Table | str:
     for a in user.assignments:
         table.add_row(a.course, a.status.value.replace("_", " "), str(a.due_date or "—"),
                       (a.completed_at or "—")[:10])
+    return table
+
+
+def history_table(entries: list[dict[str, Any]], limit: int = 20) -> Table | str:
+    """The newest ``limit`` entries of the user's audit trail: when, which token, what changed."""
+    if not entries:
+        return "No changes recorded."
+    table = Table(show_edge=False, pad_edge=False, expand=False)
+    for name in ("When (UTC)", "Token", "Action", "Changes"):
+        table.add_column(name, no_wrap=name != "Changes")
+    for e in entries[:limit]:
+        changes = "; ".join(f"{field}: {before if before is not None else '—'} → {after if after is not None else '—'}"
+                            for field, (before, after) in sorted((e.get("changes") or {}).items()))
+        table.add_row(str(e.get("at", ""))[:16].replace("T", " "), str(e.get("token", "")),
+                      str(e.get("action", "")), changes)
     return table
 
 
@@ -86,6 +101,8 @@ class ProfileScreen(Screen[bool]):
             yield SelectionList[str](id="roles")
             yield Label("Training assignments (read-only)", classes="section-title")
             yield Static("", id="training")
+            yield Label("History", classes="section-title")
+            yield Static("", id="history")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -101,16 +118,26 @@ class ProfileScreen(Screen[bool]):
         busy.start()
         try:
             catalog = await self.roster_app.role_catalog()
-            user, manager = User(), ""
+            user, manager, history = User(), "", []
             if self.user_id is not None:
                 user = user_from_scim(await self.roster_app.client.get_user(self.user_id) or {})
                 manager = await self._manager_label(user.manager_id)
+                history = await self.roster_app.client.user_history(self.user_id)
         except RosterApiError as exc:
             self._show_error(exc, "Could not load the profile")
             return
         finally:
             busy.stop()
         self._fill(user, manager, catalog)
+        self.query_one("#history", Static).update(history_table(history) if self.user_id else "")
+
+    async def _load_history(self) -> None:
+        if self.user.id:
+            try:
+                history = await self.roster_app.client.user_history(self.user.id)
+            except RosterApiError:
+                return
+            self.query_one("#history", Static).update(history_table(history))
 
     async def _manager_label(self, manager_id: str | None) -> str:
         if not manager_id:
@@ -311,6 +338,7 @@ class ProfileScreen(Screen[bool]):
         self.saved_something = True
         saved_user = user_from_scim(saved)
         self._fill(saved_user, self.query_one("#f-manager", Input).value.strip())
+        self.run_worker(self._load_history(), group="profile-history", exclusive=True, exit_on_error=False)
         self.query_one(Banner).show(f"Saved {saved_user.display_name}.", kind="info")
         self.notify(f"Saved {saved_user.display_name}", timeout=2)
 
