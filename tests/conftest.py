@@ -49,8 +49,8 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 2
 
 
 def start_server(tmp: Path, token: str = "test-token-123", db: str | None = None,
-                 extra_env: dict[str, str] | None = None) -> RunningServer:
-    port = free_port()
+                 extra_env: dict[str, str] | None = None, port: int | None = None) -> RunningServer:
+    port = port or free_port()
     database = db or str(tmp / "roster.db")
     env = {**os.environ, "ROSTER_API_TOKEN": token, "ROSTER_CONFIG_DIR": str(tmp / "config"),
            "ROSTER_DATA_DIR": str(tmp / "data"), **(extra_env or {})}
