@@ -89,3 +89,24 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def seeded_postgres(admin_url: str, users: int, seed: int = 7) -> str:
+    """A PostgreSQL database with ``users`` seeded users (created once, reused); returns its URL."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(admin_url)
+    name = f"roster_bench_{users}_{seed}"
+    with psycopg.connect(base.set(drivername="postgresql").render_as_string(hide_password=False),
+                         autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    url = base.set(database=name).render_as_string(hide_password=False)
+    if not exists:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "roster_tui.cli", "seed", "--users", str(users), "--seed", str(seed),
+                        "--db", url], check=True)
+        print(f"  seeded {users:,} users into PostgreSQL in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return url

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -20,7 +19,17 @@ import httpx
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.common import TOKEN, free_port, median, seeded_db, start_roster, stop, timed, wait_up
+from benchmarks.common import (
+    TOKEN,
+    free_port,
+    median,
+    seeded_db,
+    seeded_postgres,
+    start_roster,
+    stop,
+    timed,
+    wait_up,
+)
 from roster_tui.core.scim import BULK_REQUEST, ROSTER_USER
 
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
@@ -151,8 +160,17 @@ def main() -> None:
     parser.add_argument("--search-users", type=int, default=1_000_000)
     parser.add_argument("--creates", type=int, default=2_000)
     parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument("--postgres", metavar="URL", help="also measure crawl and search on PostgreSQL "
+                        "(a server URL; databases roster_bench_N are created and seeded once)")
+    parser.add_argument("--only-postgres", action="store_true", help="skip the SQLite measurements")
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
+
+    if args.postgres:
+        rows.extend(postgres_rows(args))
+    if args.only_postgres:
+        print_table(rows)
+        return
 
     # 1. Crawl 20k: ours vs scim2-server, same users.
     url, proc = start_roster(seeded_db(args.peer_users))
@@ -207,10 +225,34 @@ def main() -> None:
             rows.append((f"{args.creates:,} single creates (POST), 4 in flight, {label}", f"{took:.2f} s",
                          f"{args.creates / took:,.0f}/s (target < 2 s)"))
 
+    print_table(rows)
+
+
+def print_table(rows: list[tuple[str, str, str]]) -> None:
     print("| measurement | median | note |\n|---|---|---|")
     for row in rows:
         print(f"| {row[0]} | {row[1]} | {row[2]} |")
-    print(json.dumps({"runs": args.runs}), file=sys.stderr)
+
+
+def postgres_rows(args: argparse.Namespace) -> list[tuple[str, str, str]]:
+    """The crawl and search figures on PostgreSQL."""
+    out = []
+    url, proc = start_roster(seeded_postgres(args.postgres, args.crawl_users))
+    try:
+        assert crawl(url) == args.crawl_users
+        took = median(timed(lambda: crawl(url), args.runs))
+    finally:
+        stop(proc)
+    out.append((f"PostgreSQL: crawl {args.crawl_users:,} users, pages of 1,000", f"{took:.3f} s", "target < 2 s"))
+    url, proc = start_roster(seeded_postgres(args.postgres, args.search_users))
+    try:
+        found = search_times(url, max(args.runs, 10))
+    finally:
+        stop(proc)
+    for label in ("familyName sw", "emails co"):
+        out.append((f"PostgreSQL: search `{label}` at {args.search_users:,} users "
+                    f"({found[label + ' total']:,} hits)", f"{found[label] * 1000:.1f} ms", "target < 100 ms"))
+    return out
 
 
 if __name__ == "__main__":

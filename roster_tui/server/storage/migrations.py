@@ -11,7 +11,15 @@ from collections.abc import Callable
 from sqlalchemy import Column, Integer, MetaData, Table, select
 from sqlalchemy.engine import Connection
 
-from roster_tui.server.storage.tables import POSTGRES_TRGM, SQLITE_FTS, api_tokens, audit, metadata, users
+from roster_tui.server.storage.tables import (
+    POSTGRES_PREFIX,
+    POSTGRES_TRGM,
+    SQLITE_FTS,
+    api_tokens,
+    audit,
+    metadata,
+    users,
+)
 
 _bookkeeping = MetaData()
 schema_version = Table("schema_version", _bookkeeping, Column("version", Integer, nullable=False))
@@ -29,10 +37,17 @@ def _api_tokens(conn: Connection) -> None:
     api_tokens.create(conn, checkfirst=True)
 
 
+def _postgres_prefix_indexes(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        for statement in POSTGRES_PREFIX:
+            conn.exec_driver_sql(statement)
+
+
 #: (version, what it does, how). Append only; never edit a released migration.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "users and audit tables, their indexes, trigram search", _initial),
     (2, "named API tokens, stored hashed", _api_tokens),
+    (3, "PostgreSQL: prefix (sw) indexes on lower(column)", _postgres_prefix_indexes),
 ]
 LATEST = MIGRATIONS[-1][0]
 

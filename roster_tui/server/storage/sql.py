@@ -319,6 +319,9 @@ class SqlStorage:
                     copy.write_row([row[n] for n in names])
                     count += 1
             raw.commit()
+            raw.autocommit = True  # VACUUM cannot run in a transaction
+            with raw.cursor() as cursor:  # planner statistics and the visibility map for index-only scans
+                cursor.execute("VACUUM ANALYZE users")
         except BaseException:
             raw.rollback()
             raise

@@ -120,6 +120,8 @@ def _like(x: Expr, v: str, kind: str, dialect_name: str, ci: bool) -> Expr:
     esc = v.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = {"co": "%{}%", "sw": "{}%", "ew": "%{}"}[kind].format(esc)
     if dialect_name == "postgresql":
+        if ci and kind == "sw":  # lower(col) LIKE 'abc%' is a range on the text_pattern_ops index
+            return func.lower(x).like(pattern.lower(), escape="\\")
         return x.ilike(pattern, escape="\\") if ci else x.like(pattern, escape="\\")
     if not ci:  # SQLite's LIKE ignores ASCII case
         n = len(v)

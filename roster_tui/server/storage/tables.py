@@ -117,6 +117,10 @@ SQLITE_FTS = [
 #: Columns covered by the trigram index.
 FTS_COLUMNS = ("user_name", "email", "employee_number", "given_name", "family_name", "display_name")
 
-#: PostgreSQL: trigram GIN indexes answer the ILIKE that `co`/`sw`/`ew` compile to.
+#: PostgreSQL: ``sw`` compiles to ``lower(col) LIKE 'abc%'``, a range on these indexes.
+POSTGRES_PREFIX = [f"CREATE INDEX IF NOT EXISTS ix_users_{c}_prefix ON users (lower({c}) text_pattern_ops)"
+                   for c in (*UNIQUE_COLUMNS, *CI_SORT_COLUMNS)]
+
+#: PostgreSQL: trigram GIN indexes answer the ILIKE that `co`/`ew` compile to.
 POSTGRES_TRGM = ["CREATE EXTENSION IF NOT EXISTS pg_trgm"] + [
     f"CREATE INDEX IF NOT EXISTS ix_users_{c}_trgm ON users USING gin ({c} gin_trgm_ops)" for c in FTS_COLUMNS]
