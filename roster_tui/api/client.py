@@ -233,27 +233,31 @@ class RosterClient:
         """Every page of users, by ``startIndex``, until ``totalResults`` are seen or a page is empty.
 
         The next ``startIndex`` follows from how many resources actually came back, so servers
-        that cap pages below ``page_size`` are paged correctly. Sort for a stable order.
+        that cap pages below ``page_size`` are paged correctly. Sort for a stable order. The next page
+        is requested before this one is handed over, so the server works while the caller does.
         """
-        fetch = self.search_users if use_search else self.list_users
-        start, seen = 1, 0
-        while True:
-            page = await fetch(
-                filter=filter,
-                sort_by=sort_by,
-                sort_order=sort_order,
-                start_index=start,
-                count=page_size,
-                attributes=attributes,
-                excluded_attributes=excluded_attributes,
-            )
-            if not page.resources:
-                return
-            yield page
-            seen += len(page.resources)
-            start += len(page.resources)
-            if seen >= page.total_results:
-                return
+        search = self.search_users if use_search else self.list_users
+
+        def fetch(start: int) -> asyncio.Task[ListPage]:
+            return asyncio.ensure_future(search(
+                filter=filter, sort_by=sort_by, sort_order=sort_order, start_index=start, count=page_size,
+                attributes=attributes, excluded_attributes=excluded_attributes))
+
+        seen = 0
+        pending: asyncio.Task[ListPage] | None = fetch(1)
+        try:
+            while pending is not None:
+                page = await pending
+                pending = None
+                if not page.resources:
+                    return
+                seen += len(page.resources)
+                if seen < page.total_results:
+                    pending = fetch(1 + seen)
+                yield page
+        finally:
+            if pending is not None:
+                pending.cancel()
 
     async def create_user(self, resource: dict[str, Any]) -> dict[str, Any]:
         """POST a new user; returns the created resource (with its version)."""
