@@ -35,17 +35,31 @@ from roster_tui.core.scim import BULK_REQUEST, ROSTER_USER
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def crawl(url: str, page: int = 1000) -> int:
-    """Fetch every user in pages of ``page`` and decode them; returns the count."""
-    seen, start = 0, 1
-    with httpx.Client(base_url=url, headers=HEADERS, timeout=120) as http:
-        while True:
-            body = orjson.loads(http.get("/Users", params={"startIndex": start, "count": page}).content)
-            got = len(body.get("Resources", []))
+def crawl(url: str, page: int = 1000, ahead: int = 0) -> int:
+    """Fetch every user in pages of ``page`` and decode them; returns the count. ``ahead``: how many
+    further pages are requested while one is decoded (0: strictly one request after another)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    local = __import__("threading").local()
+
+    def get(start: int) -> bytes:
+        if not hasattr(local, "http"):
+            local.http = httpx.Client(base_url=url, headers=HEADERS, timeout=120)
+        return local.http.get("/Users", params={"startIndex": start, "count": page}).content
+
+    first = orjson.loads(get(1))
+    total, seen = first["totalResults"], len(first.get("Resources", []))
+    if ahead == 0:
+        while seen < total:
+            got = len(orjson.loads(get(1 + seen)).get("Resources", []))
+            if got == 0:
+                break
             seen += got
-            start += got
-            if got == 0 or seen >= body["totalResults"]:
-                return seen
+        return seen
+    with ThreadPoolExecutor(ahead) as pool:  # pages are full-size here, so their startIndex is known
+        for body in pool.map(get, range(1 + seen, total + 1, page)):
+            seen += len(orjson.loads(body).get("Resources", []))
+    return seen
 
 
 def export_users(url: str) -> list[dict]:
@@ -176,29 +190,38 @@ def main() -> None:
     url, proc = start_roster(seeded_db(args.peer_users))
     try:
         ours = median(timed(lambda: crawl(url), args.runs))
+        ours_ahead = median(timed(lambda: crawl(url, ahead=2), args.runs))
         if not args.skip_peer:
             users = export_users(url)
     finally:
         stop(proc)
-    rows.append((f"crawl {args.peer_users:,} users, pages of 1,000", f"{ours:.3f} s", ""))
+    rows.append((f"crawl {args.peer_users:,} users, pages of 1,000, one request at a time", f"{ours:.3f} s", ""))
+    rows.append((f"crawl {args.peer_users:,} users, 2 pages requested ahead", f"{ours_ahead:.3f} s", ""))
     if not args.skip_peer:
         peer_url, peer, load = start_peer(users)
         try:
             assert crawl(peer_url) == len(users)
             theirs = median(timed(lambda: crawl(peer_url), max(1, args.runs // 2)))
+            theirs_ahead = median(timed(lambda: crawl(peer_url, ahead=2), max(1, args.runs // 2)))
         finally:
             stop(peer)
-        rows.append((f"  scim2-server, same crawl (loaded via /Bulk in {load:.1f} s)", f"{theirs:.3f} s",
-                     f"ours is {theirs / ours:.0f}x faster (target >= 20x)"))
+        rows.append((f"  scim2-server, same crawl one at a time (loaded via /Bulk in {load:.1f} s)",
+                     f"{theirs:.3f} s", f"ours is {theirs / ours:.0f}x faster (target >= 20x)"))
+        rows.append(("  scim2-server, 2 pages ahead", f"{theirs_ahead:.3f} s",
+                     f"ours is {theirs_ahead / ours_ahead:.0f}x faster"))
 
     # 2. Crawl 100k.
     url, proc = start_roster(seeded_db(args.crawl_users))
     try:
-        assert crawl(url) == args.crawl_users
+        assert crawl(url) == args.crawl_users == crawl(url, ahead=2)
         big = median(timed(lambda: crawl(url), args.runs))
+        big_ahead = median(timed(lambda: crawl(url, ahead=2), args.runs))
     finally:
         stop(proc)
-    rows.append((f"crawl {args.crawl_users:,} users, pages of 1,000", f"{big:.3f} s", "target < 2 s"))
+    rows.append((f"crawl {args.crawl_users:,} users, pages of 1,000, one request at a time", f"{big:.3f} s",
+                 "target < 2 s"))
+    rows.append((f"crawl {args.crawl_users:,} users, 2 pages requested ahead", f"{big_ahead:.3f} s",
+                 "target < 2 s"))
 
     # 3. Filtered search at 1M.
     url, proc = start_roster(seeded_db(args.search_users))
