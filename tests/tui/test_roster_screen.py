@@ -196,3 +196,20 @@ async def test_lost_connection_shows_a_banner_and_retries() -> None:
         assert "Connection lost" in str(banner.render()) and "Retrying" in str(banner.render())
         assert isinstance(app.screen, RosterScreen)
     await client.aclose()
+
+
+async def test_an_empty_roster_says_how_to_start(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from roster_tui.api.connect import open_client
+    from roster_tui.config import ApiSettings
+    from roster_tui.tui.app import create_app
+
+    from .conftest import screen_text, settle
+
+    async with open_client(ApiSettings(None, None, str(tmp_path / "new.db"))) as client:
+        app = create_app(client, source="embedded: new.db")
+        async with app.run_test(size=(100, 24)) as pilot:
+            await settle(pilot)
+            assert "The roster is empty: n adds a user, i imports a CSV file." in screen_text(app)
+            await pilot.press("s")  # a filter in effect: a different message
+            await settle(pilot)
+            assert "No users match the query" in screen_text(app)

@@ -260,7 +260,9 @@ class RosterTable(ScrollView, can_focus=True):
             return Strip.blank(0)
         if row >= self.total:
             if row == 0:
-                return Strip([Segment(" No users match the query.", base)])
+                text = (" The roster is empty: n adds a user, i imports a CSV file." if
+                        self.query_in_effect.is_default else " No users match the query (esc clears it).")
+                return Strip([Segment(text, base)])
             return Strip.blank(0)
         user = self.user_at(row)
         is_cursor = row == self.cursor_row and self.has_focus
