@@ -8,8 +8,9 @@ email (errors). A ``roster serve`` process serves a copy of the cached seeded ro
 Per step, keys are sent through the driver while that step's work runs in workers, and timed to the next
 frame rendered to segments (MEASURING.md). Steps: file (the file re-read and counted in a thread, keys typed
 in the path), mapping (cursor keys), validation (reading, roster crawl and planning in workers; ``/`` and
-``escape`` toggle the search line), preview (the plan rebuilt in workers; cursor keys over 80k rows),
-apply (bulk writes in an async worker; ``?`` toggles the help panel). Prints p50/p95/max per step.
+``enter`` move the focus to the search line and back), preview (the plan rebuilt in workers; cursor keys over 80k rows),
+apply (bulk writes in an async worker; ``?`` toggles the help panel), and the same ``?`` with nothing running
+(idle_help: the baseline). Prints p50/p95/max per step.
 """
 
 from __future__ import annotations
@@ -56,25 +57,31 @@ def write_file(path: Path, rows: int, roster: int) -> None:
                 f.write(f"hire{n:07d}@bench.example,Hire,Number{n},Engineer,Engineering,2024-02-01\r\n")
 
 
-async def sample(app: Any, clock: FrameClock, keys: list[str], count: int,
+async def sample(app: Any, clock: FrameClock, keys: list[str] | Callable[[], str], count: int,
                  while_: Callable[[], bool] = lambda: True, keep_busy: Callable[[], None] | None = None,
                  ) -> list[float]:
     """Up to ``count`` key -> next frame times (ms), cycling through ``keys``, while ``while_()`` holds."""
     out: list[float] = []
-    n = 0
-    while len(out) < count and while_():
+    n = misses = 0
+    while len(out) < count and while_() and misses < 5:
         if keep_busy is not None:
             keep_busy()
         await asyncio.sleep(0.02 + 0.01 * (n % 3))  # a person's pace, not in step with the frames
         t0 = time.perf_counter()
-        app._driver.send_message(events.Key(keys[n % len(keys)], None))
+        key = keys() if callable(keys) else keys[n % len(keys)]
+        app._driver.send_message(events.Key(key, None))
         n += 1
         try:
             t1 = await clock.next_frame(timeout=5)
         except TimeoutError:
-            continue  # the key changed nothing on screen
+            misses += 1  # the key changed nothing on screen
+            continue
         out.append((t1 - t0) * 1000)
     return out
+
+
+def log(text: str) -> None:
+    print(f"  {time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
 
 
 def stats(values: list[float]) -> dict[str, float]:
@@ -99,6 +106,7 @@ async def run(url: str, path: Path, keys: int) -> dict[str, Any]:
             clock = FrameClock(app)
             await wait_until(lambda: app.screen.id == "roster")
             await pilot.pause(0.5)
+            log("roster up")
             await pilot.press("i")
             await wait_until(lambda: isinstance(app.screen, FileStep))
             step: Any = app.screen
@@ -111,6 +119,7 @@ async def run(url: str, path: Path, keys: int) -> dict[str, Any]:
             t0 = time.perf_counter()
             step.open_path(str(path))
             await wait_until(lambda: "rows  ·" in str(step.query_one("#file-info").render()))
+            log("file open")
             results["file_open_s"] = time.perf_counter() - t0
             results["file"] = stats(await sample(app, clock, ["x", "backspace"], keys, keep_busy=reopen))
             await wait_until(lambda: not busy())
@@ -122,40 +131,50 @@ async def run(url: str, path: Path, keys: int) -> dict[str, Any]:
             app.screen.action_next()
             await wait_until(lambda: isinstance(app.screen, ValidationStep))
             step = app.screen
-            results["validation"] = stats(await sample(app, clock, ["slash", "escape"], keys,
+            results["validation"] = stats(await sample(app, clock, ["slash", "enter"], keys,
                                                        while_=lambda: not step.ready))
             await wait_until(lambda: step.ready)
+            log("planned")
             results["plan_s"] = time.perf_counter() - t0
             results["validation_after"] = stats(await sample(app, clock, ["f"], keys // 2))
             summary = step.state.plan.summary()
             results["summary"] = summary
+            log("validation sampled")
             step.action_next()
-            await pilot.pause(0.1)
-            await pilot.press("y")  # go on without the invalid rows
+            await wait_until(lambda: app.screen is not step, timeout=30)
+            if not isinstance(app.screen, PreviewStep):
+                await pilot.press("y")  # go on without the invalid rows
             await wait_until(lambda: isinstance(app.screen, PreviewStep) and bool(app.screen.groups))
             step = app.screen
-            step.kind = "create"
+            step.kind = max(step.groups, key=lambda k: len(step.groups[k]))
             step._show()
+            view = step.query_one("LinesView")
 
             def replan() -> None:
                 if not any(w.is_running for w in step.workers):
                     step._replan()
 
-            results["preview"] = stats(await sample(app, clock, ["down", "up"], keys, keep_busy=replan))
+            results["preview"] = stats(await sample(app, clock, lambda: "up" if view.cursor else "down", keys,
+                                                      keep_busy=replan))
+            log("preview sampled")
             await wait_until(lambda: bool(step.groups), timeout=600)
             await pilot.pause(0.2)
             step.action_apply()
-            await pilot.pause(0.2)
+            await wait_until(lambda: app.screen is not step, timeout=30)
             t0 = time.perf_counter()
             await pilot.press("y")
             await wait_until(lambda: isinstance(app.screen, ApplyStep))
             results["apply"] = stats(await sample(app, clock, ["question_mark"], keys,
                                                   while_=lambda: isinstance(app.screen, ApplyStep)))
+            log("apply sampled")
             if isinstance(app.screen, ApplyStep):
                 app.screen.action_cancel()
             await wait_until(lambda: isinstance(app.screen, ResultStep), timeout=600)
             applied = app.screen.state.applied
+            log("applied")
             results["apply_written"] = len(applied.outcomes)
+            await pilot.pause(0.5)
+            results["idle_help"] = stats(await sample(app, clock, ["question_mark"], keys // 2))
             results["apply_s"] = time.perf_counter() - t0
     return results
 
@@ -181,7 +200,7 @@ def main() -> None:
           f"{results['apply_written']:,} written in {results['apply_s']:.1f} s before the cancel")
     print(f"plan: {results['summary']}")
     print("\n| step (work running meanwhile) | keys | p50 ms | p95 ms | max ms |\n|---|---|---|---|---|")
-    for name in ("file", "mapping", "validation", "validation_after", "preview", "apply"):
+    for name in ("file", "mapping", "validation", "validation_after", "preview", "apply", "idle_help"):
         s = results[name]
         if s.get("n"):
             print(f"| {name} | {s['n']} | {s['p50']:.1f} | {s['p95']:.1f} | {s['max']:.1f} |")

@@ -26,6 +26,7 @@ def keys(session: str, *sequence: str, literal: bool = False) -> None:
 
 def capture(session: str, name: str) -> str:
     """The pane's text; also written to $ROSTER_WIZARD_CAPTURES/NAME.txt when that is set."""
+    time.sleep(0.2)  # the footer is drawn a frame after the screen
     screen = tmux("capture-pane", "-t", session, "-p")
     folder = os.environ.get("ROSTER_WIZARD_CAPTURES")
     if folder:
@@ -70,7 +71,7 @@ def test_import_a_file_through_the_wizard_in_a_real_terminal(tmp_path: Path) -> 
         wait_for_screen(session, "valid rows")
         capture(session, "3-validation")
         keys(session, "Enter")
-        screen = wait_for_screen(session, "2 create · 1 update")
+        wait_for_screen(session, "2 create · 1 update")
         capture(session, "4-preview")
         keys(session, "a")
         wait_for_screen(session, "Apply 3 changes")

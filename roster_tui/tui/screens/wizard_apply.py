@@ -21,6 +21,8 @@ from roster_tui.tui.wizard_state import WizardState
 WRITES = ("create", "update", "reactivate", "deactivate")
 DONE = {"create": "created", "update": "updated", "reactivate": "reactivated", "deactivate": "deactivated"}
 REDRAW = 0.1  # seconds between progress redraws
+#: /Bulk operations per request: small batches keep each batch's encoding short, so keys are answered
+APPLY_BATCH = 100
 
 
 def confirmation(state: WizardState) -> str:
@@ -87,7 +89,8 @@ class ApplyStep(WizardStep):
         assert state.plan is not None
         try:
             result = await engine.apply_plan(self.roster_app.client, state.plan, on_progress=self._progress,
-                                             cancel_event=self.cancel, **state.apply_options)
+                                             cancel_event=self.cancel,
+                                             **{"max_operations": APPLY_BATCH, **state.apply_options})
         except RosterApiError as exc:
             result = engine.ApplyResult(cancelled=True)
             self.notify(f"The roster API could not be used: {exc}", severity="error", timeout=8)

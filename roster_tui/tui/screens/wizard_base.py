@@ -37,7 +37,7 @@ class WizardStep(Screen[None]):
 
     def step_title(self) -> ComposeResult:
         trail = " › ".join(f"[{n}]" if i + 1 == self.STEP else n for i, n in enumerate(STEPS))
-        yield Static(f"Import CSV · step {self.STEP} of {len(STEPS)}: {STEPS[self.STEP - 1]}   {trail}",
+        yield Static(f"Import CSV · step {self.STEP} of {len(STEPS)}  {trail}",
                      id="wizard-title", markup=False)
 
     def action_back(self) -> None:

@@ -55,21 +55,21 @@ class MappingStep(WizardStep):
     STEP = 2
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("right", "cycle_field(1)", "Change field", key_display="←→"),
-        Binding("left", "cycle_field(-1)", "Previous field", show=False),
+        Binding("right", "cycle_field(1)", "Field", key_display="←→", priority=True),
+        Binding("left", "cycle_field(-1)", "Previous field", show=False, priority=True),
+        Binding("enter", "next", "Validate", priority=True),
         Binding("f", "pick_field", "Pick field"),
         Binding("s", "sync_field", "Sync field"),
-        Binding("d", "date_format", "Date format"),
-        Binding("w", "save_mapping", "Save mapping"),
-        Binding("l", "load_mapping", "Load mapping"),
-        Binding("enter", "next", "Next: validate", priority=True),
+        Binding("d", "date_format", "Dates"),
+        Binding("w", "save_mapping", "Save"),
+        Binding("l", "load_mapping", "Load"),
     ]
 
     def compose(self) -> ComposeResult:
         yield from self.step_title()
         yield Static("", id="mapping-settings", markup=False)
         yield Static("", id="mapping-problem", markup=False)
-        yield LinesView(header=f"{'Column':<4}{'CSV header':<24}{'First value':<22}Imported as", id="mapping")
+        yield LinesView(header=f"{'Col':<4}{'CSV header':<24}{'First value':<22}Imported as", id="mapping")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -104,9 +104,9 @@ class PreviewStep(WizardStep):
     STEP = 4
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("right,tab", "kind(1)", "Next kind", key_display="←→"),
-        Binding("left,shift+tab", "kind(-1)", "Previous kind", show=False),
-        Binding("enter", "details", "Show fields"),
+        Binding("right,tab", "kind(1)", "Kind", key_display="←→", priority=True),
+        Binding("left,shift+tab", "kind(-1)", "Previous kind", show=False, priority=True),
+        Binding("enter", "details", "Fields"),
         Binding("a", "apply", "Apply…"),
         Binding("F", "full_sync", "Full sync…"),
         Binding("exclamation_mark", "force", "Force full sync", key_display="!"),
