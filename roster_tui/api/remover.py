@@ -16,6 +16,7 @@ from pathlib import Path
 
 from roster_tui.api.client import RosterClient
 from roster_tui.api.errors import Conflict, NotFound, PreconditionFailed, RosterApiError
+from roster_tui.api.roster_index import LOOKUP_BATCH, eq_filters
 from roster_tui.core.csv_reader import ImportFileError, open_csv
 from roster_tui.core.mapping import FIELD_LABELS, resolve_mapping
 from roster_tui.core.models import ACCOUNT_ADMIN
@@ -23,8 +24,6 @@ from roster_tui.core.removal_plan import RemovalKey, RemovalPlan, RemovalRow, Us
 from roster_tui.core.scim import FIELD_PATHS, user_from_scim
 from roster_tui.core.validation import unescape_cell
 
-LOOKUP_BATCH = 50
-MAX_FILTER_CHARS = 3500
 CONCURRENCY = 4
 PAGE_SIZE = 1000
 EMAIL_PATH = FIELD_PATHS["email"]
@@ -75,22 +74,10 @@ def read_keys_file(path: str | Path) -> list[RemovalKey]:
 
 def lookup_filters(keys: Iterable[RemovalKey]) -> list[str]:
     """``userName eq "a" or userName eq "b"`` (and employee-number) filters of at most LOOKUP_BATCH keys."""
-    emails = sorted({k.lookup for k in keys if k.is_email})
-    ids = sorted({k.lookup for k in keys if not k.is_email})
-    out: list[str] = []
-    for path, values in ((EMAIL_PATH, emails), (EMPLOYEE_ID_PATH, ids)):
-        terms: list[str] = []
-        size = 0
-        for value in values:
-            term = f"{path} eq {json.dumps(value)}"
-            if terms and (len(terms) >= LOOKUP_BATCH or size + len(term) + 4 > MAX_FILTER_CHARS):
-                out.append(" or ".join(terms))
-                terms, size = [], 0
-            terms.append(term)
-            size += len(term) + 4
-        if terms:
-            out.append(" or ".join(terms))
-    return out
+    keys = list(keys)
+    emails = {k.lookup for k in keys if k.is_email}
+    ids = {k.lookup for k in keys if not k.is_email}
+    return eq_filters(EMAIL_PATH, emails) + eq_filters(EMPLOYEE_ID_PATH, ids)
 
 
 async def lookup_users(client: RosterClient, keys: list[RemovalKey]) -> UserIndex:

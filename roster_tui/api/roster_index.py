@@ -67,7 +67,7 @@ def _add_all(index: RosterIndex, resources: list[dict[str, Any]]) -> None:
         add(entry_from_scim(resource))
 
 
-def _filters(path: str, values: Iterable[str]) -> list[str]:
+def eq_filters(path: str, values: Iterable[str]) -> list[str]:
     """``path eq "a" or path eq "b" ...`` filters of at most LOOKUP_BATCH values and MAX_FILTER_CHARS."""
     out, terms, size = [], [], 0
     for value in sorted(values):
@@ -147,10 +147,10 @@ async def fetch_index(client: RosterClient, scan: KeyScan, *, full: bool = False
     if full:
         return await crawl(client)
     index = RosterIndex()
-    await _lookup(client, _filters(EMAIL_PATH, emails) + _filters(EMPLOYEE_ID_PATH, employee_ids), index)
+    await _lookup(client, eq_filters(EMAIL_PATH, emails) + eq_filters(EMPLOYEE_ID_PATH, employee_ids), index)
     if managers:  # to show who the current managers are
         wanted = {u.manager_id for u in list(index.by_id.values()) if u.manager_id} - set(index.by_id)
-        await _lookup(client, _filters("id", wanted), index)
+        await _lookup(client, eq_filters("id", wanted), index)
     return index
 
 

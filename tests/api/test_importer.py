@@ -22,7 +22,7 @@ from roster_tui.api.importer import (
     prepare_file,
     write_errors_csv,
 )
-from roster_tui.api.roster_index import _filters
+from roster_tui.api.roster_index import eq_filters
 from roster_tui.config import ApiSettings
 from roster_tui.core.models import SyncKey
 from roster_tui.core.validation import KeyScan
@@ -142,9 +142,9 @@ def test_cost_model_and_filter_batches() -> None:
     assert not prefer_crawl(100, 100_000)
     assert prefer_crawl(200_000, 100_000)
     assert prefer_crawl(10, 10)
-    filters = _filters("userName", [f'u{i}"q@x.example' for i in range(120)])
+    filters = eq_filters("userName", [f'u{i}"q@x.example' for i in range(120)])
     assert len(filters) == 3 and filters[0].count(" or ") == 49 and '\\"q' in filters[0]
-    long = _filters("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+    long = eq_filters("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
                     [f"E{i:06d}" for i in range(50)])
     assert len(long) == 2 and all(len(f) <= 3500 for f in long)
 
