@@ -15,7 +15,7 @@ from roster_tui.api.client import RosterClient
 from roster_tui.api.errors import RosterApiError
 from roster_tui.core.export import export_row, write_rows
 from roster_tui.core.plan import RosterEntry, RosterIndex
-from roster_tui.core.scim import ENTERPRISE_USER, FIELD_PATHS, ROSTER_USER
+from roster_tui.core.scim import ENTERPRISE_USER, FIELD_PATHS, ROSTER_USER, primary_email
 from roster_tui.core.validation import KeyScan
 
 LOOKUP_BATCH = 50
@@ -35,19 +35,11 @@ def entry_from_scim(resource: dict[str, Any]) -> RosterEntry:
     name = resource.get("name") or {}
     ent = resource.get(ENTERPRISE_USER) or {}
     ours = resource.get(ROSTER_USER) or {}
-    email = ""
-    emails = resource.get("emails") or []
-    for e in emails:
-        if isinstance(e, dict) and e.get("primary") and e.get("value"):
-            email = e["value"]
-            break
-    if not email and emails and isinstance(emails[0], dict):
-        email = emails[0].get("value") or ""
     manager = ent.get("manager")
     return RosterEntry(
         id=resource.get("id") or "",
         version=(resource.get("meta") or {}).get("version"),
-        email=email or resource.get("userName") or "",
+        email=primary_email(resource),
         employee_id=ent.get("employeeNumber") or None,
         first_name=name.get("givenName") or "",
         last_name=name.get("familyName") or "",

@@ -33,7 +33,8 @@ FIELD_PATHS: dict[str, str] = {
 }
 
 
-def _primary_email(resource: dict[str, Any]) -> str:
+def primary_email(resource: dict[str, Any]) -> str:
+    """The roster email of a SCIM user: the primary work email, else the primary, a work one, any, userName."""
     emails = resource.get("emails") or []
     for wanted in (
         lambda e: e.get("primary") and e.get("type") == "work",
@@ -70,7 +71,7 @@ def user_from_scim(resource: dict[str, Any]) -> User:
     return User(
         id=resource.get("id"),
         version=meta.get("version"),
-        email=_primary_email(resource),
+        email=primary_email(resource),
         employee_id=ent.get("employeeNumber") or None,
         first_name=name.get("givenName") or "",
         last_name=name.get("familyName") or "",

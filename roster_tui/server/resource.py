@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from roster_tui.core.models import ADMIN_ROLES
-from roster_tui.core.scim import CORE_USER, ENTERPRISE_USER, ROSTER_USER
+from roster_tui.core.scim import CORE_USER, ENTERPRISE_USER, ROSTER_USER, primary_email
 from roster_tui.core.validation import email_error
 from roster_tui.server.errors import invalid_syntax, invalid_value
 from roster_tui.server.schemas import ATTRS_BY_SCHEMA, EXTENSIONS, MAX_STRING, sub_attrs
@@ -184,17 +184,6 @@ def _apply_rules(doc: dict[str, Any]) -> None:
         if canonical is None:
             raise invalid_value(f"roles.value '{value}' is not an admin role; known roles: {', '.join(ADMIN_ROLES)}")
         role["value"] = canonical
-
-
-def primary_email(doc: dict[str, Any]) -> str:
-    emails = doc.get("emails") or []
-    for e in emails:
-        if e.get("primary"):
-            return e["value"]
-    for e in emails:
-        if e.get("type") == "work":
-            return e["value"]
-    return emails[0]["value"] if emails else doc["userName"]
 
 
 def extract_columns(doc: dict[str, Any]) -> dict[str, Any]:
