@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
-from rich.table import Table
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,6 +15,7 @@ from roster_tui.api.errors import PreconditionFailed, RosterApiError
 from roster_tui.core.models import User
 from roster_tui.core.scim import FIELD_PATHS, user_from_scim, user_to_scim
 from roster_tui.tui.profile_form import FIELDS, UNIQUE, sync_key_field, text_values, validate, with_values
+from roster_tui.tui.profile_tables import history_table, training_table
 from roster_tui.tui.query import scim_string
 from roster_tui.tui.screens.conflict import ConflictScreen
 from roster_tui.tui.screens.dialogs import ConfirmScreen
@@ -25,34 +25,6 @@ if TYPE_CHECKING:
     from roster_tui.tui.app import RosterApp
 
 STATUS_OPTIONS = [("active", "active"), ("inactive", "inactive")]
-
-
-def training_table(user: User) -> Table | str:
-    """The user's training assignments as a read-only table."""
-    if not user.assignments:
-        return "No training assignments."
-    table = Table(show_edge=False, pad_edge=False, expand=False)
-    for name in ("Course", "Status", "Due", "Completed"):
-        table.add_column(name, no_wrap=True)
-    for a in user.assignments:
-        table.add_row(a.course, a.status.value.replace("_", " "), str(a.due_date or "—"),
-                      (a.completed_at or "—")[:10])
-    return table
-
-
-def history_table(entries: list[dict[str, Any]], limit: int = 20) -> Table | str:
-    """The newest ``limit`` entries of the user's audit trail: when, which token, what changed."""
-    if not entries:
-        return "No changes recorded."
-    table = Table(show_edge=False, pad_edge=False, expand=False)
-    for name in ("When (UTC)", "Token", "Action", "Changes"):
-        table.add_column(name, no_wrap=name != "Changes")
-    for e in entries[:limit]:
-        changes = "; ".join(f"{field}: {before if before is not None else '—'} → {after if after is not None else '—'}"
-                            for field, (before, after) in sorted((e.get("changes") or {}).items()))
-        table.add_row(str(e.get("at", ""))[:16].replace("T", " "), str(e.get("token", "")),
-                      str(e.get("action", "")), changes)
-    return table
 
 
 class ProfileScreen(Screen[bool]):
