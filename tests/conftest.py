@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -101,3 +102,24 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 def http(server: RunningServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, headers=server.headers(), timeout=10) as client:
         yield client
+
+
+def assign_training(storage: Any, user_id: str, assignments: list[dict[str, Any]]) -> None:
+    """Training assignments are the training platform's, not the API's: write them straight to storage."""
+    from roster_tui.core.scim import ROSTER_USER
+
+    with storage.write("training-platform") as writer:
+        writer.update(user_id, lambda doc: {**doc, ROSTER_USER: {**doc.get(ROSTER_USER, {}),
+                                                               "trainingAssignments": assignments}},
+                      None, "assign")
+
+
+def give_assignments(server: RunningServer, user_id: str, assignments: list[dict[str, Any]]) -> None:
+    """:func:`assign_training` on a running server's database."""
+    from roster_tui.server.storage.sql import SqlStorage
+
+    storage = SqlStorage(server.db)
+    try:
+        assign_training(storage, user_id, assignments)
+    finally:
+        storage.close()

@@ -22,8 +22,7 @@ from roster_tui.cli_remove import print_plan
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.removal_plan import build_removal_plan, parse_keys
 from roster_tui.core.scim import ROSTER_USER
-from roster_tui.server.storage.sql import SqlStorage
-from tests.conftest import RunningServer, start_server, stop_server
+from tests.conftest import RunningServer, give_assignments, start_server, stop_server
 from tests.server.helpers import user_body
 
 ASSIGNMENTS = [
@@ -47,17 +46,6 @@ def api(own: RunningServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=own.url, headers=own.headers(), timeout=10) as client:
         yield client
 
-
-def give_assignments(server: RunningServer, user_id: str, assignments: list[dict[str, Any]]) -> None:
-    """Assignments are the training platform's: written straight to storage."""
-    storage = SqlStorage(str(server.db))
-    try:
-        with storage.write("training-platform") as writer:
-            writer.update(user_id, lambda doc: {**doc, ROSTER_USER: {**doc.get(ROSTER_USER, {}),
-                                                                   "trainingAssignments": assignments}},
-                          None, "assign")
-    finally:
-        storage.close()
 
 
 def roster(server: RunningServer, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:

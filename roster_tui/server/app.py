@@ -44,6 +44,12 @@ def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(content, status_code=status, media_type=SCIM_JSON, headers=headers)
 
 
+def list_response(resources: list[dict[str, Any]]) -> Response:
+    """A ListResponse holding every one of ``resources`` (small, unpaged collections)."""
+    return scim_response({"schemas": [LIST_RESPONSE], "totalResults": len(resources), "startIndex": 1,
+                          "itemsPerPage": len(resources), "Resources": resources})
+
+
 def error_response(exc: ScimError) -> Response:
     headers = {"WWW-Authenticate": 'Bearer realm="roster"'} if exc.status == 401 else None
     return scim_response(exc.body(), exc.status, headers)
@@ -143,10 +149,7 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
 
     @app.get(PREFIX + "/Schemas")
     async def list_schemas(request: Request) -> Response:
-        docs = schemas.schema_documents(base_url(request))
-        return scim_response({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-                              "totalResults": len(docs), "startIndex": 1, "itemsPerPage": len(docs),
-                              "Resources": docs})
+        return list_response(schemas.schema_documents(base_url(request)))
 
     @app.get(PREFIX + "/Schemas/{schema_id:path}")
     async def get_schema(request: Request, schema_id: str) -> Response:
@@ -157,10 +160,7 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
 
     @app.get(PREFIX + "/ResourceTypes")
     async def list_resource_types(request: Request) -> Response:
-        docs = schemas.resource_type_documents(base_url(request))
-        return scim_response({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-                              "totalResults": len(docs), "startIndex": 1, "itemsPerPage": len(docs),
-                              "Resources": docs})
+        return list_response(schemas.resource_type_documents(base_url(request)))
 
     @app.get(PREFIX + "/ResourceTypes/{type_id}")
     async def get_resource_type(request: Request, type_id: str) -> Response:
@@ -247,8 +247,7 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         entries = await run(storage.audit_for, id)
         if not entries and await run(storage.get, id) is None:
             raise not_found(f"User {id} not found")
-        return scim_response({"schemas": [LIST_RESPONSE], "totalResults": len(entries), "startIndex": 1,
-                              "itemsPerPage": len(entries), "Resources": entries})
+        return list_response(entries)
 
     @app.put(PREFIX + "/Users/{id}", openapi_extra=oa.body(oa.USER, params=[oa.IF_MATCH]))
     async def replace(request: Request, id: str) -> Response:

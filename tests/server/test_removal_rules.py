@@ -8,7 +8,7 @@ import httpx
 
 from roster_tui.core.scim import ROSTER_USER
 from roster_tui.server.storage.sql import SqlStorage
-from tests.conftest import RunningServer
+from tests.conftest import RunningServer, give_assignments
 from tests.server.helpers import patch, user_body
 
 ASSIGNMENTS = [
@@ -19,17 +19,6 @@ ASSIGNMENTS = [
     {"course": "Old Course", "status": "cancelled", "dueDate": "2025-01-31"},
 ]
 
-
-def give_assignments(server: RunningServer, user_id: str, assignments: list[dict[str, Any]]) -> None:
-    """Assignments are managed by the training platform, not the API: write them straight to storage."""
-    storage = SqlStorage(str(server.db))
-    try:
-        with storage.write("training-platform") as writer:
-            writer.update(user_id, lambda doc: {**doc, ROSTER_USER: {**doc.get(ROSTER_USER, {}),
-                                                                   "trainingAssignments": assignments}},
-                          None, "assign")
-    finally:
-        storage.close()
 
 
 def audit(server: RunningServer, user_id: str) -> list[dict[str, Any]]:

@@ -16,7 +16,6 @@ from textual.widgets import Input, Select, TextArea
 from roster_tui.api.client import RosterClient
 from roster_tui.api.errors import NotFound
 from roster_tui.core.scim import ROSTER_USER
-from roster_tui.server.storage.base import Storage
 from roster_tui.tui.app import RosterApp, create_app
 from roster_tui.tui.screens.dialogs import ConfirmScreen
 from roster_tui.tui.screens.profile import ProfileScreen
@@ -26,7 +25,7 @@ from roster_tui.tui.screens.roster import RosterScreen
 from roster_tui.tui.screens.terms_list import TermsListScreen
 from roster_tui.tui.widgets.roster_table import RosterTable
 from roster_tui.tui.widgets.status import Banner
-from tests.conftest import RunningServer, start_server, stop_server
+from tests.conftest import RunningServer, assign_training, start_server, stop_server
 from tests.server.helpers import user_body
 
 from .conftest import Embedded, settle, wait_for
@@ -49,13 +48,6 @@ def plain(app: RosterApp) -> str:
 def banner(app: RosterApp) -> str:
     return str(app.screen.query_one(Banner).render())
 
-
-def give_assignments(storage: Storage, user_id: str, assignments: list[dict[str, Any]]) -> None:
-    """Assignments are the training platform's: written straight to storage."""
-    with storage.write("training-platform") as writer:
-        writer.update(user_id, lambda doc: {**doc, ROSTER_USER: {**doc.get(ROSTER_USER, {}),
-                                                               "trainingAssignments": assignments}},
-                      None, "assign")
 
 
 async def search(pilot: Any, text: str, expected: int) -> RosterTable:
@@ -90,8 +82,8 @@ async def test_bulk_removal_of_marked_users_reasons_and_deletion_only_without_as
     full = await api.create_user(user_body("zterm1@corp.example", given="Ann", family="Zterm1"))
     none = await api.create_user(user_body("zterm2@corp.example", given="Bob", family="Zterm2"))
     done = await api.create_user(user_body("zterm3@corp.example", given="Cy", family="Zterm3"))
-    give_assignments(embedded.storage, full["id"], ALL_STATUSES)
-    give_assignments(embedded.storage, done["id"], ALL_STATUSES[:1])
+    assign_training(embedded.storage, full["id"], ALL_STATUSES)
+    assign_training(embedded.storage, done["id"], ALL_STATUSES[:1])
     app = embedded.app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -158,7 +150,7 @@ async def test_bulk_removal_of_marked_users_reasons_and_deletion_only_without_as
 async def test_single_removal_from_a_profile_deactivates_or_deletes(embedded: Embedded, api: RosterClient) -> None:
     kept = await api.create_user(user_body("zsolo1@corp.example", given="Dee", family="Zsolo1"))
     gone = await api.create_user(user_body("zsolo2@corp.example", given="Eve", family="Zsolo2"))
-    give_assignments(embedded.storage, kept["id"], ALL_STATUSES[1:2])
+    assign_training(embedded.storage, kept["id"], ALL_STATUSES[1:2])
     app = embedded.app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
