@@ -288,3 +288,8 @@ async def make_client(sleeps: SleepRecorder) -> AsyncIterator[Callable[..., Rost
     yield make
     for client in made:
         await client.aclose()
+
+
+def scim_user(user_name: str, **extra: Any) -> dict[str, Any]:
+    """A minimal SCIM User body."""
+    return {"schemas": [CORE_USER], "userName": user_name, **extra}
