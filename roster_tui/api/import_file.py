@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from roster_tui.api.slices import gc_paused
 from roster_tui.core.csv_reader import CsvFile, ImportFileError, open_csv
 from roster_tui.core.mapping import FIELD_LABELS, Mapping, ResolvedMapping, list_columns, resolve_mapping
 from roster_tui.core.models import SyncKey
 from roster_tui.core.validation import KeyScan, RowValidator, check_date_format, scan_keys
+
+#: A file of at most this many rows is read once: the first pass keeps its records for the second.
+KEEP_ROWS = 250_000
 
 
 @dataclass
@@ -23,18 +27,42 @@ class PreparedFile:
     validator: RowValidator
     scan: KeyScan
     sync_key: SyncKey
+    kept: list[tuple[int, list[str]]] | None = field(default_factory=list, repr=False)
+    scanned: bool = False
 
-    def rows(self) -> Iterable[Any]:
-        """The validated rows, streamed from the file (the second pass)."""
+    def scan_records(self, records: Iterable[tuple[int, list[str]]]) -> None:
+        """Add records of the first pass (the whole file, in order, in one or more calls)."""
+        scan_keys(records if self.kept is None else self._keep(records), self.mapping, self.scan)
+
+    def _keep(self, records: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+        kept = self.kept
+        assert kept is not None
+        for record in records:
+            kept.append(record)
+            yield record
+        if len(kept) > KEEP_ROWS:
+            self.kept = None
+
+    def records(self) -> Iterable[tuple[int, list[str]]]:
+        """The data records: kept by the first pass when the file is small enough, else read again."""
+        return self.kept if self.scanned and self.kept is not None else self.csv.records()
+
+    def rows(self) -> Iterator[Any]:
+        """The validated rows (the second pass)."""
         validate = self.validator
-        return (validate(line, cells) for line, cells in self.csv.records())
+        return (validate(line, cells) for line, cells in self.records())
 
 
 def prepare_file(path: str | Path, *, sync_key: SyncKey | str = SyncKey.EMAIL,
                  overrides: dict[str, str] | None = None, saved: Mapping | None = None,
-                 date_format: str | None = None) -> PreparedFile:
-    """Open, map and scan a file; raises :class:`ImportFileError` when it cannot be imported at all."""
-    source = open_csv(path)
+                 date_format: str | None = None, encoding: str | None = None, delimiter: str | None = None,
+                 scan: bool = True) -> PreparedFile:
+    """Open, map and scan a file; raises :class:`ImportFileError` when it cannot be imported at all.
+
+    ``encoding`` / ``delimiter`` replace what was detected. With ``scan=False`` the first pass is left to
+    the caller (``scan_records`` in slices, then ``scanned = True``: see ``importer.scan_file``).
+    """
+    source = open_csv(path, encoding=encoding, delimiter=delimiter)
     columns = {**(saved.columns if saved else {}), **(overrides or {})}
     date_format = date_format or (saved.date_format if saved else None)
     if date_format:
@@ -48,8 +76,12 @@ def prepare_file(path: str | Path, *, sync_key: SyncKey | str = SyncKey.EMAIL,
             hint=f"Columns: {list_columns(source.info.header)}. Use --map 'HEADER={key.value}' "
                  "or choose another --sync-key")
     validator = RowValidator(mapping, key, date_format, source.info.delimiter_name)
-    scan = scan_keys(source.records(), mapping)
-    return PreparedFile(source, mapping, validator, scan, key)
+    prepared = PreparedFile(source, mapping, validator, KeyScan(), key)
+    if scan:
+        with gc_paused():
+            prepared.scan_records(source.records())
+        prepared.scanned = True
+    return prepared
 
 
 def write_errors_csv(prepared: PreparedFile, errors: dict[int, str], out: str | Path) -> int:

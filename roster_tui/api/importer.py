@@ -8,21 +8,65 @@ The pieces live in :mod:`~roster_tui.api.import_file` (the file), :mod:`~roster_
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 from roster_tui.api.apply import ApplyResult, Outcome, apply_plan, create_resource, patch_operations
 from roster_tui.api.client import RosterClient
 from roster_tui.api.import_file import PreparedFile, prepare_file, write_errors_csv
 from roster_tui.api.roster_index import crawl, entry_from_scim, export_roster, fetch_index, prefer_crawl
-from roster_tui.core.plan import Plan, build_plan
+from roster_tui.api.slices import gc_paused, run_in_slices
+from roster_tui.core.plan import Plan, PlanBuilder, build_plan
+from roster_tui.core.validation import RowResult
 
 __all__ = ["ApplyResult", "Outcome", "PreparedFile", "apply_plan", "build_plan", "crawl", "create_resource",
            "entry_from_scim", "export_roster", "fetch_index", "patch_operations", "plan_import",
-           "prefer_crawl", "prepare_file", "write_errors_csv"]
+           "prefer_crawl", "prepare_file", "scan_file", "write_errors_csv"]
+
+#: Rows checked ahead while the roster is fetched (bounds what a huge file holds in memory).
+CHECK_AHEAD = 200_000
+#: ``progress(stage, rows)``: stage "scanning", "checking" (while the roster is fetched) or "planning".
+Progress = Callable[[str, int], object]
+
+
+async def scan_file(prepared: PreparedFile, progress: Progress | None = None) -> None:
+    """The first pass of a file prepared with ``scan=False``, in slices (the event loop keeps running)."""
+    with gc_paused():
+        await run_in_slices(iter(prepared.csv.records()), prepared.scan_records,
+                            progress=None if progress is None else lambda n: progress("scanning", n))
+    prepared.scanned = True
 
 
 async def plan_import(client: RosterClient, prepared: PreparedFile, *, deactivate_missing: bool = False,
-                      force: bool = False) -> Plan:
-    """Fetch what is needed and build the plan of a prepared file."""
+                      force: bool = False, progress: Progress | None = None) -> Plan:
+    """Fetch what is needed and build the plan of a prepared file.
+
+    The rows are checked while the roster is fetched, and all the CPU work runs in slices on the event
+    loop, so the requests (and a console sharing the loop) keep going.
+    """
+    with gc_paused():
+        return await _plan(client, prepared, deactivate_missing, force, progress)
+
+
+async def _plan(client: RosterClient, prepared: PreparedFile, deactivate_missing: bool, force: bool,
+                progress: Progress | None) -> Plan:
     managers = prepared.mapping.column_of("manager") is not None
-    index = await fetch_index(client, prepared.scan, full=deactivate_missing, managers=managers)
-    return build_plan(prepared.rows(), index, prepared.scan, prepared.sync_key,
-                      deactivate_missing=deactivate_missing, force=force)
+    fetch = asyncio.ensure_future(fetch_index(client, prepared.scan, full=deactivate_missing, managers=managers))
+    rows = iter(prepared.rows())
+    ahead: list[RowResult] = []
+    try:
+        await run_in_slices(rows, ahead.extend, until=fetch, limit=CHECK_AHEAD,
+                            progress=None if progress is None else lambda n: progress("checking", n))
+        index = await fetch
+    finally:
+        fetch.cancel()
+    builder = PlanBuilder(index, prepared.scan, prepared.sync_key)
+
+    def report(offset: int) -> Callable[[int], object] | None:
+        return None if progress is None else lambda n: progress("planning", offset + n)
+
+    await run_in_slices(iter(ahead), builder.add, progress=report(0))
+    done = len(ahead)
+    del ahead
+    await run_in_slices(rows, builder.add, progress=report(done))
+    return builder.finish(deactivate_missing=deactivate_missing, force=force)

@@ -18,6 +18,7 @@ CHUNK_BYTES = 1024 * 1024
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 MAX_FIELD = 1024 * 1024
+ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "cp1252": "Windows-1252"}
 
 csv.field_size_limit(MAX_FIELD)
 
@@ -109,7 +110,8 @@ class CsvFile:
     Each call of :meth:`records` streams the file again from the start.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, encoding: str | None = None, delimiter: str | None = None) -> None:
+        """Detect the encoding and the delimiter; ``encoding`` / ``delimiter`` replace a wrong guess."""
         self.path = Path(path)
         name = str(path)
         try:
@@ -122,12 +124,16 @@ class CsvFile:
                                   hint="Check the path and the file's permissions") from None
         if not head.strip():
             raise ImportFileError("the file is empty", path=name, hint="Export the roster sheet as CSV first")
-        encoding, label = detect_encoding(self.path, head)
-        try:
-            sample = head.decode(encoding, errors="ignore")
-        except LookupError:  # pragma: no cover - codecs are fixed above
-            sample = ""
-        delimiter = sniff_delimiter(sample.lstrip("\ufeff"))
+        if encoding:
+            label = f"{ENCODING_LABELS.get(encoding, encoding)} (chosen)"
+        else:
+            encoding, label = detect_encoding(self.path, head)
+        if not delimiter:
+            try:
+                sample = head.decode(encoding, errors="ignore")
+            except LookupError:
+                raise ImportFileError(f"unknown encoding {encoding!r}", path=name) from None
+            delimiter = sniff_delimiter(sample.lstrip("\ufeff"))
         self._encoding, self._delimiter = encoding, delimiter
         header, line = self._read_header()
         self.info = CsvInfo(name, encoding, label, delimiter, header, line)
@@ -150,33 +156,28 @@ class CsvFile:
             reader = csv.reader(text, delimiter=self._delimiter)
             last = 0
             skipped_header = with_header
-            while True:
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    raise ImportFileError(f"unreadable CSV record: {exc}", path=name, line=last + 1,
-                                          hint="Fix the quoting on that line, or re-save the file as CSV"
-                                          ) from None
-                except UnicodeDecodeError:
-                    raise ImportFileError(f"the file is not valid {self._encoding} text", path=name,
-                                          line=reader.line_num + 1,
-                                          hint="Save the spreadsheet as CSV (UTF-8) and import that file"
-                                          ) from None
-                start, last = last + 1, reader.line_num
-                if not any(c.strip() for c in cells):
-                    continue  # blank line
-                if not skipped_header:
-                    skipped_header = True
-                    continue
-                yield start, cells
+            try:
+                for cells in reader:
+                    start, last = last + 1, reader.line_num
+                    if not (cells and cells[0].strip()) and not any(c.strip() for c in cells):
+                        continue  # blank line
+                    if not skipped_header:
+                        skipped_header = True
+                        continue
+                    yield start, cells
+            except csv.Error as exc:
+                raise ImportFileError(f"unreadable CSV record: {exc}", path=name, line=last + 1,
+                                      hint="Fix the quoting on that line, or re-save the file as CSV") from None
+            except UnicodeDecodeError:
+                raise ImportFileError(f"the file is not valid {self._encoding} text", path=name,
+                                      line=reader.line_num + 1,
+                                      hint="Save the spreadsheet as CSV (UTF-8) and import that file") from None
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """``(line, cells)`` of every non-blank data record; ``line`` is where the record starts (1-based)."""
         return self._iter(with_header=False)
 
 
-def open_csv(path: str | Path) -> CsvFile:
-    """Open an import file, detecting encoding and delimiter; raises :class:`ImportFileError`."""
-    return CsvFile(path)
+def open_csv(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None) -> CsvFile:
+    """Open an import file, detecting encoding and delimiter (unless given); raises :class:`ImportFileError`."""
+    return CsvFile(path, encoding=encoding, delimiter=delimiter)

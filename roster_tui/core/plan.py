@@ -54,6 +54,9 @@ class RosterIndex:
     by_id: dict[str, Any] = field(default_factory=dict)
     complete: bool = False
 
+    def __repr__(self) -> str:  # the default would print every user (asyncio reprs a task's result)
+        return f"RosterIndex({len(self.by_id)} users, complete={self.complete})"
+
     def add(self, user: Any) -> None:
         if user.email:
             self.by_email[email_key(user.email)] = user
@@ -129,6 +132,10 @@ class Plan:
     full_sync: bool = False
     refusal: str | None = None  # why the full sync's deactivations were refused
     missing: int = 0  # users missing from the file that the full sync deactivates
+    index: RosterIndex | None = None  # the existing users it was planned against
+
+    def __repr__(self) -> str:  # the default would print every row
+        return f"Plan({len(self.rows)} rows, {self.summary()})"
 
     def summary(self) -> dict[str, int]:
         counts = Counter(r.action for r in self.rows)
@@ -319,17 +326,33 @@ def _check_new_managers(rows: list[PlanRow]) -> None:
             row.action, row.changes, row.manager_line = "error", {}, None
 
 
+class PlanBuilder:
+    """Builds a plan row by row (so a caller can feed it in slices); :func:`build_plan` in one call."""
+
+    def __init__(self, index: RosterIndex, scan: KeyScan, sync_key: SyncKey | str) -> None:
+        self.index, self.scan, self.sync_key = index, scan, SyncKey(sync_key)
+        self._planner = _Planner(index, scan, self.sync_key)
+        self.rows: list[PlanRow] = []
+
+    def add(self, rows: Iterable[RowResult]) -> None:
+        """Classify validated rows, in file order."""
+        self.rows.extend(map(self._planner.row, rows))
+
+    def finish(self, *, deactivate_missing: bool = False, force: bool = False) -> Plan:
+        """The plan of the rows added: managers created in the file checked, the full sync added if asked."""
+        _check_new_managers(self.rows)
+        plan = Plan(self.sync_key, self.rows, full_sync=deactivate_missing, index=self.index)
+        if deactivate_missing:
+            _full_sync(plan, self.index, self.scan, force)
+        return plan
+
+
 def build_plan(rows: Iterable[RowResult], index: RosterIndex, scan: KeyScan, sync_key: SyncKey | str,
                *, deactivate_missing: bool = False, force: bool = False) -> Plan:
     """Classify every validated row against the existing users; optionally the full-sync deactivations."""
-    sync = SyncKey(sync_key)
-    planner = _Planner(index, scan, sync)
-    out = [planner.row(r) for r in rows]
-    _check_new_managers(out)
-    plan = Plan(sync, out, full_sync=deactivate_missing)
-    if deactivate_missing:
-        _full_sync(plan, index, scan, force)
-    return plan
+    builder = PlanBuilder(index, scan, sync_key)
+    builder.add(rows)
+    return builder.finish(deactivate_missing=deactivate_missing, force=force)
 
 
 def _full_sync(plan: Plan, index: RosterIndex, scan: KeyScan, force: bool) -> None:

@@ -36,6 +36,9 @@ FIELD_PATHS: dict[str, str] = {
 def primary_email(resource: dict[str, Any]) -> str:
     """The roster email of a SCIM user: the primary work email, else the primary, a work one, any, userName."""
     emails = resource.get("emails") or []
+    first = emails[0] if emails else None
+    if isinstance(first, dict) and first.get("primary") and first.get("type") == "work" and first.get("value"):
+        return str(first["value"])  # the usual case
     for wanted in (
         lambda e: e.get("primary") and e.get("type") == "work",
         lambda e: e.get("primary"),

@@ -25,6 +25,9 @@ INACTIVE_WORDS = frozenset({"inactive", "terminated", "disabled", "false", "0"})
 ACTIVE_WORDS = frozenset({"active", "enabled", "true", "1"})
 REQUIRED_FOR_CREATE = ("email", "first_name", "last_name")
 FREE_TEXT = frozenset({"title", "department", "division", "location"})
+#: Fields whose values are parsed, not only length- and control-checked.
+CHECKED = frozenset({"email", "hire_date", "status"})
+MEMO_SIZE = 10_000
 
 _CONTROL_ANY = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab and line breaks allowed
@@ -160,7 +163,8 @@ class RowValidator:
         self.width = len(mapping.header)
         self.delimiter_name = delimiter_name
         self.described = {f: mapping.describe(i) for i, f in mapping.fields.items()}
-        self.items = list(mapping.fields.items())
+        #: (column, field, None for plain text, else the valid values already parsed: raw -> canonical)
+        self.items = [(i, f, {} if f in CHECKED else None) for i, f in mapping.fields.items()]
         self.key_field = self.sync_key.value
         self.key_index = mapping.column_of(self.key_field)
 
@@ -171,31 +175,49 @@ class RowValidator:
         if n > self.width and any(c.strip() for c in cells[self.width:]):
             errors.append(f"the row has {n} cells but the header has {self.width}: a value may contain "
                           f"an unquoted {self.delimiter_name}; quote it")
-        for index, name in self.items:
-            raw = unescape_cell(cells[index]) if index < n else ""
+        # Most rows hold no control character at all: then plain text cells need only the length check.
+        plain_ok = _CONTROL_ANY.search("".join(cells)) is None
+        date_format = self.date_format
+        for index, name, parsed in self.items:
+            if index >= n:
+                continue
+            raw = cells[index].strip()
             if not raw:
                 continue
+            if raw[0] == "'":
+                raw = unescape_cell(raw)
             if raw == CLEAR:
                 values[name] = CLEAR
                 continue
-            value, error = clean_field(name, raw, self.date_format)
+            if plain_ok and len(raw) <= MAX_LENGTH:
+                if parsed is None:
+                    values[name] = raw
+                    continue
+                known = parsed.get(raw)  # dates and status words repeat: parse each value once
+                if known is not None:
+                    values[name] = known
+                    continue
+            value, error = clean_field(name, raw, date_format)
             if error:
                 errors.append(f"{self.described[name]}: {error}")
             else:
                 values[name] = value  # type: ignore[assignment]
+                if parsed is not None and name != "email" and len(parsed) < MEMO_SIZE:
+                    parsed[raw] = value  # type: ignore[assignment]
         key_field = self.key_field
         key = values.get(key_field, "")
-        key_index = self.key_index
-        raw_key = unescape_cell(cells[key_index]) if key_index is not None and key_index < n else ""
         if key == CLEAR:
             errors.append(f"{self.describe(key_field)}: the sync field cannot be cleared")
             key = ""
         elif not key and not any(e.startswith(self.describe(key_field)) for e in errors):
             errors.append(f"{self.describe(key_field)}: required (it is the sync field)")
-        if key_field == "email":
+        if key and key_field == "email":
             key = email_key(key)
-        if not key and raw_key != CLEAR:
-            key = raw_key  # shown for an invalid key; matches nothing
+        if not key:
+            key_index = self.key_index
+            raw_key = unescape_cell(cells[key_index]) if key_index is not None and key_index < n else ""
+            if raw_key != CLEAR:
+                key = raw_key  # shown for an invalid key; matches nothing
         return RowResult(line, key, values, errors, [], self.described)
 
     def describe(self, name: str) -> str:
@@ -220,9 +242,12 @@ class KeyScan:
         return set(self.employee_ids) | {m for m in self.manager_refs if "@" not in m}
 
 
-def scan_keys(records: Iterable[tuple[int, list[str]]], mapping: ResolvedMapping) -> KeyScan:
-    """First pass: count rows and collect emails, employee IDs and manager references (unvalidated)."""
-    scan = KeyScan()
+def scan_keys(records: Iterable[tuple[int, list[str]]], mapping: ResolvedMapping,
+              scan: KeyScan | None = None) -> KeyScan:
+    """First pass: count rows and collect emails, employee IDs and manager references (unvalidated).
+
+    With ``scan``, adds to it (a file can be scanned in slices)."""
+    scan = KeyScan() if scan is None else scan
     columns = {f: i for i, f in mapping.fields.items()}
     ei, ii, mi = columns.get("email"), columns.get("employee_id"), columns.get("manager")
     for line, cells in records:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,15 +80,18 @@ def issues_of(plan: engine.Plan) -> list[Issue]:
     return out
 
 
-def fill_values(issues: list[Issue], source: engine.CsvFile) -> None:
-    """Look up each issue's cell value in the file (one pass over the records)."""
+def issues_by_line(issues: list[Issue]) -> dict[int, list[Issue]]:
+    """The issues that name a cell, by line (for :func:`fill_values`)."""
     wanted: dict[int, list[Issue]] = {}
     for issue in issues:
         if issue.line is not None and issue.column:
             wanted.setdefault(issue.line, []).append(issue)
-    if not wanted:
-        return
-    for line, cells in source.records():
+    return wanted
+
+
+def fill_values(wanted: dict[int, list[Issue]], records: Iterable[tuple[int, list[str]]]) -> None:
+    """Set each wanted issue's cell value from the file's records (all of them, or a slice)."""
+    for line, cells in records:
         for issue in wanted.get(line, ()):
             index = column_index(issue.column.split(" ", 1)[0])
             issue.value = cells[index] if index < len(cells) else ""

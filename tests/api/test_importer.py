@@ -187,3 +187,21 @@ async def test_against_the_real_service(server, tmp_path: Path) -> None:  # type
         assert (await apply_plan(c, plan)).counts()["ok"] == 30
         _, again = await plan_file(c, path)
         assert again.summary()["unchanged"] == 30
+
+
+async def test_same_plan_whether_the_file_is_kept_or_read_again(client: RosterClient, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from roster_tui.api import import_file, importer
+
+    path = write(tmp_path, chain(6) + "bad-email,B1,B,1,T,,2020-13-01,\n")
+    kept, plan = await plan_file(client, path)
+    assert kept.kept is not None and len(kept.kept) == 7
+    monkeypatch.setattr(import_file, "KEEP_ROWS", 3)  # a "large" file: records are read again
+    monkeypatch.setattr(importer, "CHECK_AHEAD", 2)  # and only 2 rows checked while the roster is fetched
+    stages: list[tuple[str, int]] = []
+    again, replan = await plan_file(client, path, progress=lambda stage, n: stages.append((stage, n)))
+    assert again.kept is None
+    assert [(r.line, r.action, r.key, dict(r.changes), r.errors) for r in replan.rows] == \
+        [(r.line, r.action, r.key, dict(r.changes), r.errors) for r in plan.rows]
+    assert replan.summary() == {**replan.summary(), "create": 6, "error": 1}
+    assert ("planning", 7) in stages

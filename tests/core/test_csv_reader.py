@@ -155,3 +155,16 @@ def test_any_text_in_any_encoding_reads_or_raises(tmp_path: Path, text: str, enc
     p.write_bytes(text.encode(encoding, errors="replace"))
     with contextlib.suppress(ImportFileError):
         list(open_csv(p).records())
+
+
+def test_a_chosen_encoding_and_delimiter_replace_the_guess(tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes("Email;Name\nrene@x.example;René\n".encode("cp1252"))
+    guessed = open_csv(path)
+    assert (guessed.info.encoding, guessed.info.delimiter) == ("cp1252", ";")
+    chosen = open_csv(path, encoding="latin-1", delimiter=",")
+    assert chosen.info.encoding_label == "latin-1 (chosen)" and chosen.info.delimiter == ","
+    assert list(chosen.records()) == [(2, ["rene@x.example;René"])]
+    with pytest.raises(ImportFileError, match="not valid utf-8 text") as err:
+        list(open_csv(path, encoding="utf-8").records())  # a wrong choice is a clear error, not a crash
+    assert err.value.path == str(path) and err.value.hint

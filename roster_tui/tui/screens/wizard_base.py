@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
@@ -12,12 +14,15 @@ from textual.widgets import Static
 from textual.worker import WorkerFailed
 
 from roster_tui.tui import import_engine as engine
-from roster_tui.tui.wizard_state import WizardState, fill_values, issues_of
+from roster_tui.tui.wizard_state import WizardState, fill_values, issues_by_line, issues_of
 
 if TYPE_CHECKING:
     from roster_tui.tui.app import RosterApp
 
 T = TypeVar("T")
+PROGRESS_SECONDS = 0.2
+PROGRESS_WORDS = {"scanning": "Reading the file", "checking": "Checking rows while the roster is fetched",
+                  "planning": "Planning"}
 STEPS = ("File", "Mapping", "Validation", "Preview", "Apply")
 
 
@@ -54,18 +59,29 @@ class WizardStep(Screen[None]):
         return cast(T, worker.result)
 
     async def run_plan(self, stage: Callable[[str], None]) -> None:
-        """Read, check and plan the file as ``roster import`` does, the CPU-bound parts in thread workers."""
+        """Read, check and plan the file as ``roster import`` does; the engine works in slices on the UI's
+        event loop, so keys are answered meanwhile. ``stage`` gets what is going on (a few times a second)."""
         state = self.state
-        stage("Reading and checking the file…")
-        prepared = await self.in_thread(engine.prepare, state.path, encoding=state.encoding,
-                                        delimiter=state.delimiter, sync_key=state.sync_key,
-                                        overrides=state.overrides, date_format=state.date_format)
-        keys = len(prepared.scan.emails) + len(prepared.scan.employee_ids)
-        stage(f"{prepared.scan.rows:,} rows read. Looking up {keys:,} keys in the roster…")
-        index = await engine.fetch_for_plan(self.roster_app.client, prepared, full=state.full_sync)
-        stage(f"Planning {prepared.scan.rows:,} rows against {len(index.by_id):,} users…")
-        plan = await self.in_thread(engine.make_plan, prepared, index, full=state.full_sync, force=state.force)
+        stage("Reading the file…")
+        prepared = engine.prepare(state.path, encoding=state.encoding, delimiter=state.delimiter,
+                                  sync_key=state.sync_key, overrides=state.overrides,
+                                  date_format=state.date_format)
+        shown = 0.0
+
+        def progress(what: str, rows: int) -> None:
+            nonlocal shown
+            if (now := time.monotonic()) - shown >= PROGRESS_SECONDS:
+                shown = now
+                total = f" of {prepared.scan.rows:,}" if what != "scanning" else ""
+                stage(f"{PROGRESS_WORDS[what]}: {rows:,}{total} rows…")
+
+        await engine.scan_file(prepared, progress)
+        plan = await engine.plan_import(self.roster_app.client, prepared, deactivate_missing=state.full_sync,
+                                        force=state.force, progress=progress)
         issues = issues_of(plan)
         stage(f"Collecting {len(issues):,} messages…")
-        await self.in_thread(fill_values, issues, prepared.csv)
-        state.prepared, state.index, state.plan, state.issues = prepared, index, plan, issues
+        wanted = issues_by_line(issues)
+        if wanted:
+            await engine.run_in_slices(iter(prepared.records()), lambda batch: fill_values(wanted, batch))
+        gc.freeze()  # the plan lives until the wizard ends: collections meanwhile need not walk it
+        state.prepared, state.index, state.plan, state.issues = prepared, plan.index, plan, issues

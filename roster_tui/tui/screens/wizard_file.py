@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import ClassVar
@@ -94,6 +95,9 @@ class FileStep(WizardStep):
         yield Static("", id="file-hint", markup=False)
         yield Footer()
 
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # the wizard is over: its plan, frozen once built (WizardStep.run_plan), can go
+
     def on_mount(self) -> None:
         recent = self.query_one("#recent", OptionList)
         recent.display = recent.option_count > 0
@@ -177,7 +181,7 @@ class FileStep(WizardStep):
         self._loaded = path
         self._show(source, head, rows=None)
         remember(path)
-        rows = await self.in_thread(lambda: sum(1 for _ in source.records()))
+        rows = await engine.count_rows(source)
         if self._loaded == path:
             self._show(source, head, rows=rows)
 
