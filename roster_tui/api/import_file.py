@@ -38,10 +38,11 @@ class PreparedFile:
         kept = self.kept
         assert kept is not None
         for record in records:
-            kept.append(record)
+            if kept is not None:
+                kept.append(record)
+                if len(kept) > KEEP_ROWS:  # too large to keep: the second pass reads the file again
+                    kept = self.kept = None
             yield record
-        if len(kept) > KEEP_ROWS:
-            self.kept = None
 
     def records(self) -> Iterable[tuple[int, list[str]]]:
         """The data records: kept by the first pass when the file is small enough, else read again."""

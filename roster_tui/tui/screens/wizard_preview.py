@@ -133,15 +133,16 @@ class PreviewStep(WizardStep):
         plan = self.state.plan
         assert plan is not None
 
-        def group() -> dict[str, list[engine.PlanRow]]:
-            out: dict[str, list[engine.PlanRow]] = {k: [] for k in KINDS}
-            for row in plan.rows:
-                out[row.action].append(row)
-                if row.warnings:
-                    out["warning"].append(row)
-            return out
+        groups: dict[str, list[engine.PlanRow]] = {k: [] for k in KINDS}
 
-        self.groups = await self.in_thread(group)
+        def group(rows: list[engine.PlanRow]) -> None:
+            for row in rows:
+                groups[row.action].append(row)
+                if row.warnings:
+                    groups["warning"].append(row)
+
+        await engine.run_in_slices(iter(plan.rows), group)
+        self.groups = groups
         first = next((k for k in KINDS if self.groups[k]), "create")
         self.kind = first
         self._show()
