@@ -164,15 +164,17 @@ class _Planner:
         self.index, self.scan, self.sync_key = index, scan, sync_key
         self.other = "employee_id" if sync_key == SyncKey.EMAIL else "email"
         self.key_field = sync_key.value
+        self.by_key = index.by_email if sync_key == SyncKey.EMAIL else index.by_employee_id
+        self.compared = tuple(n for n in PATCHABLE if n != self.key_field)  # what an update may change
         self.any_duplicates = bool(scan.duplicate_emails or scan.duplicate_employee_ids)
 
     def row(self, r: RowResult) -> PlanRow:
-        out = PlanRow(r.line, "error", r.key, errors=list(r.errors), warnings=list(r.warnings))
+        out = PlanRow(r.line, "error", r.key, errors=r.errors, warnings=r.warnings)  # the row's lists, taken
         if self.any_duplicates:
             self._duplicates(r, out)
         if out.errors:
             return out
-        user = self.index.find(self.sync_key, r.key)
+        user = self.by_key.get(r.key) if r.key else None
         if user is None:
             self._create(r, out)
         else:
@@ -259,13 +261,13 @@ class _Planner:
     def _update(self, r: RowResult, user: Any, out: PlanRow) -> None:
         v = r.values
         out.user_id, out.version = user.id, user.version
-        key_field = self.key_field
         self._guard(r, user, out)
         changes: dict[str, tuple[Any, Any]] = {}
-        for name in PATCHABLE:
-            if name == key_field or name not in v:
+        for name in self.compared:
+            value = v.get(name)
+            if value is None:
                 continue
-            value, before = v[name], getattr(user, name)
+            before = getattr(user, name)
             if value == CLEAR:
                 if name in REQUIRED_FOR_CREATE:
                     out.errors.append(f"{r.columns.get(name)}: required, cannot be cleared")
@@ -349,7 +351,9 @@ class PlanBuilder:
 
 def build_plan(rows: Iterable[RowResult], index: RosterIndex, scan: KeyScan, sync_key: SyncKey | str,
                *, deactivate_missing: bool = False, force: bool = False) -> Plan:
-    """Classify every validated row against the existing users; optionally the full-sync deactivations."""
+    """Classify every validated row against the existing users; optionally the full-sync deactivations.
+
+    The plan takes over each row's ``errors`` and ``warnings`` lists."""
     builder = PlanBuilder(index, scan, sync_key)
     builder.add(rows)
     return builder.finish(deactivate_missing=deactivate_missing, force=force)
