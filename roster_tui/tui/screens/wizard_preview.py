@@ -151,7 +151,8 @@ class PreviewStep(WizardStep):
         state = self.state
         plan = state.plan
         assert plan is not None
-        self.query_one(CountsBar).show(plan.summary(), self.kind)
+        counts = {kind: len(rows) for kind, rows in self.groups.items()}  # plan.summary(), already grouped
+        self.query_one(CountsBar).show(counts, self.kind)
         sync = self.query_one("#full-sync", Static)
         sync.set_classes("-refused" if plan.refusal else "-on" if state.full_sync else "-off")
         if plan.refusal:
