@@ -4,8 +4,12 @@
     .venv/bin/python benchmarks/tui.py --users 20000 --baseline-rows 5000   # a quick run
 
 Seeded databases are cached as /tmp/roster-tui-bench-<N>.db. Each case runs in a fresh process (peak RSS is
-per process). Latency is measured as MEASURING.md says: a key is sent through the driver
-(``events.Key``) and timed to the next frame, rendered to segments (as a real terminal would get it).
+per process); the default run measures both cases, ``--runs`` times each, and prints medians side by side with
+their ratio. Latency is measured as MEASURING.md says: a key is sent through the driver (``events.Key``) and
+timed to the first frame, rendered to segments (as a real terminal would get it), that shows its effect (the
+cursor moved): a frame that was already due when the key came does not count. "CPU to frame" is the process CPU
+from the key to that frame; "CPU/key all" is the process CPU of the whole series divided by the presses, so it
+also counts what a key set off after its frame (page fetches, the service's thread).
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from roster_tui.api.connect import open_client
 from roster_tui.config import ApiSettings
 from roster_tui.core.scim import FIELD_PATHS, user_from_scim
 from roster_tui.tui.app import create_app
-from roster_tui.tui.widgets.roster_table import COLUMNS, RosterTable
+from roster_tui.tui.widgets.roster_columns import COLUMNS
+from roster_tui.tui.widgets.roster_table import RosterTable
 
 SIZE = (160, 50)
 
@@ -58,6 +63,7 @@ class FrameClock:
         self.bytes = 0
         self.last = 0.0
         self._event = asyncio.Event()
+        self._shows: Any = None
         original = app._display
 
         def display(screen: Any, renderable: Any) -> None:
@@ -66,14 +72,20 @@ class FrameClock:
                 return
             self.bytes += len(renderable.render_segments(app.console))
             self.frames += 1
-            self.last = time.perf_counter()
-            self._event.set()
+            if self._shows is None or self._shows():  # the state this frame was drawn from
+                self.last = time.perf_counter()
+                self._event.set()
 
         app._display = display  # type: ignore[method-assign]
 
-    async def next_frame(self, timeout: float = 5.0) -> float:
+    async def frame_showing(self, shows: Any, timeout: float = 5.0) -> float:
+        """When the first frame drawn once ``shows()`` is true came out (frames drawn before it do not count)."""
         self._event.clear()
-        await asyncio.wait_for(self._event.wait(), timeout)
+        self._shows = shows
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        finally:
+            self._shows = None
         return self.last
 
 
@@ -85,21 +97,32 @@ async def wait_until(condition: Any, timeout: float = 600.0) -> None:
         await asyncio.sleep(0.002)
 
 
-async def key_latency(app: App[Any], clock: FrameClock, key: str, presses: int,
-                      ready: Any = lambda: True) -> dict[str, float]:
-    """Send ``key`` ``presses`` times; per key, the wall time to the next frame and the CPU time."""
+async def key_latency(
+    app: App[Any], clock: FrameClock, key: str, presses: int, cursor: Any, ready: Any = lambda: True
+) -> dict[str, float]:
+    """Send ``key`` ``presses`` times (each once the cursor's row is loaded, plus 5 ms); per key, the wall time
+    to the first frame showing the cursor moved and the CPU time to it; and the CPU of the whole series."""
     walls, cpus = [], []
+    series_cpu = time.process_time()
     for _ in range(presses):
         await wait_until(ready)
         await asyncio.sleep(0.005)
+        before = cursor()
         cpu0, t0 = time.process_time(), time.perf_counter()
         app._driver.send_message(events.Key(key, None))  # type: ignore[union-attr]
-        t1 = await clock.next_frame()
+        t1 = await clock.frame_showing(lambda before=before: cursor() != before)
         walls.append((t1 - t0) * 1000)
         cpus.append((time.process_time() - cpu0) * 1000)
+    await wait_until(ready)
+    series_cpu = time.process_time() - series_cpu
     walls.sort()
-    return {"p50": statistics.median(walls), "p95": walls[int(len(walls) * 0.95) - 1],
-            "cpu": statistics.mean(cpus)}
+    return {
+        "p50": statistics.median(walls),
+        "p95": walls[int(len(walls) * 0.95) - 1],
+        "max": walls[-1],
+        "cpu": statistics.mean(cpus),
+        "cpu_all": series_cpu * 1000 / presses,
+    }
 
 
 async def run_ours(db: Path) -> dict[str, Any]:
@@ -108,25 +131,32 @@ async def run_ours(db: Path) -> dict[str, Any]:
         app = create_app(client, source=str(db))
         async with app.run_test(size=SIZE) as pilot:
             clock = FrameClock(app)
-            table = app.screen.query_one(RosterTable) if app.screen.query(RosterTable) else None
             await wait_until(lambda: bool(app.screen.query(RosterTable)))
             table = app.screen.query_one(RosterTable)
-            await wait_until(lambda: table.user_at(0) is not None)
-            await clock.next_frame()
-            first_rows = time.perf_counter() - t0
+            first_rows = await clock.frame_showing(lambda: table.user_at(0) is not None, 600) - t0
             loaded = lambda: table.cursor_user is not None  # noqa: E731
-            down = await key_latency(app, clock, "down", 200, loaded)
-            pagedown = await key_latency(app, clock, "pagedown", 50, loaded)
+            cursor = lambda: table.cursor_row  # noqa: E731
+            down = await key_latency(app, clock, "down", 200, cursor, loaded)
+            pagedown = await key_latency(app, clock, "pagedown", 50, cursor, loaded)
             screen: Any = app.screen
             t1 = time.perf_counter()
             screen._apply_search("smith")
-            await wait_until(lambda: table.total is not None and table.user_at(0) is not None)
-            await clock.next_frame()
-            search = time.perf_counter() - t1
+            search = (
+                await clock.frame_showing(
+                    lambda: table.query_in_effect.search == "smith" and table.user_at(0) is not None, 60
+                )
+                - t1
+            )
             total = table.total
             await pilot.pause()
-    return {"first_rows": first_rows, "down": down, "pagedown": pagedown, "search": search,
-            "search_hits": total, "frames": clock.frames}
+    return {
+        "first_rows": first_rows,
+        "down": down,
+        "pagedown": pagedown,
+        "search": search,
+        "search_hits": total,
+        "frames": clock.frames,
+    }
 
 
 class StockTable(App[None]):
@@ -158,25 +188,44 @@ async def run_datatable(db: Path, rows: int) -> dict[str, Any]:
         app = StockTable(data)
         async with app.run_test(size=SIZE) as pilot:
             clock = FrameClock(app)
-            await clock.next_frame(600)
-            first_rows = time.perf_counter() - t0
-            down = await key_latency(app, clock, "down", 200)
-            pagedown = await key_latency(app, clock, "pagedown", 50)
+            first_rows = (
+                await clock.frame_showing(lambda: app.query(DataTable) and app.query_one(DataTable).row_count, 600) - t0
+            )
             table = app.query_one(DataTable)
+            cursor = lambda: table.cursor_row  # noqa: E731
+            down = await key_latency(app, clock, "down", 200, cursor)
+            pagedown = await key_latency(app, clock, "pagedown", 50, cursor)
             t1 = time.perf_counter()  # the stock way to filter: rebuild with the matching rows
             table.clear()
             table.add_rows([r for r in data if "smith" in (r[0] + r[1]).lower()])
-            await clock.next_frame()
-            search = time.perf_counter() - t1
+            search = await clock.frame_showing(lambda: True, 60) - t1
             await pilot.pause()
-    return {"first_rows": first_rows, "down": down, "pagedown": pagedown, "search": search,
-            "frames": clock.frames}
+    return {"first_rows": first_rows, "down": down, "pagedown": pagedown, "search": search, "frames": clock.frames}
 
 
 def child(case: str, db: Path, rows: int) -> None:
     result = asyncio.run(run_ours(db) if case == "ours" else run_datatable(db, rows))
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
+
+
+METRICS = (
+    "first_rows",
+    "search",
+    "peak_rss_mb",
+    *(f"{key}.{m}" for key in ("down", "pagedown") for m in ("p50", "p95", "max", "cpu", "cpu_all")),
+)
+
+
+def _pick(result: dict[str, Any], name: str) -> float:
+    value: Any = result
+    for part in name.split("."):
+        value = value[part]
+    return float(value)
+
+
+def _runs(results: list[dict[str, Any]], name: str) -> str:
+    return ", ".join(f"{_pick(r, name):.0f}" if _pick(r, name) >= 10 else f"{_pick(r, name):.1f}" for r in results)
 
 
 def main() -> None:
@@ -195,29 +244,52 @@ def main() -> None:
     cases = [("roster console (ScrollView, paged)", "ours", args.users)]
     if not args.skip_baseline:
         cases.append(("stock DataTable, all rows", "datatable", args.baseline_rows))
-    print("| approach | rows | first rows (s) | down p50/p95 (ms) | pagedown p50/p95 (ms) | CPU/key down, "
-          "pagedown (ms) | search (ms) | peak RSS (MB) |\n|---|---|---|---|---|---|---|---|")
-    for label, case, rows in cases:
+    medians: list[dict[str, float]] = []
+    spreads: list[str] = []
+    for label, case, _rows in cases:
         results = []
-        for _ in range(args.runs):
-            out = subprocess.run([sys.executable, __file__, "--case", case, "--db", str(db),
-                                  "--baseline-rows", str(args.baseline_rows)],
-                                 capture_output=True, text=True, check=True)
+        for run in range(args.runs):
+            print(f"{label}: run {run + 1} of {args.runs}…", file=sys.stderr)
+            out = subprocess.run(
+                [sys.executable, __file__, "--case", case, "--db", str(db), "--baseline-rows", str(args.baseline_rows)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        medians.append({name: statistics.median(_pick(r, name) for r in results) for name in METRICS})
+        spreads.append(
+            f"{label}: p95 per run, down {_runs(results, 'down.p95')} ms, pagedown "
+            f"{_runs(results, 'pagedown.p95')} ms; worst key {_runs(results, 'down.max')} / "
+            f"{_runs(results, 'pagedown.max')} ms; CPU to frame per run {_runs(results, 'down.cpu')} / "
+            f"{_runs(results, 'pagedown.cpu')} ms"
+        )
+    print(
+        "| approach | rows | first rows (s) | down p50 / p95 (ms) | pagedown p50 / p95 (ms) | CPU to frame, down / "
+        "pagedown (ms) | CPU/key all, down / pagedown (ms) | search (ms) | peak RSS (MB) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for (label, _case, rows), m in zip(cases, medians, strict=True):
+        print(
+            f"| {label} | {rows:,} | {m['first_rows']:.2f} | {m['down.p50']:.1f} / {m['down.p95']:.1f} | "
+            f"{m['pagedown.p50']:.1f} / {m['pagedown.p95']:.1f} | {m['down.cpu']:.1f} / {m['pagedown.cpu']:.1f} | "
+            f"{m['down.cpu_all']:.1f} / {m['pagedown.cpu_all']:.1f} | {m['search'] * 1000:.0f} | "
+            f"{m['peak_rss_mb']:.0f} |"
+        )
+    if len(medians) == 2:
+        ours, base = medians
 
-        def med(*path: str, _results: list[dict[str, Any]] = results) -> float:
-            values = []
-            for r in _results:
-                v: Any = r
-                for p in path:
-                    v = v[p]
-                values.append(v)
-            return statistics.median(values)
+        def x(name: str) -> str:
+            return f"{base[name] / ours[name]:.1f}×" if ours[name] else "–"
 
-        print(f"| {label} | {rows:,} | {med('first_rows'):.2f} | {med('down', 'p50'):.1f} / "
-              f"{med('down', 'p95'):.1f} | {med('pagedown', 'p50'):.1f} / {med('pagedown', 'p95'):.1f} | "
-              f"{med('down', 'cpu'):.1f}, {med('pagedown', 'cpu'):.1f} | {med('search') * 1000:.0f} | "
-              f"{med('peak_rss_mb'):.0f} |")
+        print(
+            f"| DataTable ÷ console (higher: console better) | | {x('first_rows')} | {x('down.p50')} / "
+            f"{x('down.p95')} | {x('pagedown.p50')} / {x('pagedown.p95')} | {x('down.cpu')} / {x('pagedown.cpu')} | "
+            f"{x('down.cpu_all')} / {x('pagedown.cpu_all')} | {x('search')} | {x('peak_rss_mb')} |"
+        )
+    print()
+    for line in spreads:
+        print(f"- {line}")
 
 
 if __name__ == "__main__":

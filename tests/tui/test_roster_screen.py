@@ -25,8 +25,10 @@ async def test_browse_shows_counts_source_and_pages_rows_in(embedded: Embedded, 
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, RosterScreen)
-        counts = [(await api.list_users(filter=f, count=0)).total_results
-                  for f in ("active eq true", "active eq false", "roles pr")]
+        counts = [
+            (await api.list_users(filter=f, count=0)).total_results
+            for f in ("active eq true", "active eq false", "roles pr")
+        ]
         header = text_of(app, "#counts")
         assert f"{USERS:,} users" in header
         assert f"{counts[0]:,} active" in header and f"{counts[1]:,} inactive" in header
@@ -63,8 +65,9 @@ async def test_search_is_sent_to_the_server_and_escape_clears_it(embedded: Embed
         assert 0 < expected.total_results < USERS
         assert table.total == expected.total_results
         assert 'search "smith"' in text_of(app, "#query")
-        assert all("smith" in (u.email + u.display_name).lower() for u in
-                   (table.user_at(i) for i in range(table.total)))
+        assert all(
+            "smith" in (u.email + u.display_name).lower() for u in (table.user_at(i) for i in range(table.total))
+        )
         await pilot.press("enter")  # back to the table
         assert table.has_focus
         await pilot.press("escape")
@@ -165,8 +168,19 @@ async def test_help_and_command_palette_offer_the_screen_actions(embedded: Embed
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for wanted in ("Search", "Clear query", "Status", "Admins only", "Department", "Sort by column",
-                       "New user", "Refresh", "Open profile", "Mark", "Help"):
+        for wanted in (
+            "Search",
+            "Clear query",
+            "Status",
+            "Admins only",
+            "Department",
+            "Sort by column",
+            "New user",
+            "Refresh",
+            "Open profile",
+            "Mark",
+            "Help",
+        ):
             assert wanted in titles
         await pilot.press("question_mark")
         assert app.screen.query("HelpPanel")
@@ -213,3 +227,25 @@ async def test_an_empty_roster_says_how_to_start(tmp_path) -> None:  # type: ign
             await pilot.press("s")  # a filter in effect: a different message
             await settle(pilot)
             assert "No users match the query" in screen_text(app)
+
+
+async def test_the_heap_is_kept_out_of_collections_while_the_console_runs(embedded: Embedded) -> None:
+    import gc
+
+    from roster_tui.tui.screens.profile import ProfileScreen
+    from roster_tui.tui.screens.roster import HEAP_REFREEZE_DELAY
+
+    app = embedded.app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.pause()
+        assert gc.get_freeze_count() > 0
+        gc.unfreeze()  # as the import wizard does when it ends
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
+        await settle(pilot)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, RosterScreen))
+        await pilot.pause(HEAP_REFREEZE_DELAY + 0.2)
+        assert gc.get_freeze_count() > 0  # frozen again once the roster is back
+    assert gc.get_freeze_count() == 0  # handed back when the console closes

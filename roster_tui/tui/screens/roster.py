@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 SEARCH_DELAY = 0.25  # seconds of quiet typing before the search goes to the server
 RETRY_DELAY = 3.0
+HEAP_REFREEZE_DELAY = 0.5  # seconds after the roster is back: the screens that left have unmounted by then
 
 
 class RosterScreen(Screen[None]):
@@ -50,6 +51,8 @@ class RosterScreen(Screen[None]):
         self._search_timer: Timer | None = None
         self._retry_timer: Timer | None = None
         self._connection_down = False
+        self._query_text = ""
+        self._first_rows_shown = False
 
     @property
     def roster_app(self) -> RosterApp:
@@ -90,8 +93,7 @@ class RosterScreen(Screen[None]):
         busy.start()
         try:
             pages = await asyncio.gather(
-                *(client.list_users(filter=f, count=0) for f in (None, "active eq true", "active eq false",
-                                                                  "roles pr"))
+                *(client.list_users(filter=f, count=0) for f in (None, "active eq true", "active eq false", "roles pr"))
             )
         except RosterApiError as exc:
             self._failed(exc)
@@ -113,7 +115,9 @@ class RosterScreen(Screen[None]):
             text += f" · {len(table.marked)} marked"
         if not table.query_in_effect.is_default:
             text += "  (esc clears)"
-        self.query_one("#query", Static).update(text)
+        if text != self._query_text:  # each page that arrives asks again; most leave the line as it was
+            self._query_text = text
+            self.query_one("#query", Static).update(text, layout=False)  # one line, whatever it says
 
     def set_query(self, query: RosterQuery) -> None:
         """Apply ``query`` to the table and show it."""
@@ -154,6 +158,9 @@ class RosterScreen(Screen[None]):
     def _page_loaded(self) -> None:
         self._recovered()
         self._show_query()
+        if not self._first_rows_shown:
+            self._first_rows_shown = True
+            self.call_after_refresh(self.roster_app.freeze_heap)
 
     # -- search --------------------------------------------------------------------------------
 
@@ -212,8 +219,11 @@ class RosterScreen(Screen[None]):
                 self.set_query(replace(self.table.query_in_effect, department=value.strip()))
 
         self.app.push_screen(
-            PromptScreen("Show only the department (blank: all):", self.table.query_in_effect.department,
-                         placeholder="e.g. Engineering"),
+            PromptScreen(
+                "Show only the department (blank: all):",
+                self.table.query_in_effect.department,
+                placeholder="e.g. Engineering",
+            ),
             chosen,
         )
 
@@ -255,6 +265,8 @@ class RosterScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self._show_query()
+        if self._first_rows_shown:  # back from a screen that may have unfrozen the heap (the import wizard)
+            self.set_timer(HEAP_REFREEZE_DELAY, self.roster_app.freeze_heap)
 
     # -- removing users ------------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
@@ -83,5 +82,5 @@ class WizardStep(Screen[None]):
         wanted = issues_by_line(issues)
         if wanted:
             await engine.run_in_slices(iter(prepared.records()), lambda batch: fill_values(wanted, batch))
-        gc.freeze()  # the plan lives until the wizard ends: collections meanwhile need not walk it
+        self.roster_app.freeze_heap(more=True)  # the plan lives until the wizard ends
         state.prepared, state.index, state.plan, state.issues = prepared, plan.index, plan, issues

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from pathlib import Path
 from typing import ClassVar
@@ -96,7 +95,7 @@ class FileStep(WizardStep):
         yield Footer()
 
     def on_unmount(self) -> None:
-        gc.unfreeze()  # the wizard is over: its plan, frozen once built (WizardStep.run_plan), can go
+        self.roster_app.release_heap()  # the wizard is over: its plan (frozen once built) can go
 
     def on_mount(self) -> None:
         recent = self.query_one("#recent", OptionList)

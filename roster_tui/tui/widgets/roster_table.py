@@ -3,69 +3,42 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from roster_tui.api.client import RosterClient
 from roster_tui.api.errors import RosterApiError
-from roster_tui.core.models import AssignmentStatus, User
+from roster_tui.core.models import User
 from roster_tui.core.scim import user_from_scim
 from roster_tui.tui.query import RosterQuery
+from roster_tui.tui.widgets.roster_columns import (
+    COLUMNS,
+    GUTTER,
+    PLACEHOLDER_CELLS,
+    TABLE_WIDTH,
+    Column,
+    column_x,
+    row_cells,
+    thumb,
+)
 
 PAGE_SIZE = 100
 MAX_PAGES = 64
-PLACEHOLDER = "…"
+MAX_LINES = 256  # drawn lines kept for reuse (a few screens)
 MARK = "●"
 
 
-def training_summary(user: User) -> str:
-    """``done/assigned`` of the user's live (not cancelled) training assignments."""
-    live = [a for a in user.assignments if a.status != AssignmentStatus.CANCELLED]
-    if not live:
-        return "—"
-    done = sum(a.status == AssignmentStatus.COMPLETED for a in live)
-    return f"{done}/{len(live)} done"
-
-
-@dataclass(frozen=True)
-class Column:
-    """A table column: key, header, width in cells, how to read the cell, and its sort field (if any)."""
-
-    key: str
-    label: str
-    width: int
-    value: Callable[[User], str]
-    sort_field: str | None
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("name", "Name", 20, lambda u: u.display_name, "last_name"),
-    Column("email", "Email", 30, lambda u: u.email, "email"),
-    Column("employee_id", "Emp ID", 8, lambda u: u.employee_id or "", "employee_id"),
-    Column("department", "Department", 16, lambda u: u.department or "", "department"),
-    Column("title", "Title", 22, lambda u: u.title or "", "title"),
-    Column("location", "Location", 15, lambda u: u.location or "", "location"),
-    Column("status", "Status", 8, lambda u: u.status, "status"),
-    Column("roles", "Admin roles", 19, lambda u: ", ".join(u.roles), "roles"),
-    Column("training", "Training", 10, training_summary, None),
-)
-GUTTER = 2  # the mark column
-TABLE_WIDTH = GUTTER + sum(c.width + 1 for c in COLUMNS)
-_PageKey = tuple[tuple[str | None, str, str, int], int]
-
-
-def _column_x(index: int) -> int:
-    return GUTTER + sum(c.width + 1 for c in COLUMNS[:index])
+_QueryKey = tuple[str | None, str, str, int]
+_PageKey = tuple[_QueryKey, int]
 
 
 class RosterTable(ScrollView, can_focus=True):
@@ -127,17 +100,24 @@ class RosterTable(ScrollView, can_focus=True):
         self.cursor_col = 0
         self.marked: dict[str, User] = {}
         self._generation = 0
-        self._pages: OrderedDict[_PageKey, list[User]] = OrderedDict()
+        self._key_of: tuple[RosterQuery, int, _QueryKey] | None = None
+        # a page is its users, each with its row's text (cells fitted): made as the page arrives, not per key
+        self._pages: OrderedDict[_PageKey, list[tuple[User, str]]] = OrderedDict()
         self._loading: set[_PageKey] = set()
-        self._totals: dict[tuple[str | None, str, str, int], int] = {}
+        self._totals: dict[_QueryKey, int] = {}
         self.virtual_size = Size(TABLE_WIDTH, 1)
+        self._row_styles: dict[tuple[bool, bool, bool, bool], tuple[Style, Style | None]] = {}
+        self._lines: dict[int, tuple[tuple[object, ...], User | None, Strip]] = {}
+        self._lines_frame = (0, 0)
 
     # -- data ----------------------------------------------------------------------------------
 
     @property
-    def _key(self) -> tuple[str | None, str, str, int]:
-        q = self.query_in_effect
-        return (q.scim_filter(), q.sort_by, q.sort_order, self._generation)
+    def _key(self) -> _QueryKey:
+        q, generation = self.query_in_effect, self._generation
+        if self._key_of is None or self._key_of[0] is not q or self._key_of[1] != generation:
+            self._key_of = (q, generation, (q.scim_filter(), q.sort_by, q.sort_order, generation))
+        return self._key_of[2]
 
     def set_query(self, query: RosterQuery) -> None:
         """Show ``query`` from its first row."""
@@ -157,11 +137,15 @@ class RosterTable(ScrollView, can_focus=True):
         self._ensure_pages()
         self.refresh()
 
-    def user_at(self, row: int) -> User | None:
+    def _entry(self, row: int) -> tuple[User, str] | None:
         page = self._pages.get((self._key, row // PAGE_SIZE))
         if page is None or row % PAGE_SIZE >= len(page):
             return None
         return page[row % PAGE_SIZE]
+
+    def user_at(self, row: int) -> User | None:
+        entry = self._entry(row)
+        return None if entry is None else entry[0]
 
     @property
     def cursor_user(self) -> User | None:
@@ -171,40 +155,57 @@ class RosterTable(ScrollView, can_focus=True):
     def body_height(self) -> int:
         return max(1, self.size.height - 1)
 
-    def _wanted_pages(self) -> list[int]:
-        first = int(self.scroll_offset.y)
-        rows = [first, first + self.body_height, self.cursor_row]
-        pages = sorted({r // PAGE_SIZE for r in rows})
-        if self.total is not None:
-            last = max(0, (self.total - 1) // PAGE_SIZE)
-            pages = [p for p in pages if p <= last]
-        return pages
+    def _wanted_pages(self) -> tuple[list[int], list[int]]:
+        """The pages with rows on screen (or the cursor), and those a screen above and below: fetched ahead, so
+        that scrolling on finds its rows already there (no placeholders, no second frame to fill them in)."""
+        first, height = int(self.scroll_offset.y), self.body_height
+        shown = {r // PAGE_SIZE for r in (first, first + height, self.cursor_row)}
+        near = {r // PAGE_SIZE for r in (max(0, first - height), first + 2 * height)} - shown
+        last = None if self.total is None else max(0, (self.total - 1) // PAGE_SIZE)
+        return (
+            [p for p in sorted(shown) if last is None or p <= last],
+            [p for p in sorted(near) if last is not None and p <= last],
+        )
 
     def _ensure_pages(self) -> None:
         key = self._key
-        for page in self._wanted_pages():
-            pkey = (key, page)
-            if pkey in self._pages:
-                self._pages.move_to_end(pkey)
-            elif pkey not in self._loading:
-                self._loading.add(pkey)
-                self.run_worker(self._load_page(pkey), group="roster-pages", exit_on_error=False)
+        shown, near = self._wanted_pages()
+        for page in shown:
+            self._ensure_page((key, page))
+        if all((key, page) in self._pages for page in shown):  # the rows on screen come first
+            for page in near:
+                self._ensure_page((key, page))
+
+    def _ensure_page(self, pkey: _PageKey) -> None:
+        if pkey in self._pages:
+            self._pages.move_to_end(pkey)
+        elif pkey not in self._loading:
+            self._loading.add(pkey)
+            self.run_worker(self._load_page(pkey), group="roster-pages", exit_on_error=False)
+
+    def _page_on_screen(self, page: int) -> bool:
+        first = int(self.scroll_offset.y)
+        return page * PAGE_SIZE <= first + self.body_height and first < (page + 1) * PAGE_SIZE
 
     async def _load_page(self, pkey: _PageKey) -> None:
         (filter_, sort_by, sort_order, _gen), page = pkey
         try:
-            if pkey[0] != self._key or page not in self._wanted_pages():
+            if pkey[0] != self._key or page not in (wanted := self._wanted_pages())[0] + wanted[1]:
                 return  # scrolled past it before it started
             result = await self.client.list_users(
-                filter=filter_, sort_by=sort_by, sort_order=sort_order,
-                start_index=page * PAGE_SIZE + 1, count=PAGE_SIZE,
+                filter=filter_,
+                sort_by=sort_by,
+                sort_order=sort_order,
+                start_index=page * PAGE_SIZE + 1,
+                count=PAGE_SIZE,
             )
         except RosterApiError as exc:
             self.post_message(self.LoadFailed(exc))
             return
         finally:
             self._loading.discard(pkey)
-        self._pages[pkey] = [user_from_scim(r) for r in result.resources]
+        users = [user_from_scim(r) for r in result.resources]
+        self._pages[pkey] = [(u, "".join(row_cells([c.value(u) for c in COLUMNS]))) for u in users]
         self._totals[pkey[0]] = result.total_results
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
@@ -214,75 +215,148 @@ class RosterTable(ScrollView, can_focus=True):
             self.total = result.total_results
             self.virtual_size = Size(TABLE_WIDTH, self.total + 1)
             self.cursor_row = min(self.cursor_row, max(0, self.total - 1))
-        self.refresh()
+            self.refresh()
+        elif self._page_on_screen(page):  # a page fetched ahead is drawn when scrolled to
+            self.refresh()
         self.post_message(self.Loaded(self.total))
         self._ensure_pages()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        self._ensure_pages()
+        # ScrollView's, except that the scrollbar is repainted only when its thumb moves: at a million rows a
+        # cell of scrollbar spans thousands of rows, and repainting it cost a fifth of a scrolled frame.
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            if thumb(bar, old_value) == thumb(bar, new_value):
+                bar.set_reactive(ScrollBar.position, bar.validate_position(new_value))
+            else:
+                bar.position = new_value
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
+        # pages are asked for once the frame is drawn: placeholders first, rows when they come
+        self.call_after_refresh(self._ensure_pages)
 
     def on_resize(self) -> None:
         self._ensure_pages()
 
     # -- drawing -------------------------------------------------------------------------------
+    #
+    # A line is kept as the Strip it was drawn as (one segment per style run, already cropped and padded to the
+    # widget) until its user, the cursor, a mark, focus, the width, the horizontal scroll or the CSS change:
+    # scrolling by a line draws one new line, moving the cursor two.
 
-    def _cells(self, values: list[str], base: Style, cursor: Style | None, mark: str) -> list[Segment]:
-        segments = [Segment(mark.ljust(GUTTER), base)]
-        for i, (column, value) in enumerate(zip(COLUMNS, values, strict=True)):
-            text = set_cell_size(value, column.width) + " "
-            style = cursor if cursor is not None and i == self.cursor_col else base
-            segments.append(Segment(text, style))
-        return segments
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._row_styles.clear()
+        self._lines.clear()
+
+    def _style(
+        self, *, placeholder: bool = False, inactive: bool = False, marked: bool = False, cursor: bool = False
+    ) -> tuple[Style, Style | None]:
+        """The style of a row in these states, and of the cursor cell on the cursor row."""
+        key = (placeholder, inactive, marked, cursor)
+        styles = self._row_styles.get(key)
+        if styles is None:
+            style = self.rich_style
+            for on, component in (
+                (placeholder, "placeholder"),
+                (inactive, "inactive"),
+                (marked, "marked"),
+                (cursor, "cursor"),
+            ):
+                if on:
+                    style += self.get_component_rich_style(f"roster-table--{component}")
+            cell = style + self.get_component_rich_style("roster-table--cursor-cell") if cursor else None
+            styles = self._row_styles[key] = (style, cell)
+        return styles
+
+    def _fit(self, runs: list[tuple[str, Style]], length: int = TABLE_WIDTH) -> Strip:
+        """Runs of text ``length`` cells long from x=0 (a table row's, unless told), cropped to the horizontal
+        scroll and padded to the widget's width: one Strip, no further copies."""
+        scroll_x, width = int(self.scroll_offset.x), self.size.width
+        base = self._style()[0]
+        if scroll_x == 0 and length <= width:
+            if length < width:
+                if runs and runs[-1][1] == base:
+                    runs[-1] = (runs[-1][0] + " " * (width - length), base)
+                else:
+                    runs.append((" " * (width - length), base))
+            return Strip([Segment(text, style) for text, style in runs if text], width)
+        strip = Strip([Segment(text, style) for text, style in runs if text], length)
+        return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base).simplify()
+
+    def _cell_runs(self, cells: list[str], style: Style, cursor: Style | None, mark: str) -> list[tuple[str, Style]]:
+        texts = [mark.ljust(GUTTER), *cells]
+        if cursor is None:
+            return [("".join(texts), style)]
+        i = self.cursor_col + 1
+        return [("".join(texts[:i]), style), (texts[i], cursor), ("".join(texts[i + 1 :]), style)]
+
+    def _line_state(self, row: int) -> tuple[object, ...]:
+        """What a line shows besides the frame and the CSS: a drawn line is reused while this is equal."""
+        if row < 0:
+            q = self.query_in_effect
+            return ("header", q.sort_field, q.descending, self.cursor_col)
+        if self.total is None or row >= self.total:
+            return ("message", self.total is None, self.query_in_effect.is_default)
+        user = self.user_at(row)
+        cursor = self.cursor_col if row == self.cursor_row and self.has_focus else None
+        if user is None:
+            return ("placeholder", cursor is not None)
+        # id(user) stays unique while the line is cached: the cache holds the user too
+        return (id(user), cursor, user.id in self.marked)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        width = self.size.width
-        base = self.rich_style
-        if y == 0:
-            style = base + self.get_component_rich_style("roster-table--header")
-            labels = []
-            for c in COLUMNS:
-                arrow = ""
-                if c.sort_field == self.query_in_effect.sort_field:
-                    arrow = " ↓" if self.query_in_effect.descending else " ↑"
-                labels.append(c.label + arrow)
-            strip = Strip(self._cells(labels, style, style + Style(underline=True), ""))
-        else:
-            strip = self._render_row(scroll_y + y - 1, base)
-        return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base).simplify()
+        frame = (int(scroll_x), self.size.width)
+        if frame != self._lines_frame:
+            self._lines.clear()
+            self._lines_frame = frame
+        row = int(scroll_y) + y - 1 if y else -1
+        state = self._line_state(row)
+        cached = self._lines.get(row)
+        if cached is not None and cached[0] == state:
+            return cached[2]
+        strip = self._draw_header() if row < 0 else self._draw_row(row)
+        if len(self._lines) >= MAX_LINES:
+            self._lines.clear()
+        self._lines[row] = (state, self.user_at(row) if row >= 0 else None, strip)
+        return strip
 
-    def _render_row(self, row: int, base: Style) -> Strip:
-        if self.total is None:
+    def _draw_header(self) -> Strip:
+        style = self.rich_style + self.get_component_rich_style("roster-table--header")
+        q = self.query_in_effect
+        labels = []
+        for c in COLUMNS:
+            arrow = ""
+            if c.sort_field == q.sort_field:
+                arrow = " ↓" if q.descending else " ↑"
+            labels.append(c.label + arrow)
+        return self._fit(self._cell_runs(row_cells(labels), style, style + Style(underline=True), ""))
+
+    def _draw_row(self, row: int) -> Strip:
+        if self.total is None or row >= self.total:
+            text = ""
+            if row == 0 and self.total is None:
+                return self._fit([(" Loading…", self._style(placeholder=True)[0])], cell_len(" Loading…"))
             if row == 0:
-                style = base + self.get_component_rich_style("roster-table--placeholder")
-                return Strip([Segment(" Loading…", style)])
-            return Strip.blank(0)
-        if row >= self.total:
-            if row == 0:
-                text = (" The roster is empty: n adds a user, i imports a CSV file." if
-                        self.query_in_effect.is_default else " No users match the query (esc clears it).")
-                return Strip([Segment(text, base)])
-            return Strip.blank(0)
-        user = self.user_at(row)
+                text = (
+                    " The roster is empty: n adds a user, i imports a CSV file."
+                    if self.query_in_effect.is_default
+                    else " No users match the query (esc clears it)."
+                )
+            return self._fit([(text, self._style()[0])], cell_len(text))
+        entry = self._entry(row)
         is_cursor = row == self.cursor_row and self.has_focus
-        if user is None:
-            style = base + self.get_component_rich_style("roster-table--placeholder")
-            if is_cursor:
-                style += self.get_component_rich_style("roster-table--cursor")
-            return Strip(self._cells([PLACEHOLDER] * len(COLUMNS), style, None, ""))
-        style = base
-        if not user.active:
-            style += self.get_component_rich_style("roster-table--inactive")
+        if entry is None:
+            style, _ = self._style(placeholder=True, cursor=is_cursor)
+            return self._fit(self._cell_runs(PLACEHOLDER_CELLS, style, None, ""))
+        user, text = entry
         marked = user.id in self.marked
-        if marked:
-            style += self.get_component_rich_style("roster-table--marked")
-        cursor_cell = None
-        if is_cursor:
-            style += self.get_component_rich_style("roster-table--cursor")
-            cursor_cell = style + self.get_component_rich_style("roster-table--cursor-cell")
-        values = [c.value(user) for c in COLUMNS]
-        return Strip(self._cells(values, style, cursor_cell, MARK if marked else ""))
+        mark = MARK if marked else ""
+        style, cursor_cell = self._style(inactive=not user.active, marked=marked, cursor=is_cursor)
+        if cursor_cell is None:
+            return self._fit([(mark.ljust(GUTTER) + text, style)])
+        return self._fit(self._cell_runs(row_cells([c.value(user) for c in COLUMNS]), style, cursor_cell, mark))
 
     def on_focus(self) -> None:
         self.refresh_line(self.cursor_row + 1)
@@ -309,7 +383,7 @@ class RosterTable(ScrollView, can_focus=True):
 
     def _move_column(self, delta: int) -> None:
         self.cursor_col = max(0, min(len(COLUMNS) - 1, self.cursor_col + delta))
-        x0, x1 = _column_x(self.cursor_col), _column_x(self.cursor_col + 1)
+        x0, x1 = column_x(self.cursor_col), column_x(self.cursor_col + 1)
         left = int(self.scroll_offset.x)
         if x0 < left or x1 > left + self.size.width:
             self.scroll_to(x=x0 if x0 < left else x1 - self.size.width, animate=False)

@@ -44,7 +44,7 @@ class Busy(Static):
         self._depth += 1
         if self._depth == 1:
             self._frame = 0
-            self.update(f"{SPINNER[0]} loading")
+            self.update(f"{SPINNER[0]} loading", layout=False)
             self._timer = self.set_interval(0.1, self._tick)
 
     def stop(self) -> None:
@@ -53,8 +53,8 @@ class Busy(Static):
             if self._timer is not None:
                 self._timer.stop()
                 self._timer = None
-            self.update("")
+            self.update("", layout=False)
 
     def _tick(self) -> None:
         self._frame = (self._frame + 1) % len(SPINNER)
-        self.update(f"{SPINNER[self._frame]} loading")
+        self.update(f"{SPINNER[self._frame]} loading", layout=False)
