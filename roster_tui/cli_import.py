@@ -196,7 +196,7 @@ def cmd_import(args: argparse.Namespace, settings: ApiSettings) -> int:
         overrides = parse_overrides(args.map)
         sync = SYNC_KEYS[args.sync_key or (saved.sync_key if saved and saved.sync_key else "email")]
         prepared = prepare_file(args.file, sync_key=sync, overrides=overrides, saved=saved,
-                                date_format=args.date_format)
+                                date_format=args.date_format, scan=False)  # plan_import scans it
         if args.save_mapping:
             chosen = mapping_from(prepared.mapping)
             chosen.sync_key, chosen.date_format = sync, prepared.validator.date_format

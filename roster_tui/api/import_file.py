@@ -61,7 +61,7 @@ def prepare_file(path: str | Path, *, sync_key: SyncKey | str = SyncKey.EMAIL,
     """Open, map and scan a file; raises :class:`ImportFileError` when it cannot be imported at all.
 
     ``encoding`` / ``delimiter`` replace what was detected. With ``scan=False`` the first pass is left to
-    the caller (``scan_records`` in slices, then ``scanned = True``: see ``importer.scan_file``).
+    ``importer.plan_import`` (in slices, beside the roster's fetch).
     """
     source = open_csv(path, encoding=encoding, delimiter=delimiter)
     columns = {**(saved.columns if saved else {}), **(overrides or {})}

@@ -16,7 +16,7 @@ from roster_tui.api.client import RosterClient
 from roster_tui.api.import_file import PreparedFile, prepare_file, write_errors_csv
 from roster_tui.api.roster_index import crawl, entry_from_scim, export_roster, fetch_index, prefer_crawl
 from roster_tui.api.slices import gc_paused, run_in_slices
-from roster_tui.core.plan import Plan, PlanBuilder, build_plan
+from roster_tui.core.plan import Plan, PlanBuilder, RosterIndex, build_plan
 from roster_tui.core.validation import RowResult
 
 __all__ = ["ApplyResult", "Outcome", "PreparedFile", "apply_plan", "build_plan", "crawl", "create_resource",
@@ -39,9 +39,10 @@ async def scan_file(prepared: PreparedFile, progress: Progress | None = None) ->
 
 async def plan_import(client: RosterClient, prepared: PreparedFile, *, deactivate_missing: bool = False,
                       force: bool = False, progress: Progress | None = None) -> Plan:
-    """Fetch what is needed and build the plan of a prepared file.
+    """Fetch what is needed and build the plan of a prepared file (scanned here if it was not yet).
 
-    The rows are checked while the roster is fetched, and all the CPU work runs in slices on the event
+    The rows are checked while the roster is fetched (and, when the file is large enough that the whole
+    roster is paged through anyway, scanned meanwhile too). All the CPU work runs in slices on the event
     loop, so the requests (and a console sharing the loop) keep going.
     """
     with gc_paused():
@@ -51,15 +52,23 @@ async def plan_import(client: RosterClient, prepared: PreparedFile, *, deactivat
 async def _plan(client: RosterClient, prepared: PreparedFile, deactivate_missing: bool, force: bool,
                 progress: Progress | None) -> Plan:
     managers = prepared.mapping.column_of("manager") is not None
-    fetch = asyncio.ensure_future(fetch_index(client, prepared.scan, full=deactivate_missing, managers=managers))
-    rows = iter(prepared.rows())
-    ahead: list[RowResult] = []
+    fetch: asyncio.Future[RosterIndex] | None = None
     try:
+        if not prepared.scanned:
+            if deactivate_missing or await _crawl_is_likely(client, prepared):
+                fetch = asyncio.ensure_future(crawl(client))  # the whole roster comes while the file is read
+            await scan_file(prepared, progress)
+        if fetch is None:
+            fetch = asyncio.ensure_future(fetch_index(client, prepared.scan, full=deactivate_missing,
+                                                      managers=managers))
+        rows = iter(prepared.rows())
+        ahead: list[RowResult] = []
         await run_in_slices(rows, ahead.extend, until=fetch, limit=CHECK_AHEAD,
                             progress=None if progress is None else lambda n: progress("checking", n))
         index = await fetch
     finally:
-        fetch.cancel()
+        if fetch is not None:
+            fetch.cancel()
     builder = PlanBuilder(index, prepared.scan, prepared.sync_key)
 
     def report(offset: int) -> Callable[[int], object] | None:
@@ -70,3 +79,9 @@ async def _plan(client: RosterClient, prepared: PreparedFile, deactivate_missing
     del ahead
     await run_in_slices(rows, builder.add, progress=report(done))
     return builder.finish(deactivate_missing=deactivate_missing, force=force)
+
+
+async def _crawl_is_likely(client: RosterClient, prepared: PreparedFile) -> bool:
+    """Whether the file looks large enough, against the roster's size, that the plan will page through it all."""
+    total = (await client.list_users(count=0)).total_results
+    return total > 0 and prefer_crawl(prepared.csv.estimated_records(), total)

@@ -173,6 +173,13 @@ class CsvFile:
                                       line=reader.line_num + 1,
                                       hint="Save the spreadsheet as CSV (UTF-8) and import that file") from None
 
+    def estimated_records(self) -> int:
+        """Roughly how many records the file holds, from its size and its first bytes (nothing more is read)."""
+        with self.path.open("rb") as f:
+            head = f.read(SAMPLE_BYTES)
+            size = f.seek(0, io.SEEK_END)
+        return max(0, round(size * head.count(b"\n") / max(1, len(head))) - 1)
+
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """``(line, cells)`` of every non-blank data record; ``line`` is where the record starts (1-based)."""
         return self._iter(with_header=False)

@@ -1,7 +1,7 @@
 """The wizard's one door to the CSV import engine: every import rule comes from here, none is re-implemented.
 
 If the engine's modules move, fix the imports in this file only. The wizard runs the same steps as
-``roster import``: ``prepare_file`` (read, map) + ``scan_file`` (the first pass), ``plan_import`` (check,
+``roster import``: ``prepare_file`` (open, map), ``plan_import`` (scan, check,
 fetch, plan), ``apply_plan``, ``write_errors_csv``. The engine runs its CPU work in short slices on the event
 loop, so the console stays responsive while it works.
 """
@@ -19,7 +19,6 @@ from roster_tui.api.importer import (
     apply_plan,
     plan_import,
     prepare_file,
-    scan_file,
     write_errors_csv,
 )
 from roster_tui.api.slices import run_in_slices
@@ -45,7 +44,7 @@ __all__ = [
     "CsvFile", "CsvInfo", "ImportFileError", "Mapping", "Outcome", "Plan", "PlanRow", "PreparedFile",
     "ResolvedMapping", "RosterIndex", "SyncKey", "apply_plan", "check_date_format", "column_letter", "count_rows",
     "error_lines", "head_rows", "load_mapping", "mapping_from", "mappings_dir", "open_file", "plan_import", "prepare",
-    "resolve_mapping", "run_in_slices", "save_mapping", "scan_file", "write_errors_csv",
+    "resolve_mapping", "run_in_slices", "save_mapping", "write_errors_csv",
 ]
 
 def open_file(path: str | Path, encoding: str | None = None, delimiter: str | None = None) -> CsvFile:
@@ -66,7 +65,7 @@ async def count_rows(source: CsvFile) -> int:
 def prepare(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None,
             sync_key: SyncKey | str = SyncKey.EMAIL, overrides: dict[str, str] | None = None,
             date_format: str | None = None) -> PreparedFile:
-    """The engine's ``prepare_file`` without its first pass: :func:`scan_file` does that in slices."""
+    """The engine's ``prepare_file`` without its first pass: ``plan_import`` does that, in slices."""
     return prepare_file(path, sync_key=sync_key, overrides=overrides, date_format=date_format,
                         encoding=encoding, delimiter=delimiter, scan=False)
 

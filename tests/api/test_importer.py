@@ -205,3 +205,10 @@ async def test_same_plan_whether_the_file_is_kept_or_read_again(client: RosterCl
         [(r.line, r.action, r.key, dict(r.changes), r.errors) for r in plan.rows]
     assert replan.summary() == {**replan.summary(), "create": 6, "error": 1}
     assert ("planning", 7) in stages
+    unscanned = prepare_file(path, scan=False)  # as `roster import` and the wizard do: plan_import scans
+    assert unscanned.scan.rows == 0
+    stages.clear()
+    late = await plan_import(client, unscanned, progress=lambda stage, n: stages.append((stage, n)))
+    assert unscanned.scanned and unscanned.scan.rows == 7 and ("scanning", 7) in stages
+    assert [(r.line, r.action, dict(r.changes)) for r in late.rows] == \
+        [(r.line, r.action, dict(r.changes)) for r in plan.rows]

@@ -168,3 +168,11 @@ def test_a_chosen_encoding_and_delimiter_replace_the_guess(tmp_path: Path) -> No
     with pytest.raises(ImportFileError, match="not valid utf-8 text") as err:
         list(open_csv(path, encoding="utf-8").records())  # a wrong choice is a clear error, not a crash
     assert err.value.path == str(path) and err.value.hint
+
+
+def test_estimated_records_from_the_first_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "many.csv"
+    path.write_text("Email,Name\n" + "".join(f"user{i}@x.example,User {i}\n" for i in range(20_000)))
+    estimate = open_csv(path).estimated_records()
+    assert 18_000 < estimate < 22_000
+    assert open_csv(FIXTURES / "excel_semicolon.csv").estimated_records() <= 5

@@ -74,7 +74,6 @@ class WizardStep(Screen[None]):
                 total = f" of {prepared.scan.rows:,}" if what != "scanning" else ""
                 stage(f"{PROGRESS_WORDS[what]}: {rows:,}{total} rows…")
 
-        await engine.scan_file(prepared, progress)
         plan = await engine.plan_import(self.roster_app.client, prepared, deactivate_missing=state.full_sync,
                                         force=state.force, progress=progress)
         issues = issues_of(plan)
