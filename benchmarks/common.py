@@ -98,15 +98,20 @@ def seeded_postgres(admin_url: str, users: int, seed: int = 7) -> str:
 
     base = make_url(admin_url)
     name = f"roster_bench_{users}_{seed}"
-    with psycopg.connect(base.set(drivername="postgresql").render_as_string(hide_password=False),
-                         autocommit=True) as conn:
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
     url = base.set(database=name).render_as_string(hide_password=False)
     if not exists:
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "roster_tui.cli", "seed", "--users", str(users), "--seed", str(seed),
-                        "--db", url], check=True)
+        try:
+            subprocess.run([sys.executable, "-m", "roster_tui.cli", "seed", "--users", str(users), "--seed",
+                            str(seed), "--db", url], check=True)
+        except BaseException:  # a half-seeded database must not be reused next time
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            raise
         print(f"  seeded {users:,} users into PostgreSQL in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return url

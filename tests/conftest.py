@@ -40,7 +40,8 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 2
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}: {process.stderr.read().decode()}")
+            output = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            raise RuntimeError(f"server exited with {process.returncode} {output}")
         try:
             if httpx.get(f"{url}/ServiceProviderConfig", timeout=1).status_code == 200:
                 return
@@ -55,11 +56,17 @@ def start_server(tmp: Path, token: str = "test-token-123", db: str | None = None
     database = db or str(tmp / "roster.db")
     env = {**os.environ, "ROSTER_API_TOKEN": token, "ROSTER_CONFIG_DIR": str(tmp / "config"),
            "ROSTER_DATA_DIR": str(tmp / "data"), **(extra_env or {})}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "roster_tui.cli", "serve", "--port", str(port), "--db", database],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    tmp.mkdir(parents=True, exist_ok=True)
+    # output to a file, not a pipe: a pipe nobody reads fills up (tracebacks) and then blocks the server
+    with open(tmp / "serve.log", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "roster_tui.cli", "serve", "--port", str(port), "--db", database],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/scim/v2"
-    wait_until_up(url, process)
+    try:
+        wait_until_up(url, process)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}: {(tmp / 'serve.log').read_text(errors='replace')[-2000:]}") from None
     return RunningServer(url, token, database, process)
 
 

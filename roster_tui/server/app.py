@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -129,6 +129,12 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         log.error("database error: %s", exc.orig)
         return error_response(ScimError(503, "the database is not available; retry shortly"))
 
+    @app.exception_handler(DataError)
+    async def _unstorable(_request: Request, exc: DataError) -> Response:
+        """A value the database refuses (PostgreSQL: a NUL character in text): the client's to fix."""
+        first_line = str(exc.orig).splitlines()[0] if str(exc.orig) else "invalid value"
+        return error_response(invalid_value(f"a value cannot be stored or searched for: {first_line}"))
+
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:
         log.exception("unexpected error")
@@ -184,9 +190,13 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         start = max(1, _int_param(params.get("startIndex"), "startIndex", 1))
         count = min(max(0, _int_param(params.get("count"), "count", lim.default_count)), lim.max_results)
         attributes, excluded = _projection(params)
-        total, records = await run(storage.list, node, sort_path, order == "descending", start - 1, count)
         users_url = base_url(request) + "/Users"
-        return scim_response(await run(list_bytes, total, start, records, users_url, attributes, excluded))
+
+        def page() -> bytes:  # one trip to a worker thread for the query and the rendering
+            total, records = storage.list(node, sort_path, order == "descending", start - 1, count)
+            return list_bytes(total, start, records, users_url, attributes, excluded)
+
+        return scim_response(await run(page))
 
     def _projection(params: dict[str, Any]) -> tuple[Any, Any]:
         def as_text(value: Any) -> str | None:

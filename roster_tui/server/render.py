@@ -41,11 +41,21 @@ def render(rec: StoredUser, users_url: str, attributes: list[Any] | None, exclud
 
 def list_bytes(total: int, start_index: int, records: list[StoredUser], users_url: str,
                attributes: list[Any] | None = None, excluded: list[Any] | None = None) -> bytes:
+    """A ListResponse built with one join: each extra copy of a large page costs as much as encoding it.
+
+    Resources are encoded one by one: ASCII text encodes by copying, while a page holding a few non-ASCII
+    names would be encoded character by character as one string.
+    """
     head = orjson.dumps({"schemas": [LIST_RESPONSE], "totalResults": total, "startIndex": start_index,
                          "itemsPerPage": len(records)})
     if not attributes and not excluded:
         safe = escaped_url(users_url)
-        body = ",".join(resource_text(r, safe) for r in records).encode()
+        parts = [resource_text(r, safe).encode() for r in records]
     else:
-        body = b",".join(render(r, users_url, attributes, excluded) for r in records)
-    return head[:-1] + b',"Resources":[' + body + b"]}"
+        parts = [render(r, users_url, attributes, excluded) for r in records]
+    opening = head[:-1] + b',"Resources":['
+    if not parts:
+        return opening + b"]}"
+    parts[0] = opening + parts[0]
+    parts[-1] += b"]}"
+    return b",".join(parts)

@@ -26,8 +26,8 @@ def run_checker(url: str, token: str, seed: int) -> subprocess.CompletedProcess[
                           env={**os.environ, "SCIM_CLI_HEADERS": f"Authorization: Bearer {token}"})
 
 
-def test_scim2_tester_passes_every_check(tmp_path: Path) -> None:
-    server = start_server(tmp_path)
+def test_scim2_tester_passes_every_check(tmp_path: Path, database: str) -> None:
+    server = start_server(tmp_path, db=database)
     try:
         result = run_checker(server.url, server.token, seed=2026)
     finally:

@@ -10,7 +10,10 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy import func, select
 
+from roster_tui.server.storage.sql import SqlStorage
+from roster_tui.server.storage.tables import audit
 from tests.conftest import start_server, stop_server
 from tests.server.helpers import user_body
 
@@ -63,9 +66,9 @@ def test_a_lock_held_too_long_is_a_503_the_client_retries(tmp_path: Path) -> Non
         stop_server(server)
 
 
-def test_killed_service_loses_no_acknowledged_write(tmp_path: Path) -> None:
+def test_killed_service_loses_no_acknowledged_write(tmp_path: Path, database: str) -> None:
     """Every create that got a 201 before `kill -9` is there after a restart; nothing is half-written."""
-    server = start_server(tmp_path)
+    server = start_server(tmp_path, db=database)
     acknowledged: list[str] = []
     stop = threading.Event()
 
@@ -96,9 +99,15 @@ def test_killed_service_loses_no_acknowledged_write(tmp_path: Path) -> None:
             assert total >= len(acknowledged)
             for email in acknowledged[-20:]:
                 assert http.get("/Users", params={"filter": f'userName eq "{email}"'}).json()["totalResults"] == 1
-            with sqlite3.connect(server.db) as conn:
-                assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
-                audited = conn.execute("select count(*) from audit where action = 'create'").fetchone()[0]
-            assert audited == total  # each user and its audit row were committed together
+            if server.db.endswith(".db"):
+                with sqlite3.connect(server.db) as conn:
+                    assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+            storage = SqlStorage(server.db)
+            try:
+                with storage.read_engine.connect() as conn:
+                    audited = conn.execute(select(func.count()).where(audit.c.action == "create")).scalar()
+                assert audited == total == storage.list(None, None, False, 0, 0)[0]
+            finally:
+                storage.close()  # each user, its audit row and the user count were committed together
     finally:
         stop_server(restarted)

@@ -66,10 +66,10 @@ def test_put_with_active_false_deactivates_the_same_way(http: httpx.Client, serv
     assert out[ROSTER_USER]["trainingAssignments"][0]["status"] == "cancelled"
 
 
-def test_last_active_account_admin_is_protected(tmp_path: Any) -> None:
+def test_last_active_account_admin_is_protected(tmp_path: Any, database: str) -> None:
     from tests.conftest import start_server, stop_server
 
-    server = start_server(tmp_path)  # a roster of its own: the admin count must be exact
+    server = start_server(tmp_path, db=database)  # a roster of its own: the admin count must be exact
     try:
         with httpx.Client(base_url=server.url, headers=server.headers(), timeout=10) as http:
             admin = http.post("/Users", json=user_body(roles=[{"value": "Account Admin"}])).json()

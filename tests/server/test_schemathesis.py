@@ -10,9 +10,9 @@ from pathlib import Path
 from tests.conftest import start_server, stop_server
 
 
-def test_no_server_errors_for_generated_requests(tmp_path: Path) -> None:
+def test_no_server_errors_for_generated_requests(tmp_path: Path, database: str) -> None:
     st = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
-    server = start_server(tmp_path)
+    server = start_server(tmp_path, db=database)
     try:
         base = server.url.removesuffix("/scim/v2")
         result = subprocess.run(

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import httpx
 import orjson
+from sqlalchemy import text
 
 from roster_tui.core.scim import ROSTER_USER
+from roster_tui.server.filters import parse_filter
 from roster_tui.server.seed import generate
+from roster_tui.server.storage.sql import SqlStorage
 from tests.conftest import free_port, wait_until_up
 
 
@@ -78,18 +81,29 @@ def test_seed_is_deterministic_and_realistic(tmp_path: Path) -> None:
                    for t in d[ROSTER_USER]["trainingAssignments"])
 
 
-def test_seed_command_writes_storage(tmp_path: Path) -> None:
-    db = tmp_path / "seeded.db"
-    proc = run_roster(["seed", "--users", "250", "--seed", "9", "--db", str(db)], tmp_path)
+def test_seed_command_writes_storage(tmp_path: Path, database: str) -> None:
+    proc = run_roster(["seed", "--users", "250", "--seed", "9", "--db", database], tmp_path)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err.decode()
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("select count(*) from users").fetchone() == (250,)
-        hits = conn.execute("select count(*) from users_fts where users_fts match 'smith'").fetchone()[0]
-        direct = conn.execute("select count(*) from users where user_name like '%smith%' or "
-                              "family_name like '%smith%' or given_name like '%smith%' or "
-                              "display_name like '%smith%' or email like '%smith%'").fetchone()[0]
-    assert hits == direct  # the full-text index was rebuilt after the bulk load
+    storage = SqlStorage(database)
+    try:
+        assert storage.list(None, None, False, 0, 0)[0] == 250
+        assert storage.list(parse_filter('emails.value co "smith"'), None, False, 0, 0)[0] == sum(
+            "smith" in r["email"] for r in generate(250, 9))
+        if storage.dialect == "postgresql":  # analyzed, and vacuumed so that index-only scans skip the table
+            with storage.write_engine.connect() as conn:
+                tuples, pages, visible = conn.execute(text(
+                    "SELECT reltuples, relpages, relallvisible FROM pg_class WHERE relname = 'users'")).one()
+            assert tuples == 250 and visible == pages > 0
+    finally:
+        storage.close()
+    if database.endswith(".db"):
+        with sqlite3.connect(database) as conn:
+            hits = conn.execute("select count(*) from users_fts where users_fts match 'smith'").fetchone()[0]
+            direct = conn.execute("select count(*) from users where user_name like '%smith%' or "
+                                  "family_name like '%smith%' or given_name like '%smith%' or "
+                                  "display_name like '%smith%' or email like '%smith%'").fetchone()[0]
+        assert hits == direct  # the full-text index was rebuilt after the bulk load
 
 
 def test_tokens_never_reach_the_logs(tmp_path: Path) -> None:

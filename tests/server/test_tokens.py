@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
 from roster_tui.server.storage.sql import SqlStorage
+from roster_tui.server.storage.tables import api_tokens
 from tests.conftest import free_port, wait_until_up
 from tests.server.helpers import user_body
 
@@ -22,8 +23,8 @@ def roster(args: list[str], tmp: Path) -> subprocess.CompletedProcess[str]:
                           env={**env, "ROSTER_CONFIG_DIR": str(tmp / "cfg")}, timeout=60)
 
 
-def test_named_tokens_work_are_hashed_audited_and_revocable(tmp_path: Path) -> None:
-    db = str(tmp_path / "r.db")
+def test_named_tokens_work_are_hashed_audited_and_revocable(tmp_path: Path, database: str) -> None:
+    db = database
     created = roster(["token", "create", "hr-sync", "--db", db], tmp_path)
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip()
@@ -32,9 +33,11 @@ def test_named_tokens_work_are_hashed_audited_and_revocable(tmp_path: Path) -> N
     to_file = roster(["token", "create", "ci", "-o", str(tmp_path / "ci.token"), "--db", db], tmp_path)
     assert to_file.returncode == 0 and to_file.stdout == ""
     assert (tmp_path / "ci.token").stat().st_mode & 0o777 == 0o600
-    with sqlite3.connect(db) as conn:
-        stored = conn.execute("select group_concat(hash) from api_tokens").fetchone()[0]
-    assert token not in stored
+    storage = SqlStorage(db)
+    with storage.read_engine.connect() as conn:
+        stored = " ".join(conn.execute(select(api_tokens.c.hash)).scalars())
+    storage.close()
+    assert len(stored) == 2 * 64 + 1 and token not in stored
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "ROSTER_API_TOKEN"}

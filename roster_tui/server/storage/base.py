@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
-@dataclass(frozen=True, slots=True)
-class StoredUser:
-    """A user as stored: the SCIM document (JSON text, no id/meta) and its bookkeeping."""
+class StoredUser(NamedTuple):
+    """A user as stored: the SCIM document (JSON text, no id/meta) and its bookkeeping.
+
+    A named tuple: a page builds a thousand of them, several times faster than a frozen dataclass.
+    """
 
     id: str
     version: int

@@ -12,12 +12,15 @@ from sqlalchemy import Column, Integer, MetaData, Table, select
 from sqlalchemy.engine import Connection
 
 from roster_tui.server.storage.tables import (
+    POSTGRES_COVERING,
     POSTGRES_PREFIX,
+    POSTGRES_TOTALS,
     POSTGRES_TRGM,
     SQLITE_FTS,
     api_tokens,
     audit,
     metadata,
+    user_totals,
     users,
 )
 
@@ -43,11 +46,22 @@ def _postgres_prefix_indexes(conn: Connection) -> None:
             conn.exec_driver_sql(statement)
 
 
+def _postgres_totals(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        user_totals.create(conn)
+        for statement in [*POSTGRES_TOTALS, *POSTGRES_COVERING,
+                          "ALTER TABLE users ALTER COLUMN hire_date TYPE varchar",  # was (32): no rewrite
+                          "ANALYZE users"]:  # statistics for the expressions of the new indexes
+            conn.exec_driver_sql(statement)
+
+
 #: (version, what it does, how). Append only; never edit a released migration.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "users and audit tables, their indexes, trigram search", _initial),
     (2, "named API tokens, stored hashed", _api_tokens),
     (3, "PostgreSQL: prefix (sw) indexes on lower(column)", _postgres_prefix_indexes),
+    (4, "PostgreSQL: the user count kept by triggers; sort and prefix indexes that cover their column; "
+        "hire_date of any length", _postgres_totals),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -20,12 +20,22 @@ from roster_tui.server.errors import ScimError, not_found, precondition_failed, 
 from roster_tui.server.resource import extract_columns
 from roster_tui.server.storage import migrations, sql_filter
 from roster_tui.server.storage.base import Mutation, StoredUser
-from roster_tui.server.storage.tables import SQLITE_FTS, api_tokens, audit, users
+from roster_tui.server.storage.tables import FOLD_TOTALS, SQLITE_FTS, api_tokens, audit, user_totals, users
 
 _RECORD = (users.c.id, users.c.version, users.c.created, users.c.last_modified, users.c.doc)
 _INSERT_USER = insert(users)
 _INSERT_AUDIT = insert(audit)
 _UPDATE_USER = users.update().where(users.c.pk == bindparam("b_pk"), users.c.version == bindparam("b_version"))
+#: PostgreSQL: the number of users, and a stamp (rows, largest id) of ``user_totals`` that differs after any commit
+#: that added or removed users: such a commit adds a row, and a fold, which removes rows, adds one with an id
+#: larger than all before it. Equal stamps therefore mean the same users, so a cached page boundary still holds.
+_TOTALS = select(func.coalesce(func.sum(user_totals.c.n), 0), func.count(),
+                 func.coalesce(func.max(user_totals.c.id), 0))
+_KEYSET = (select(*_RECORD, users.c.pk).where(users.c.pk > bindparam("after")).order_by(users.c.pk)
+           .limit(bindparam("limit")))
+_KEYSET_DESC = (select(*_RECORD, users.c.pk).where(users.c.pk < bindparam("after")).order_by(users.c.pk.desc())
+                .limit(bindparam("limit")))
+_FOLD_LOCK_ID = 7_464_392
 _UNIQUE = {"user_name": "userName", "email": "emails.value", "employee_number": "employeeNumber"}
 
 
@@ -38,7 +48,7 @@ def _dumps(doc: dict[str, Any]) -> str:
 
 
 def _record(row: Any) -> StoredUser:
-    return StoredUser(row[0], row[1], row[2], row[3], row[4])
+    return StoredUser._make(row[:5])
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -175,7 +185,11 @@ class SqlStorage:
             self.read_engine = self._sqlite_engine(immediate=False)
             self.write_engine = self._sqlite_engine(immediate=True)
         else:
-            self.read_engine = self.write_engine = create_engine(self.url, pool_pre_ping=True)
+            self.write_engine = create_engine(self.url, pool_pre_ping=True)
+            # reads see one snapshot: a page and its total agree
+            self.read_engine = self.write_engine.execution_options(isolation_level="REPEATABLE READ")
+        #: (descending, offset) -> (totals stamp, pk of the user just before that offset in pk order)
+        self._after: dict[tuple[bool, int], tuple[tuple[int, int], int]] = {}
         self._create_schema()
 
     def _sqlite_engine(self, *, immediate: bool) -> Engine:
@@ -211,24 +225,59 @@ class SqlStorage:
 
     def list(self, filter: Any, sort_by: Any, descending: bool, offset: int, limit: int,
              ) -> tuple[int, list[StoredUser]]:
-        """Count the matches and fetch one page. The page is chosen on indexes alone (a deferred join), so
-        a deep ``startIndex`` skips index entries rather than whole documents."""
+        """Count the matches and fetch one page, both in one snapshot.
+
+        The page is chosen on indexes alone (a deferred join), so a deep ``startIndex`` skips index entries
+        rather than whole documents. PostgreSQL counts all users from ``user_totals``, and a crawl in ``pk``
+        order goes on from the previous page's last key when no user was added or removed since.
+        """
         where = sql_filter.compile_filter(filter, self.dialect) if filter is not None else None
-        count_query = select(func.count()).select_from(users)
+        stamp: tuple[int, int] | None = None
+        records: Sequence[Any] = []
+        with self.read_engine.begin() as conn:
+            if where is None and self.dialect == "postgresql":
+                total, changes, top = conn.execute(_TOTALS).one()
+                stamp = (changes, top)
+            else:
+                count = select(func.count()).select_from(users)
+                total = conn.execute(count if where is None else count.where(where)).scalar_one()
+            if limit > 0 and offset < total:
+                after = self._after.get((descending, offset)) if stamp and sort_by is None else None
+                if after is not None and after[0] == stamp:
+                    keyset = _KEYSET_DESC if descending else _KEYSET
+                    records = conn.execute(keyset, {"after": after[1], "limit": limit}).all()
+                else:
+                    records = conn.execute(self._page_query(where, sort_by, descending, offset, limit)).all()
+        if stamp is not None:
+            if sort_by is None and records:
+                if len(self._after) >= 256:
+                    self._after.clear()
+                self._after[(descending, offset + len(records))] = (stamp, records[-1][5])
+            if stamp[0] > 64:
+                self._fold_totals()
+        return int(total), [_record(r) for r in records]
+
+    def _page_query(self, where: Any, sort_by: Any, descending: bool, offset: int, limit: int) -> Any:
+        """The record and ``pk`` of each user on the page: keys off an index, then a join for the rows."""
         keys = select(users.c.pk)
-        if where is not None:
-            count_query = count_query.where(where)
-            keys = keys.where(where)
         order = [users.c.pk.desc() if descending else users.c.pk.asc()]
         if sort_by is not None:
             column = sql_filter.order_by(sort_by, self.dialect)
+            keys = keys.add_columns(column.label("sort_key"))
             order.insert(0, column.desc() if descending else column.asc())
-        page_keys = keys.order_by(*order).limit(limit).offset(offset).scalar_subquery()
-        page_query = select(*_RECORD).where(users.c.pk.in_(page_keys)).order_by(*order)
-        with self.read_engine.begin() as conn:
-            total = conn.execute(count_query).scalar_one()
-            rows = conn.execute(page_query).all() if limit > 0 and offset < total else []
-        return total, [_record(r) for r in rows]
+        if where is not None:
+            keys = keys.where(where)
+        page = keys.order_by(*order).limit(limit).offset(offset).subquery()
+        outer = [page.c.pk.desc() if descending else page.c.pk.asc()]
+        if sort_by is not None:
+            outer.insert(0, page.c.sort_key.desc() if descending else page.c.sort_key.asc())
+        return select(*_RECORD, users.c.pk).select_from(page.join(users, users.c.pk == page.c.pk)).order_by(*outer)
+
+    def _fold_totals(self) -> None:
+        """Housekeeping for ``user_totals``, by one process at a time (others go on without waiting)."""
+        with self.write_engine.begin() as conn:
+            if conn.execute(select(func.pg_try_advisory_xact_lock(_FOLD_LOCK_ID))).scalar():
+                conn.exec_driver_sql(FOLD_TOTALS)
 
     @contextmanager
     def write(self, actor: str) -> Iterator[SqlWriter]:
@@ -319,15 +368,17 @@ class SqlStorage:
                     copy.write_row([row[n] for n in names])
                     count += 1
             raw.commit()
-            raw.autocommit = True  # VACUUM cannot run in a transaction
-            with raw.cursor() as cursor:  # planner statistics and the visibility map for index-only scans
-                cursor.execute("VACUUM ANALYZE users")
         except BaseException:
             raw.rollback()
             raise
+        driver = raw.driver_connection  # the psycopg connection: the pool's proxy would not pass autocommit on
+        driver.autocommit = True  # VACUUM cannot run in a transaction
+        try:  # planner statistics and the visibility map that index-only scans need
+            driver.execute("VACUUM ANALYZE users")
+        finally:
+            driver.autocommit = False
         return count
 
     def close(self) -> None:
         self.read_engine.dispose()
-        if self.write_engine is not self.read_engine:
-            self.write_engine.dispose()
+        self.write_engine.dispose()

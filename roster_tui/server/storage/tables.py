@@ -6,7 +6,7 @@ Case-insensitive columns use SQLite's NOCASE collation (PostgreSQL compares ``lo
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text, func, text
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text, func, text
 
 metadata = MetaData()
 
@@ -35,7 +35,7 @@ users = Table(
     Column("department", ci_string()),
     Column("division", ci_string()),
     Column("location", ci_string()),
-    Column("hire_date", String(32)),
+    Column("hire_date", String),  # a client's string, any length (PostgreSQL enforces lengths: migration 4)
     Column("manager_id", ci_string()),
     Column("active", Boolean, nullable=False, default=True),
     Column("roles", ci_string()),  # "|Role A|Role B|" or NULL: not an admin
@@ -53,7 +53,7 @@ for _col in UNIQUE_COLUMNS:
     Index(f"ux_users_{_col}", users.c[_col], unique=True).ddl_if(dialect="sqlite")
     Index(f"ux_users_{_col}_lower", func.lower(users.c[_col]), unique=True).ddl_if(dialect="postgresql")
 # Every filter and sort the console uses (PostgreSQL: in the lower() form its filters compare, pk last
-# so a sorted page is read straight off the index).
+# so a sorted page is read straight off the index; migration 4 makes them covering, see POSTGRES_COVERING).
 for _col in CI_SORT_COLUMNS + PLAIN_SORT_COLUMNS:
     Index(f"ix_users_{_col}", users.c[_col]).ddl_if(dialect="sqlite")
 for _col in CI_SORT_COLUMNS:
@@ -124,3 +124,51 @@ POSTGRES_PREFIX = [f"CREATE INDEX IF NOT EXISTS ix_users_{c}_prefix ON users (lo
 #: PostgreSQL: trigram GIN indexes answer the ILIKE that `co`/`ew` compile to.
 POSTGRES_TRGM = ["CREATE EXTENSION IF NOT EXISTS pg_trgm"] + [
     f"CREATE INDEX IF NOT EXISTS ix_users_{c}_trgm ON users USING gin ({c} gin_trgm_ops)" for c in FTS_COLUMNS]
+
+#: PostgreSQL reads an expression index without the table only when the columns in the expression are stored
+#: in it too: these replace the sort and prefix (``sw``) indexes above by ones that also hold the column, so a
+#: deep sorted page and a prefix search are counted and paged on the index alone (the sort index keeps its size).
+POSTGRES_COVERING = [
+    statement for c in (*UNIQUE_COLUMNS, *CI_SORT_COLUMNS) for statement in (
+        f"DROP INDEX IF EXISTS ix_users_{c}_prefix",
+        f"CREATE INDEX ix_users_{c}_prefix ON users (lower({c}) text_pattern_ops) INCLUDE ({c}, pk)")
+] + [
+    statement for c in CI_SORT_COLUMNS for statement in (
+        f"DROP INDEX IF EXISTS ix_users_{c}_lower",
+        f"CREATE INDEX ix_users_{c}_lower ON users (lower({c}), pk) INCLUDE ({c})")
+]
+
+#: PostgreSQL: the number of users, so an unfiltered page needs no ``count(*)``. Statement triggers append one
+#: row per change (``n`` users more or fewer) and never update one, so concurrent writers do not wait on each
+#: other; the total is ``sum(n)``, and readers fold the rows into one now and then (:data:`FOLD_TOTALS`).
+user_totals = Table(
+    "user_totals",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("n", BigInteger, nullable=False),
+)
+POSTGRES_TOTALS = [
+    """CREATE FUNCTION roster_count_users() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            INSERT INTO user_totals (n) SELECT count(*) FROM new_rows HAVING count(*) > 0;
+        ELSIF TG_OP = 'DELETE' THEN
+            INSERT INTO user_totals (n) SELECT -count(*) FROM old_rows HAVING count(*) > 0;
+        ELSE  -- TRUNCATE
+            TRUNCATE user_totals;
+        END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER users_total_insert AFTER INSERT ON users REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION roster_count_users()""",
+    """CREATE TRIGGER users_total_delete AFTER DELETE ON users REFERENCING OLD TABLE AS old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION roster_count_users()""",
+    """CREATE TRIGGER users_total_truncate AFTER TRUNCATE ON users
+        FOR EACH STATEMENT EXECUTE FUNCTION roster_count_users()""",
+    # after the triggers: they lock out writers until the migration commits, so no user goes uncounted
+    "INSERT INTO user_totals (n) SELECT count(*) FROM users",
+]
+#: Replace the rows of ``user_totals`` by one row with their sum, in one statement. Safe alongside writers
+#: (their rows are not visible yet, so not folded) and other folds (a row deleted by one is skipped by the other).
+FOLD_TOTALS = ("WITH folded AS (DELETE FROM user_totals RETURNING n) "
+               "INSERT INTO user_totals (n) SELECT coalesce(sum(n), 0) FROM folded")
