@@ -54,12 +54,19 @@ async def run_in_slices(items: Iterator[T], consume: Callable[[list[T]], object]
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: building a plan allocates hundreds of thousands of objects that
-    all stay alive, and each full collection would walk them all again (a third of a large plan's time)."""
+    """No cyclic garbage collection inside, and what is alive at the end is frozen (``gc.freeze``).
+
+    Building a plan allocates about ten objects per row that all stay alive: the collector would walk them
+    at every full collection meanwhile, and the first collection after would walk every one of them once
+    more (a third of a second at 100,000 rows). Frozen objects are still freed by reference counting as
+    usual; only reference cycles among them wait for ``gc.unfreeze()`` (the console calls it when the
+    import wizard ends; a command-line run just exits).
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
             gc.enable()

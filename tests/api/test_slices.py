@@ -47,7 +47,10 @@ def test_gc_paused_restores_the_collector() -> None:
     assert gc.isenabled()
     with gc_paused():
         assert not gc.isenabled()
+        kept = [[n] for n in range(1000)]  # long-lived objects made meanwhile
     assert gc.isenabled()
+    assert gc.get_freeze_count() >= len(kept)  # frozen: collections need not walk them again
+    gc.unfreeze()
     gc.disable()
     try:
         with gc_paused():
