@@ -17,7 +17,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 #: Work between two returns to the event loop.
-SLICE_SECONDS = 0.004
+SLICE_SECONDS = 0.0015
 #: Items handed to ``consume`` at once (the clock is read between batches).
 BATCH = 128
 
