@@ -133,7 +133,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000, help="file rows = roster users (default 100000)")
     parser.add_argument("--big-rows", type=int, default=1_000_000, help="rows of the big file (0: skip)")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
-    parser.add_argument("--apply-runs", type=int, default=1, help="runs of the apply figure")
+    parser.add_argument("--apply-runs", type=int, default=1, help="runs of the apply figure (0: skip)")
     args = parser.parse_args()
     rows = args.rows
     results: list[tuple[str, str, str]] = []
@@ -180,9 +180,10 @@ def main() -> None:
                 applies.append(asyncio.run(time_apply(fresh.url, creates)))
             finally:
                 fresh.stop()
-        counts = applies[0][1]
-        results.append((f"apply {rows:,} creates (/Bulk)", f"{statistics.median(a[0] for a in applies):.1f} s",
-                        f"{counts['ok']} ok, {counts['failed']} failed"))
+        if applies:
+            counts = applies[0][1]
+            results.append((f"apply {rows:,} creates (/Bulk)", f"{statistics.median(a[0] for a in applies):.1f} s",
+                            f"{counts['ok']} ok, {counts['failed']} failed"))
     print(f"\n| importer, {args.runs} runs (apply {args.apply_runs}), medians | time | notes |")
     print("|---|---|---|")
     for name, value, note in results:

@@ -31,25 +31,32 @@ CRAWL_ATTRIBUTES = ("userName", "emails", "name", "title", "active", "meta.versi
 
 
 def entry_from_scim(resource: dict[str, Any]) -> RosterEntry:
-    """The plan's view of a SCIM User resource (fast: no model validation)."""
-    name = resource.get("name") or {}
-    ent = resource.get(ENTERPRISE_USER) or {}
-    ours = resource.get(ROSTER_USER) or {}
+    """The plan's view of a SCIM User resource (fast: no model validation; runs once per user of a crawl)."""
+    get = resource.get
+    name = get("name") or {}
+    ent = get(ENTERPRISE_USER) or {}
+    ours = get(ROSTER_USER) or {}
     manager = ent.get("manager")
+    emails = get("emails")
+    first = emails[0] if emails and isinstance(emails, list) else None
+    if isinstance(first, dict) and first.get("primary") and first.get("type") == "work" and first.get("value"):
+        email = str(first["value"])  # the usual case of primary_email
+    else:
+        email = primary_email(resource)
     return RosterEntry(
-        id=resource.get("id") or "",
-        version=(resource.get("meta") or {}).get("version"),
-        email=primary_email(resource),
-        employee_id=ent.get("employeeNumber") or None,
-        first_name=name.get("givenName") or "",
-        last_name=name.get("familyName") or "",
-        title=resource.get("title") or None,
-        department=ent.get("department") or None,
-        division=ent.get("division") or None,
-        location=ours.get("location") or None,
-        manager_id=(manager.get("value") if isinstance(manager, dict) else None) or None,
-        hire_date=ours.get("hireDate") or None,
-        active=resource.get("active", True) is not False,
+        get("id") or "",
+        (get("meta") or {}).get("version"),
+        email,
+        ent.get("employeeNumber") or None,
+        name.get("givenName") or "",
+        name.get("familyName") or "",
+        get("title") or None,
+        ent.get("department") or None,
+        ent.get("division") or None,
+        ours.get("location") or None,
+        (manager.get("value") if isinstance(manager, dict) else None) or None,
+        ours.get("hireDate") or None,
+        get("active", True) is not False,
     )
 
 

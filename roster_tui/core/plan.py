@@ -59,7 +59,7 @@ class RosterIndex:
 
     def add(self, user: Any) -> None:
         if user.email:
-            self.by_email[email_key(user.email)] = user
+            self.by_email[user.email.strip().lower()] = user  # email_key, inlined (once per user of a crawl)
         if user.employee_id:
             self.by_employee_id[user.employee_id] = user
         if user.id:
@@ -263,11 +263,9 @@ class _Planner:
         out.user_id, out.version = user.id, user.version
         self._guard(r, user, out)
         changes: dict[str, tuple[Any, Any]] = {}
-        for name in self.compared:
-            value = v.get(name)
-            if value is None:
-                continue
-            before = getattr(user, name)
+        differing = [n for n in self.compared if (x := v.get(n)) is not None and x != getattr(user, n)]
+        for name in differing:  # most rows of a monthly file change nothing: only these need a closer look
+            value, before = v[name], getattr(user, name)
             if value == CLEAR:
                 if name in REQUIRED_FOR_CREATE:
                     out.errors.append(f"{r.columns.get(name)}: required, cannot be cleared")

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -36,6 +37,7 @@ _SIMPLE_EMAIL = re.compile(
     r"[A-Za-z0-9_+'-]+(?:\.[A-Za-z0-9_+'-]+)*@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
+_EMAIL: Any = object()  # RowValidator.items: checked by email_error, not memoized (each address is new)
 _SPECIAL_TLDS = ("arpa", "invalid", "local", "localhost", "onion", "test")
 
 
@@ -163,8 +165,9 @@ class RowValidator:
         self.width = len(mapping.header)
         self.delimiter_name = delimiter_name
         self.described = {f: mapping.describe(i) for i, f in mapping.fields.items()}
-        #: (column, field, None for plain text, else the valid values already parsed: raw -> canonical)
-        self.items = [(i, f, {} if f in CHECKED else None) for i, f in mapping.fields.items()]
+        #: (column, field, None for plain text, _EMAIL, else the valid values already parsed: raw -> canonical)
+        self.items: list[tuple[int, str, Any]] = [
+            (i, f, _EMAIL if f == "email" else {} if f in CHECKED else None) for i, f in mapping.fields.items()]
         self.key_field = self.sync_key.value
         self.key_index = mapping.column_of(self.key_field)
 
@@ -193,6 +196,13 @@ class RowValidator:
                 if parsed is None:
                     values[name] = raw
                     continue
+                if parsed is _EMAIL:
+                    error = email_error(raw)
+                    if error is None:
+                        values[name] = raw
+                    else:
+                        errors.append(f"{self.described[name]}: {error}")
+                    continue
                 known = parsed.get(raw)  # dates and status words repeat: parse each value once
                 if known is not None:
                     values[name] = known
@@ -202,7 +212,7 @@ class RowValidator:
                 errors.append(f"{self.described[name]}: {error}")
             else:
                 values[name] = value  # type: ignore[assignment]
-                if parsed is not None and name != "email" and len(parsed) < MEMO_SIZE:
+                if parsed is not None and parsed is not _EMAIL and len(parsed) < MEMO_SIZE:
                     parsed[raw] = value  # type: ignore[assignment]
         key_field = self.key_field
         key = values.get(key_field, "")
@@ -250,25 +260,29 @@ def scan_keys(records: Iterable[tuple[int, list[str]]], mapping: ResolvedMapping
     scan = KeyScan() if scan is None else scan
     columns = {f: i for i, f in mapping.fields.items()}
     ei, ii, mi = columns.get("email"), columns.get("employee_id"), columns.get("manager")
-    for line, cells in records:
-        scan.rows += 1
+    emails, employee_ids, refs = scan.emails, scan.employee_ids, scan.manager_refs
+    rows = 0
+    for line, cells in records:  # unescape_cell and email_key, inlined: this runs once per row of the file
+        rows += 1
         n = len(cells)
         if ei is not None and ei < n:
-            value = email_key(unescape_cell(cells[ei]))
-            if value and value != CLEAR:
-                _count(scan.emails, scan.duplicate_emails, value, line)
+            value = cells[ei].strip()
+            if value[:1] == "'":
+                value = unescape_cell(value)
+            value = value.lower()
+            if value and value != CLEAR and emails.setdefault(value, line) != line:
+                scan.duplicate_emails.setdefault(value, [emails[value]]).append(line)
         if ii is not None and ii < n:
-            value = unescape_cell(cells[ii])
-            if value and value != CLEAR:
-                _count(scan.employee_ids, scan.duplicate_employee_ids, value, line)
+            value = cells[ii].strip()
+            if value[:1] == "'":
+                value = unescape_cell(value)
+            if value and value != CLEAR and employee_ids.setdefault(value, line) != line:
+                scan.duplicate_employee_ids.setdefault(value, [employee_ids[value]]).append(line)
         if mi is not None and mi < n:
-            value = unescape_cell(cells[mi])
+            value = cells[mi].strip()
+            if value[:1] == "'":
+                value = unescape_cell(value)
             if value and value != CLEAR:
-                scan.manager_refs.add(value)
+                refs.add(value)
+    scan.rows += rows
     return scan
-
-
-def _count(first: dict[str, int], dups: dict[str, list[int]], key: str, line: int) -> None:
-    seen = first.setdefault(key, line)
-    if seen != line:
-        dups.setdefault(key, [seen]).append(line)

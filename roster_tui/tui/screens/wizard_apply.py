@@ -33,7 +33,7 @@ def confirmation(state: WizardState) -> str:
     counts = ", ".join(f"{s[k]:,} {k}" for k in WRITES)
     text = f"Apply {plan.changes:,} changes to the roster?\n{counts}."
     if s["error"]:
-        text += f"\n{s['error']:,} rows with errors are left out."
+        text += f"\n{s['error']:,} {'row' if s['error'] == 1 else 'rows'} with errors left out."
     if state.full_sync and plan.missing:
         text += f"\n!! FULL SYNC: {plan.missing:,} users missing from the file will be DEACTIVATED."
     return text

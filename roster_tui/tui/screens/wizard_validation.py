@@ -185,5 +185,6 @@ class ValidationStep(WizardStep):
 
         valid = len(plan.rows) - plan.errors
         self.app.push_screen(ConfirmScreen(
-            f"{plan.errors:,} rows have errors and will not be imported.\n"
+            f"{plan.errors:,} {'row has an error' if plan.errors == 1 else 'rows have errors'} and will not be "
+            "imported.\n"
             f"Go on with the {valid:,} valid rows?", yes="Go on"), answer)
