@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from roster_tui.core.scim import LIST_RESPONSE
-from roster_tui.server.projection import project
+from roster_tui.server.projection import projector
 from roster_tui.server.storage.base import StoredUser
 
 
@@ -36,7 +36,7 @@ def resource_dict(rec: StoredUser, users_url: str) -> dict[str, Any]:
 def render(rec: StoredUser, users_url: str, attributes: list[Any] | None, excluded: list[Any] | None) -> bytes:
     if not attributes and not excluded:
         return resource_text(rec, escaped_url(users_url)).encode()
-    return orjson.dumps(project(resource_dict(rec, users_url), attributes, excluded))
+    return orjson.dumps(projector(attributes, excluded)(resource_dict(rec, users_url)))
 
 
 def list_bytes(total: int, start_index: int, records: list[StoredUser], users_url: str,
@@ -52,7 +52,8 @@ def list_bytes(total: int, start_index: int, records: list[StoredUser], users_ur
         safe = escaped_url(users_url)
         parts = [resource_text(r, safe).encode() for r in records]
     else:
-        parts = [render(r, users_url, attributes, excluded) for r in records]
+        shape = projector(attributes, excluded)  # prepared once for the page
+        parts = [orjson.dumps(shape(resource_dict(r, users_url))) for r in records]
     opening = head[:-1] + b',"Resources":['
     if not parts:
         return opening + b"]}"
