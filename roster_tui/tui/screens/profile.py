@@ -167,11 +167,8 @@ class ProfileScreen(Screen[bool]):
         return tuple(self.query_one("#roles", SelectionList).selected)
 
     def _state(self) -> tuple[object, ...]:
-        return (
-            tuple(sorted(self._values().items())),
-            self.query_one("#f-status", Select).value,
-            tuple(sorted(self._roles())),
-        )
+        return (tuple(sorted(self._values().items())), self.query_one("#f-status", Select).value,
+                tuple(sorted(self._roles())))
 
     @property
     def dirty(self) -> bool:
@@ -181,9 +178,8 @@ class ProfileScreen(Screen[bool]):
         """Show the field's error, its duplicate, or the sync-field warning beside it."""
         value = self.query_one(f"#f-{key}", Input).value
         original = dict(self._original[0]).get(key, "") if self._original else ""
-        error = self._duplicates.get(key) or (
-            next(f for f in FIELDS if f.key == key).check(value) if value != original else None
-        )
+        error = self._duplicates.get(key) or (next(f for f in FIELDS if f.key == key).check(value)
+                                              if value != original else None)
         label = self.query_one(f"#e-{key}", Static)
         sync = sync_key_field(self.roster_app.sync_field)
         if error:
@@ -207,16 +203,14 @@ class ProfileScreen(Screen[bool]):
     def _left(self, event: Input.Blurred) -> None:
         key = (event.input.id or "").removeprefix("f-")
         if key in UNIQUE and event.value.strip():
-            self.run_worker(
-                self._check_unique(key, event.value.strip()), group=f"unique-{key}", exclusive=True, exit_on_error=False
-            )
+            self.run_worker(self._check_unique(key, event.value.strip()), group=f"unique-{key}",
+                            exclusive=True, exit_on_error=False)
 
     async def _check_unique(self, key: str, value: str) -> str | None:
         """Look up who else has ``value`` in the unique field ``key``; show it beside the field."""
         try:
             page = await self.roster_app.client.list_users(
-                filter=f"{UNIQUE[key]} eq {scim_string(value)}", count=2, attributes="userName"
-            )
+                filter=f"{UNIQUE[key]} eq {scim_string(value)}", count=2, attributes="userName")
         except RosterApiError:
             return None  # the save will tell
         others = [r for r in page.resources if r.get("id") != self.user.id]
@@ -267,13 +261,8 @@ class ProfileScreen(Screen[bool]):
                 label.update(errors[key])
         if errors:
             return None, errors
-        user = with_values(
-            self.user,
-            values,
-            active=self.query_one("#f-status", Select).value == "active",
-            roles=self._roles(),
-            manager_id=self.user.manager_id,
-        )
+        user = with_values(self.user, values, active=self.query_one("#f-status", Select).value == "active",
+                           roles=self._roles(), manager_id=self.user.manager_id)
         return user, errors
 
     async def _resolve_manager(self, user: User) -> User | None:
@@ -284,8 +273,8 @@ class ProfileScreen(Screen[bool]):
             return user.model_copy(update={"manager_id": None})
         literal = scim_string(text)
         page = await self.roster_app.client.list_users(
-            filter=f"userName eq {literal} or {FIELD_PATHS['employee_id']} eq {literal}", count=1, attributes="userName"
-        )
+            filter=f"userName eq {literal} or {FIELD_PATHS['employee_id']} eq {literal}", count=1,
+            attributes="userName")
         if not page.resources:
             self.query_one("#e-manager", Static).update("no user has this email or employee ID")
             return None
@@ -345,9 +334,8 @@ class ProfileScreen(Screen[bool]):
                 self._fill(theirs, await self._manager_label(theirs.manager_id))
                 self.query_one(Banner).show("Reloaded the version saved meanwhile.", kind="info")
             elif choice == "overwrite":
-                self.run_worker(
-                    self._save(overwrite_etag=theirs.version), group="profile-save", exclusive=True, exit_on_error=False
-                )
+                self.run_worker(self._save(overwrite_etag=theirs.version), group="profile-save",
+                                exclusive=True, exit_on_error=False)
             else:
                 self.query_one(Banner).show("Not saved: the user changed meanwhile.", kind="warning")
 
@@ -355,9 +343,8 @@ class ProfileScreen(Screen[bool]):
 
     def _show_error(self, error: RosterApiError, what: str) -> None:
         if is_transient(error):
-            self.query_one(Banner).show(
-                f"Connection lost: {error.detail} Your edits are kept; press ctrl+s to try again."
-            )
+            self.query_one(Banner).show(f"Connection lost: {error.detail} Your edits are kept; "
+                                        "press ctrl+s to try again.")
         else:
             self.query_one(Banner).show(f"{what}: {error.detail}")
 
@@ -402,6 +389,5 @@ class ProfileScreen(Screen[bool]):
             if discard:
                 self.dismiss(self.saved_something)
 
-        self.app.push_screen(
-            ConfirmScreen("Leave without saving? Your changes will be lost.", yes="Discard", no="Stay"), answered
-        )
+        self.app.push_screen(ConfirmScreen("Leave without saving? Your changes will be lost.",
+                                           yes="Discard", no="Stay"), answered)

@@ -59,13 +59,8 @@ class RosterTable(ScrollView, can_focus=True):
         Binding("space", "toggle_mark", "Mark"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "roster-table--header",
-        "roster-table--cursor",
-        "roster-table--cursor-cell",
-        "roster-table--marked",
-        "roster-table--placeholder",
-        "roster-table--inactive",
-    }
+        "roster-table--header", "roster-table--cursor", "roster-table--cursor-cell", "roster-table--marked",
+        "roster-table--placeholder", "roster-table--inactive"}
 
     class Opened(Message):
         """The admin asked to open a user's profile."""
@@ -162,10 +157,8 @@ class RosterTable(ScrollView, can_focus=True):
         shown = {r // PAGE_SIZE for r in (first, first + height, self.cursor_row)}
         near = {r // PAGE_SIZE for r in (max(0, first - height), first + 2 * height)} - shown
         last = None if self.total is None else max(0, (self.total - 1) // PAGE_SIZE)
-        return (
-            [p for p in sorted(shown) if last is None or p <= last],
-            [p for p in sorted(near) if last is not None and p <= last],
-        )
+        return ([p for p in sorted(shown) if last is None or p <= last],
+                [p for p in sorted(near) if last is not None and p <= last])
 
     def _ensure_pages(self) -> None:
         key = self._key
@@ -192,13 +185,8 @@ class RosterTable(ScrollView, can_focus=True):
         try:
             if pkey[0] != self._key or page not in (wanted := self._wanted_pages())[0] + wanted[1]:
                 return  # scrolled past it before it started
-            result = await self.client.list_users(
-                filter=filter_,
-                sort_by=sort_by,
-                sort_order=sort_order,
-                start_index=page * PAGE_SIZE + 1,
-                count=PAGE_SIZE,
-            )
+            result = await self.client.list_users(filter=filter_, sort_by=sort_by, sort_order=sort_order,
+                                                  start_index=page * PAGE_SIZE + 1, count=PAGE_SIZE)
         except RosterApiError as exc:
             self.post_message(self.LoadFailed(exc))
             return
@@ -249,20 +237,15 @@ class RosterTable(ScrollView, can_focus=True):
         self._row_styles.clear()
         self._lines.clear()
 
-    def _style(
-        self, *, placeholder: bool = False, inactive: bool = False, marked: bool = False, cursor: bool = False
-    ) -> tuple[Style, Style | None]:
+    def _style(self, *, placeholder: bool = False, inactive: bool = False, marked: bool = False,
+               cursor: bool = False) -> tuple[Style, Style | None]:
         """The style of a row in these states, and of the cursor cell on the cursor row."""
         key = (placeholder, inactive, marked, cursor)
         styles = self._row_styles.get(key)
         if styles is None:
             style = self.rich_style
-            for on, component in (
-                (placeholder, "placeholder"),
-                (inactive, "inactive"),
-                (marked, "marked"),
-                (cursor, "cursor"),
-            ):
+            for on, component in ((placeholder, "placeholder"), (inactive, "inactive"), (marked, "marked"),
+                                  (cursor, "cursor")):
                 if on:
                     style += self.get_component_rich_style(f"roster-table--{component}")
             cell = style + self.get_component_rich_style("roster-table--cursor-cell") if cursor else None
