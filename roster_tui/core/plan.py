@@ -65,11 +65,6 @@ class RosterIndex:
         if user.id:
             self.by_id[user.id] = user
 
-    def find(self, sync_key: SyncKey, key: str) -> Any:
-        if not key:
-            return None
-        return (self.by_email if sync_key == SyncKey.EMAIL else self.by_employee_id).get(key)
-
     def by_reference(self, ref: str) -> Any:
         """A manager given as an email or an employee ID."""
         return self.by_email.get(email_key(ref)) if "@" in ref else self.by_employee_id.get(ref.strip())

@@ -13,7 +13,6 @@ from textual.widgets import Footer, ProgressBar, Static
 
 from roster_tui.api.errors import RosterApiError
 from roster_tui.tui import import_engine as engine
-from roster_tui.tui.screens.dialogs import PromptScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.widgets.lines_view import LinesView
 from roster_tui.tui.wizard_state import WizardState
@@ -165,17 +164,4 @@ class ResultStep(WizardStep):
             self.app.pop_screen()
 
     def action_save_errors(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path and path.strip():
-                self.run_worker(self._save(path.strip()), group="save", exit_on_error=False)
-
-        self.app.push_screen(PromptScreen("Write the rows with errors, conflicts and failures to:",
-                                          self.state.errors_csv_default()), chosen)
-
-    async def _save(self, path: str) -> None:
-        try:
-            count = await self.in_thread(self.state.write_errors, path)
-        except OSError as exc:
-            self.notify(f"Not written: {exc.strerror or exc}", severity="error", timeout=5)
-            return
-        self.notify(f"{count:,} rows written to {path}", timeout=4)
+        self.save_errors("Write the rows with errors, conflicts and failures to:", "rows")

@@ -13,6 +13,7 @@ from textual.widgets import Static
 from textual.worker import WorkerFailed
 
 from roster_tui.tui import import_engine as engine
+from roster_tui.tui.screens.dialogs import PromptScreen
 from roster_tui.tui.wizard_state import WizardState, fill_values, issues_by_line, issues_of
 
 if TYPE_CHECKING:
@@ -56,6 +57,22 @@ class WizardStep(Screen[None]):
         except WorkerFailed as exc:
             raise exc.error from None
         return cast(T, worker.result)
+
+    def save_errors(self, prompt: str, written: str) -> None:
+        """Ask where to write the errors CSV (``prompt``), then write it; ``written`` names its rows."""
+        def chosen(path: str | None) -> None:
+            if path and path.strip():
+                self.run_worker(self._save_errors(path.strip(), written), group="save", exit_on_error=False)
+
+        self.app.push_screen(PromptScreen(prompt, self.state.errors_csv_default()), chosen)
+
+    async def _save_errors(self, path: str, written: str) -> None:
+        try:
+            count = await self.in_thread(self.state.write_errors, path)
+        except OSError as exc:
+            self.notify(f"Not written: {exc.strerror or exc}", severity="error", timeout=5)
+            return
+        self.notify(f"{count:,} {written} written to {path}", timeout=4)
 
     async def run_plan(self, stage: Callable[[str], None]) -> None:
         """Read, check and plan the file as ``roster import`` does; the engine works in slices on the UI's

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 
 from roster_tui.api.errors import RosterApiError
 from roster_tui.tui import import_engine as engine
-from roster_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen
+from roster_tui.tui.screens.dialogs import ConfirmScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.widgets.lines_view import LinesView
 from roster_tui.tui.wizard_state import Issue, WizardState
@@ -146,24 +146,8 @@ class ValidationStep(WizardStep):
         super().action_back()
 
     def action_save_errors(self) -> None:
-        state = self.state
-        if not self.ready:
-            return
-
-        def chosen(path: str | None) -> None:
-            if path and path.strip():
-                self.run_worker(self._save(path.strip()), group="save", exit_on_error=False)
-
-        self.app.push_screen(PromptScreen("Write the rows with errors (plus an error column) to:",
-                                          state.errors_csv_default()), chosen)
-
-    async def _save(self, path: str) -> None:
-        try:
-            count = await self.in_thread(self.state.write_errors, path)
-        except OSError as exc:
-            self.notify(f"Not written: {exc.strerror or exc}", severity="error", timeout=5)
-            return
-        self.notify(f"{count:,} rows with errors written to {path}", timeout=4)
+        if self.ready:
+            self.save_errors("Write the rows with errors (plus an error column) to:", "rows with errors")
 
     def action_next(self) -> None:
         if self.query_one("#validation-search", Input).has_focus:
