@@ -56,7 +56,7 @@ def start_roster(db: Path | str) -> tuple[str, subprocess.Popen[bytes]]:
     port = free_port()
     env = {**os.environ, "ROSTER_API_TOKEN": TOKEN}
     proc = subprocess.Popen([sys.executable, "-m", "roster_tui.cli", "serve", "--port", str(port), "--db",
-                             str(db)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             str(db), "--create"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/scim/v2"
     wait_up(url, proc)
     return url, proc

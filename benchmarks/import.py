@@ -64,7 +64,7 @@ class Server:
         self.env = {**os.environ, "ROSTER_API_TOKEN": TOKEN, "ROSTER_CONFIG_DIR": str(tmp / "cfg"),
                     "ROSTER_DATA_DIR": str(tmp / "data")}
         self.process = subprocess.Popen([sys.executable, "-m", "roster_tui.cli", "serve", "--port", str(self.port),
-                                         "--db", str(db)], env=self.env, stderr=subprocess.DEVNULL)
+                                         "--db", str(db), "--create"], env=self.env, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

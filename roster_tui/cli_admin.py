@@ -1,19 +1,22 @@
-"""Commands that work on the service's database directly: ``seed``, ``token``, ``db upgrade``."""
+"""Commands that work on the service's database directly: ``seed``, ``token``, ``db init``, ``db upgrade``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 
-def add_admin_parsers(sub: Any) -> None:
+def add_admin_parsers(sub: Any, create_flag: Callable[[argparse.ArgumentParser], None]) -> None:
+    """``seed``, ``token`` and ``db``; ``create_flag`` adds ``--create`` to the parsers that open a database."""
     seed = sub.add_parser("seed", help="write a realistic demo roster straight to storage")
     seed.add_argument("--users", type=int, required=True, metavar="N")
     seed.add_argument("--seed", type=int, default=1, metavar="S")
-    seed.add_argument("--db", metavar="PATH|URL")
+    seed.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS)
+    create_flag(seed)  # accepted; seeding asks for a new roster anyway
 
     token = sub.add_parser("token", help="named API tokens for `roster serve` (stored hashed)")
     actions = token.add_subparsers(dest="token_command", required=True)
@@ -26,11 +29,17 @@ def add_admin_parsers(sub: Any) -> None:
     revoke.add_argument("name")
     for parser in (token, create, listing, revoke):
         parser.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS)
+        create_flag(parser)
 
     db = sub.add_parser("db", help="database maintenance")
     db_actions = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_actions.add_parser("upgrade", help="apply pending schema migrations")
     upgrade.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS)
+    create_flag(upgrade)
+    init = db_actions.add_parser("init", help="create a roster database with its schema (a SQLite file, or the "
+                                 "schema in an empty PostgreSQL database)")
+    init.add_argument("path", nargs="?", metavar="PATH|URL", help="default: --db, else the default location")
+    init.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS)
 
 
 def cmd_seed(args: argparse.Namespace, db: str) -> int:
@@ -85,15 +94,49 @@ def cmd_token(args: argparse.Namespace, db: str) -> int:
         storage.close()
 
 
-def cmd_db(_args: argparse.Namespace, db: str) -> int:
+def _schema_version(db: str) -> int:
+    """The schema version of an existing database, without changing it (0: none, or no roster schema)."""
+    from sqlalchemy import create_engine
+
+    from roster_tui.config import sqlite_file
+    from roster_tui.server.storage import migrations
+    from roster_tui.server.storage.sql import database_url
+
+    path = sqlite_file(db)
+    if path is not None and not path.exists():
+        return 0
+    engine = create_engine(database_url(db))
+    try:
+        with engine.connect() as conn:
+            return migrations.current_version(conn)
+    finally:
+        engine.dispose()
+
+
+def cmd_db(args: argparse.Namespace, db: str) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from roster_tui.server.storage import migrations
     from roster_tui.server.storage.sql import SqlStorage
 
-    storage = SqlStorage(db)  # opening applies what is pending
+    if args.db_command == "init":
+        db = args.path or db
+        try:
+            existing = _schema_version(db)
+        except SQLAlchemyError as exc:
+            reason = getattr(exc, "orig", None) or exc
+            print(f"roster db init: {db} cannot be used as a roster database: {reason}", file=sys.stderr)
+            return 2
+        if existing:
+            print(f"{db}: a roster database exists already (schema version {existing}, latest "
+                  f"{migrations.LATEST}); `roster db upgrade` applies pending migrations", file=sys.stderr)
+            return 0
+    storage = SqlStorage(db)  # opening creates the schema, or applies what is pending
     try:
         with storage.read_engine.connect() as conn:
             version = migrations.current_version(conn)
     finally:
         storage.close()
-    print(f"{db}: schema version {version} (latest {migrations.LATEST})", file=sys.stderr)
+    done = "created a roster database at " if args.db_command == "init" else ""
+    print(f"{done}{db}: schema version {version} (latest {migrations.LATEST})", file=sys.stderr)
     return 0

@@ -7,6 +7,7 @@ then ``config.toml`` in the user config dir (``api_url``, ``token_file``); with 
 from __future__ import annotations
 
 import os
+import shlex
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,29 @@ def default_token_file() -> Path:
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message says what to fix."""
+
+
+def sqlite_file(db: str) -> Path | None:
+    """The file of a SQLite database given as a path or ``sqlite:///`` URL; None for other databases."""
+    if "://" not in db:
+        path = db
+    elif db.startswith("sqlite"):
+        from sqlalchemy.engine import make_url
+
+        path = make_url(db).database or ""
+    else:
+        return None
+    return None if path in ("", ":memory:") else Path(path)
+
+
+def check_database(db: str, create: bool = False) -> None:
+    """Refuse to open a SQLite database that does not exist (a typo would start an empty roster), unless
+    ``create`` is asked for or it is the default location, which the first start creates."""
+    path = sqlite_file(db)
+    if create or path is None or path.exists() or path.resolve() == default_db().resolve():
+        return
+    raise ConfigError(f'no roster database at {db}: create it with "roster db init {shlex.quote(db)}" '
+                      "(or add --create)")
 
 
 def load_config_file() -> dict[str, object]:

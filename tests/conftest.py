@@ -60,7 +60,7 @@ def start_server(tmp: Path, token: str = "test-token-123", db: str | None = None
     # output to a file, not a pipe: a pipe nobody reads fills up (tracebacks) and then blocks the server
     with open(tmp / "serve.log", "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "roster_tui.cli", "serve", "--port", str(port), "--db", database],
+            [sys.executable, "-m", "roster_tui.cli", "serve", "--port", str(port), "--db", database, "--create"],
             env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/scim/v2"
     try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from roster_tui.config import ConfigError, resolve_api
+from roster_tui.config import ConfigError, check_database, default_db, resolve_api
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +53,17 @@ def test_loose_token_file_and_bad_config_are_refused(clean_env: Path) -> None:
     (clean_env / "cfg" / "config.toml").write_text("api_url = \n")
     with pytest.raises(ConfigError, match=r"config\.toml"):
         resolve_api()
+
+
+def test_check_database_refuses_a_missing_sqlite_file_but_not_the_default_one(clean_env: Path) -> None:
+    missing = clean_env / "typo.db"
+    with pytest.raises(ConfigError, match=r'no roster database at .*typo\.db: create it with "roster db init '):
+        check_database(str(missing))
+    with pytest.raises(ConfigError, match="no roster database"):
+        check_database(f"sqlite:///{missing}")
+    check_database(str(missing), create=True)  # asked for: it may be created
+    check_database(str(default_db()))  # the first start creates the default database
+    check_database("postgresql://roster@db.example/roster")  # not a file: the server says what exists
+    check_database("sqlite:///:memory:")
+    missing.touch()
+    check_database(str(missing))

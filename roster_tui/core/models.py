@@ -41,6 +41,8 @@ class TrainingAssignment(BaseModel):
     status: AssignmentStatus
     due_date: date | None = None
     completed_at: str | None = None
+    #: Set while the user is inactive on an assignment that deactivation cancelled: the status it had before.
+    status_before_deactivation: AssignmentStatus | None = None
 
 
 #: Roster fields in the order of the export, the template and the import mapping.

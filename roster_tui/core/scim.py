@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from roster_tui.core.models import TrainingAssignment, User
+from roster_tui.core.models import AssignmentStatus, TrainingAssignment, User
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -51,6 +51,14 @@ def primary_email(resource: dict[str, Any]) -> str:
     return str(resource.get("userName") or "")
 
 
+def _status_or_none(value: Any) -> AssignmentStatus | None:
+    """An assignment status, or None for a missing or unknown one (it never costs the assignment itself)."""
+    try:
+        return AssignmentStatus(value) if value else None
+    except ValueError:
+        return None
+
+
 def user_from_scim(resource: dict[str, Any]) -> User:
     """Decode a SCIM User resource (ours or any conforming server's) into a roster user."""
     name = resource.get("name") or {}
@@ -67,6 +75,7 @@ def user_from_scim(resource: dict[str, Any]) -> User:
                     status=a.get("status") or "not_started",
                     due_date=a.get("dueDate") or None,
                     completed_at=a.get("completedAt") or None,
+                    status_before_deactivation=_status_or_none(a.get("statusBeforeDeactivation")),
                 )
             )
         except ValueError:

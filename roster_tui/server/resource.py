@@ -160,6 +160,15 @@ def keep_server_managed(old: dict[str, Any], new: dict[str, Any]) -> dict[str, A
     return new
 
 
+def without_manager(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with its enterprise ``manager`` dropped (and the extension, if nothing else is left in it)."""
+    ent = {k: v for k, v in (doc.get(ENTERPRISE_USER) or {}).items() if k != "manager"}
+    new = {k: ent if k == ENTERPRISE_USER else v for k, v in doc.items() if k != ENTERPRISE_USER or ent}
+    if not ent:
+        new["schemas"] = [urn for urn in doc.get("schemas") or [] if urn != ENTERPRISE_USER]
+    return new
+
+
 def _apply_rules(doc: dict[str, Any]) -> None:
     """Roster rules beyond the schema types: required fields, email syntax, the role catalog."""
     if not doc.get("userName"):

@@ -92,6 +92,10 @@ ROSTER_ATTRIBUTES = [
         attr("status", mutability="readOnly", canonical=tuple(s.value for s in AssignmentStatus)),
         attr("dueDate", mutability="readOnly"),
         attr("completedAt", "dateTime", mutability="readOnly"),
+        attr("statusBeforeDeactivation", mutability="readOnly",
+             canonical=(AssignmentStatus.NOT_STARTED.value, AssignmentStatus.IN_PROGRESS.value),
+             description="Only on an assignment that deactivating its user cancelled: the status it had "
+                         "then, given back on reactivation unless the assignment changed since."),
     ]),
 ]
 

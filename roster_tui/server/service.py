@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from roster_tui.core.models import ACCOUNT_ADMIN
-from roster_tui.core.removal import can_delete, cancelled_on_deactivation, describe_counts, status_counts
+from roster_tui.core.removal import (
+    can_delete,
+    deactivate_assignments,
+    describe_counts,
+    reactivate_assignments,
+    status_counts,
+)
 from roster_tui.core.scim import ENTERPRISE_USER, ROSTER_USER
 from roster_tui.server.errors import ScimError, invalid_value, precondition_failed
 from roster_tui.server.patch import apply_patch
@@ -61,14 +67,24 @@ def _guard_last_admin(writer: Writer, id: str, old: dict[str, Any], new: dict[st
                              f"give another active user the {ACCOUNT_ADMIN} role first")
 
 
+def _keep_status(old: dict[str, Any], new: dict[str, Any], *, keep_true: bool) -> dict[str, Any]:
+    """An omitted, removed or null ``active`` leaves the status as it was: it never reactivates anyone.
+
+    An inactive user keeps ``false``. An active user's ``active`` is kept by PUT (``keep_true``); a PATCH that
+    removes it leaves it unassigned as RFC 7644 §3.5.2.2 says, which reads as active all the same.
+    """
+    if "active" not in new and "active" in old and (keep_true or not _is_active(old)):
+        new["active"] = old["active"]
+    return new
+
+
 def _status_rules(writer: Writer, id: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """Deactivation cancels the assignments not yet completed; reactivation brings none back."""
+    """Deactivation cancels the assignments not yet completed, recording the status each had; reactivation
+    gives those back (core/removal has the rules)."""
     _guard_last_admin(writer, id, old, new)
-    if _is_active(old) and not _is_active(new) and _assignments(new):
-        ours = dict(new[ROSTER_USER])
-        ours["trainingAssignments"] = [{**a, "status": cancelled_on_deactivation(a.get("status", ""))}
-                                       for a in _assignments(new)]
-        new = {**new, ROSTER_USER: ours}
+    if _is_active(old) != _is_active(new) and _assignments(new):
+        change = reactivate_assignments if _is_active(new) else deactivate_assignments
+        new = {**new, ROSTER_USER: {**new[ROSTER_USER], "trainingAssignments": change(_assignments(new))}}
     return new
 
 
@@ -92,9 +108,7 @@ def replace_user(writer: Writer, id: str, body: Any, version: int | None) -> Sto
     new = validate_user(body)
 
     def mutate(old: dict[str, Any]) -> dict[str, Any]:
-        doc = keep_server_managed(old, dict(new))
-        if "active" not in doc and "active" in old:  # an omitted status never reactivates anyone
-            doc["active"] = old["active"]
+        doc = _keep_status(old, keep_server_managed(old, dict(new)), keep_true=True)
         _check_manager(writer, old, doc, id)
         return _status_rules(writer, id, old, doc)
 
@@ -103,7 +117,7 @@ def replace_user(writer: Writer, id: str, body: Any, version: int | None) -> Sto
 
 def patch_user(writer: Writer, id: str, body: Any, version: int | None) -> StoredUser:
     def mutate(old: dict[str, Any]) -> dict[str, Any]:
-        doc = keep_server_managed(old, validate_user(apply_patch(old, body)))
+        doc = _keep_status(old, keep_server_managed(old, validate_user(apply_patch(old, body))), keep_true=False)
         _check_manager(writer, old, doc, id)
         return _status_rules(writer, id, old, doc)
 
@@ -111,7 +125,10 @@ def patch_user(writer: Writer, id: str, body: Any, version: int | None) -> Store
 
 
 def delete_user(writer: Writer, id: str, version: int | None) -> None:
-    """Delete only a user with no training assignments at all; otherwise deactivation is the way."""
+    """Delete only a user with no training assignments at all; otherwise deactivation is the way.
+
+    The storage clears the manager of the user's reports in the same transaction.
+    """
 
     def check(old: dict[str, Any]) -> None:
         statuses = [a.get("status", "") for a in _assignments(old)]

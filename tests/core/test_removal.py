@@ -10,8 +10,13 @@ from roster_tui.core.removal import (
     RemovalAction,
     can_delete,
     cancelled_on_deactivation,
+    cancels_phrase,
+    deactivate_assignments,
     decide,
     describe_counts,
+    reactivate_assignments,
+    restored_counts,
+    restores_phrase,
     status_counts,
 )
 from roster_tui.core.removal_plan import RemovalKey, build_removal_plan, parse_keys
@@ -28,7 +33,7 @@ def test_active_with_assignments_is_deactivated_and_open_ones_counted(delete_whe
     assert d.counts == {"completed": 1, "in_progress": 1, "not_started": 1, "cancelled": 1}
     assert d.cancels == 2
     assert d.reason == ("has 1 not started, 1 in progress, 1 completed, 1 cancelled: keeps the records; "
-                        "cancels 2 not yet completed")
+                        "cancels 2 not-yet-completed assignments (1 not started, 1 in progress)")
 
 
 def test_only_closed_assignments_cancel_nothing() -> None:
@@ -69,6 +74,65 @@ def test_can_delete_and_cancelled_on_deactivation() -> None:
     assert {"not_started", "in_progress"} == OPEN_STATUSES
     assert [cancelled_on_deactivation(s.value) for s in AssignmentStatus] == [
         "cancelled", "cancelled", "completed", "cancelled"]
+
+
+
+# -- deactivation records what it cancels, reactivation gives it back ------------------------------------
+
+ASSIGNED = [{"course": "A", "status": "not_started", "dueDate": "2027-01-31"},
+            {"course": "B", "status": "in_progress"},
+            {"course": "C", "status": "completed", "completedAt": "2026-01-20T10:00:00Z"},
+            {"course": "D", "status": "cancelled"}]
+
+
+def test_deactivation_cancels_the_open_assignments_recording_their_status() -> None:
+    off = deactivate_assignments(ASSIGNED)
+    assert off == [{"course": "A", "status": "cancelled", "dueDate": "2027-01-31",
+                    "statusBeforeDeactivation": "not_started"},
+                   {"course": "B", "status": "cancelled", "statusBeforeDeactivation": "in_progress"},
+                   ASSIGNED[2], ASSIGNED[3]]
+    assert ASSIGNED[0]["status"] == "not_started"  # the input is not changed
+    assert deactivate_assignments([]) == []
+
+
+def test_reactivation_restores_exactly_what_deactivation_cancelled() -> None:
+    assert reactivate_assignments(deactivate_assignments(ASSIGNED)) == ASSIGNED
+    assert reactivate_assignments(ASSIGNED) == ASSIGNED  # nothing recorded: nothing to restore
+
+
+def test_reactivation_keeps_an_assignment_changed_since_and_drops_every_record() -> None:
+    off = deactivate_assignments(ASSIGNED)
+    off[0] = {**off[0], "status": "completed", "completedAt": "2027-02-01T09:00:00Z"}  # the platform, meanwhile
+    on = reactivate_assignments(off)
+    assert on[0] == {"course": "A", "status": "completed", "dueDate": "2027-01-31",
+                     "completedAt": "2027-02-01T09:00:00Z"}
+    assert on[1:] == ASSIGNED[1:]
+    assert all("statusBeforeDeactivation" not in a for a in on)
+
+
+def test_restored_counts_from_scim_dicts_and_from_the_console_model() -> None:
+    off = deactivate_assignments([*ASSIGNED, {"course": "E", "status": "in_progress"}])
+    assert restored_counts(off) == {"not_started": 1, "in_progress": 2}
+    models = [TrainingAssignment(course=a["course"], status=a["status"],
+                                 status_before_deactivation=a.get("statusBeforeDeactivation")) for a in off]
+    assert restored_counts(models) == {"not_started": 1, "in_progress": 2}
+    changed = [{**off[0], "status": "completed"}, {"course": "X", "status": "cancelled",
+                                                   "statusBeforeDeactivation": "completed"}]
+    assert restored_counts(changed) == {}  # changed since, or not a status deactivation cancels
+    assert restored_counts(ASSIGNED) == {}
+
+
+def test_phrases_the_screens_share() -> None:
+    assert cancels_phrase([a["status"] for a in ASSIGNED]) == (
+        "cancels 2 not-yet-completed assignments (1 not started, 1 in progress)")
+    assert cancels_phrase({"in_progress": 1, "completed": 4}) == (
+        "cancels 1 not-yet-completed assignment (1 in progress)")
+    assert cancels_phrase(["completed", "cancelled"]) == "cancels no assignments"
+    restored = restored_counts(deactivate_assignments(ASSIGNED))
+    assert restores_phrase(restored) == (
+        "restores 2 assignments that deactivation cancelled (1 not started, 1 in progress)")
+    assert restores_phrase(["in_progress"]) == "restores 1 assignment that deactivation cancelled (1 in progress)"
+    assert restores_phrase({}) == "restores no assignments"
 
 
 # -- the plan of a terms list --------------------------------------------------------------------------
@@ -156,7 +220,8 @@ def test_a_mixed_list_plans_each_key_once() -> None:
     assert plan.rows[0].version == 'W/"1"' and plan.rows[0].user_id == "id1"
     assert plan.summary() == {"deactivate": 1, "delete": 2, "unchanged": 1, "error": 1, "warning": 1}
     assert plan.changes == 3 and plan.errors == 1
-    assert set(plan.rows[0].as_json()) == {"line", "key", "action", "reason", "cancels", "errors", "warnings"}
+    assert set(plan.rows[0].as_json()) == {"line", "key", "action", "reason", "cancels", "reports", "errors",
+                                             "warnings"}
     plan = build_removal_plan(ks, users, delete_when_allowed=False)
     assert [r.action for r in plan.rows] == ["deactivate", "deactivate", "unchanged", "unchanged", "error"]
 

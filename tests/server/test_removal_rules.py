@@ -41,7 +41,7 @@ def test_delete_refused_with_assignments_and_allowed_without(http: httpx.Client,
     assert http.delete(f"/Users/{free['id']}").status_code == 204
 
 
-def test_deactivation_cancels_open_assignments_and_reactivation_keeps_them_cancelled(
+def test_deactivation_cancels_open_assignments_and_reactivation_restores_them(
         http: httpx.Client, server: RunningServer) -> None:
     user = http.post("/Users", json=user_body()).json()
     give_assignments(server, user["id"], ASSIGNMENTS)
@@ -50,8 +50,8 @@ def test_deactivation_cancels_open_assignments_and_reactivation_keeps_them_cance
     assert [a["status"] for a in off.json()[ROSTER_USER]["trainingAssignments"]] == [
         "completed", "cancelled", "cancelled", "cancelled"]
     on = http.patch(f"/Users/{user['id']}", json=patch({"op": "replace", "path": "active", "value": True})).json()
-    assert [a["status"] for a in on[ROSTER_USER]["trainingAssignments"]] == [
-        "completed", "cancelled", "cancelled", "cancelled"]
+    assert [a["status"] for a in on[ROSTER_USER]["trainingAssignments"]] == [  # DOMAIN.md: reactivating undoes it
+        "completed", "in_progress", "not_started", "cancelled"]
     deactivation = next(e for e in audit(server, user["id"]) if e["changes"].get("active") == [True, False])
     assert deactivation["changes"]["trainingAssignments"] == [
         "1 not started, 1 in progress, 1 completed, 1 cancelled", "1 completed, 3 cancelled"]

@@ -30,7 +30,7 @@ def run_roster(args: list[str], tmp: Path, **env: str) -> subprocess.Popen[bytes
 
 def test_serve_without_token_makes_a_private_token_file(tmp_path: Path) -> None:
     port = free_port()
-    proc = run_roster(["serve", "--port", str(port), "--db", str(tmp_path / "r.db")], tmp_path)
+    proc = run_roster(["serve", "--port", str(port), "--db", str(tmp_path / "r.db"), "--create"], tmp_path)
     try:
         url = f"http://127.0.0.1:{port}/scim/v2"
         wait_until_up(url, proc)
@@ -47,8 +47,8 @@ def test_serve_without_token_makes_a_private_token_file(tmp_path: Path) -> None:
 
 
 def test_serve_refuses_public_address_without_token(tmp_path: Path) -> None:
-    proc = run_roster(["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--db", str(tmp_path / "r.db")],
-                      tmp_path)
+    proc = run_roster(["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--db", str(tmp_path / "r.db"),
+                       "--create"], tmp_path)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode != 0
     assert "ROSTER_API_TOKEN" in err.decode() and "--token-file" in err.decode()
@@ -59,7 +59,7 @@ def test_serve_refuses_a_token_file_others_can_read(tmp_path: Path) -> None:
     token_file.write_text("secret-value-123\n")
     token_file.chmod(0o644)
     proc = run_roster(["serve", "--port", str(free_port()), "--token-file", str(token_file), "--db",
-                       str(tmp_path / "r.db")], tmp_path)
+                       str(tmp_path / "r.db"), "--create"], tmp_path)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode != 0
     assert "chmod 600" in err.decode() and "secret-value-123" not in err.decode()
@@ -109,8 +109,8 @@ def test_seed_command_writes_storage(tmp_path: Path, database: str) -> None:
 def test_tokens_never_reach_the_logs(tmp_path: Path) -> None:
     port = free_port()
     secret = "very-secret-token-value-42"
-    proc = run_roster(["serve", "--port", str(port), "--db", str(tmp_path / "r.db"), "--access-log"], tmp_path,
-                      ROSTER_API_TOKEN=secret)
+    proc = run_roster(["serve", "--port", str(port), "--db", str(tmp_path / "r.db"), "--create", "--access-log"],
+                      tmp_path, ROSTER_API_TOKEN=secret)
     try:
         url = f"http://127.0.0.1:{port}/scim/v2"
         wait_until_up(url, proc)

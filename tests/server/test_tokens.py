@@ -25,7 +25,7 @@ def roster(args: list[str], tmp: Path) -> subprocess.CompletedProcess[str]:
 
 def test_named_tokens_work_are_hashed_audited_and_revocable(tmp_path: Path, database: str) -> None:
     db = database
-    created = roster(["token", "create", "hr-sync", "--db", db], tmp_path)
+    created = roster(["token", "create", "hr-sync", "--db", db, "--create"], tmp_path)
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip()
     assert len(token) >= 32 and token not in created.stderr

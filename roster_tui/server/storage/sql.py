@@ -9,15 +9,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, select
+from sqlalchemy import Engine, Select, bindparam, create_engine, event, func, insert, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
 
 from roster_tui.core.models import ACCOUNT_ADMIN
 from roster_tui.core.removal import describe_counts, status_counts
-from roster_tui.core.scim import ROSTER_USER
+from roster_tui.core.scim import ENTERPRISE_USER, ROSTER_USER
 from roster_tui.server.errors import ScimError, not_found, precondition_failed, uniqueness
-from roster_tui.server.resource import extract_columns
+from roster_tui.server.filters import AttrPath, Compare
+from roster_tui.server.resource import extract_columns, without_manager
 from roster_tui.server.storage import migrations, sql_filter
 from roster_tui.server.storage.base import Mutation, StoredUser
 from roster_tui.server.storage.tables import FOLD_TOTALS, SQLITE_FTS, api_tokens, audit, user_totals, users
@@ -36,6 +37,9 @@ _KEYSET = (select(*_RECORD, users.c.pk).where(users.c.pk > bindparam("after")).o
 _KEYSET_DESC = (select(*_RECORD, users.c.pk).where(users.c.pk < bindparam("after")).order_by(users.c.pk.desc())
                 .limit(bindparam("limit")))
 _FOLD_LOCK_ID = 7_464_392
+_MANAGER = AttrPath(ENTERPRISE_USER, "manager", "value")
+#: The audit action on each report of a deleted manager, whose manager the delete cleared.
+MANAGER_DELETED = "manager-deleted"
 _UNIQUE = {"user_name": "userName", "email": "emails.value", "employee_number": "employeeNumber"}
 
 
@@ -79,6 +83,12 @@ def database_url(db: str) -> str:
     return db
 
 
+def reports_query(manager: str, dialect: str) -> Select[Any]:
+    """The reports of ``manager`` (``pk`` and record), found on the manager_id index (PostgreSQL: locked)."""
+    query = select(users.c.pk, *_RECORD).where(sql_filter.compile_filter(Compare(_MANAGER, "eq", manager), dialect))
+    return query.with_for_update() if dialect == "postgresql" else query
+
+
 class SqlWriter:
     """Writes in one transaction; every change goes to the audit table in that same transaction."""
 
@@ -117,7 +127,12 @@ class SqlWriter:
         return len(self.conn.execute(query).all())
 
     def user_exists(self, id: str) -> bool:
-        return self.conn.execute(select(users.c.pk).where(users.c.id == id)).first() is not None
+        """Whether the user exists; PostgreSQL keeps it so (a row lock) until commit, so that a manager being
+        deleted meanwhile either waits for this write or is seen gone: no report keeps a deleted manager."""
+        query = select(users.c.pk).where(users.c.id == id)
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(read=True)
+        return self.conn.execute(query).first() is not None
 
     def create(self, doc: dict[str, Any]) -> StoredUser:
         stamp = now()
@@ -149,8 +164,12 @@ class SqlWriter:
         new = mutate(old)
         if new == old:
             return StoredUser(id, version, created, _modified, doc_text)
+        return self._write(pk, id, version, created, old, new, action, now())
+
+    def _write(self, pk: int, id: str, version: int, created: str, old: dict[str, Any], new: dict[str, Any],
+               action: str, stamp: str) -> StoredUser:
+        """Store ``new`` over version ``version`` of a user, with its audit row."""
         before, after = _audited(old), _audited(new)
-        stamp = now()
         record = StoredUser(id, version + 1, created, stamp, _dumps(new))
         try:
             result = self.conn.execute(_UPDATE_USER, {"b_pk": pk, "b_version": version, "version": version + 1,
@@ -172,7 +191,16 @@ class SqlWriter:
             check(doc)
         self.conn.execute(users.delete().where(users.c.pk == pk))
         columns = extract_columns(doc)
-        self._audit(id, "delete", _diff({k: v for k, v in columns.items() if v is not None}, {}), now())
+        stamp = now()
+        self._audit(id, "delete", _diff({k: v for k, v in columns.items() if v is not None}, {}), stamp)
+        self._clear_manager(id, stamp)
+
+    def _clear_manager(self, manager: str, stamp: str) -> None:
+        """Drop the deleted ``manager`` from each of their reports."""
+        for pk, id, version, created, _modified, doc_text in self.conn.execute(
+                reports_query(manager, self.conn.dialect.name)).all():
+            old = orjson.loads(doc_text)
+            self._write(pk, id, version, created, old, without_manager(old), MANAGER_DELETED, stamp)
 
 
 class SqlStorage:

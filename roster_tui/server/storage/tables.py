@@ -72,7 +72,7 @@ audit = Table(
     Column("at", String(32), nullable=False),
     Column("token_name", String, nullable=False),
     Column("user_id", String(64), nullable=False),
-    Column("action", String(16), nullable=False),  # create | replace | patch | delete
+    Column("action", String(16), nullable=False),  # create | replace | patch | delete | manager-deleted
     Column("changes", Text, nullable=False),  # JSON {"field": [before, after]}
 )
 Index("ix_audit_user_id", audit.c.user_id, audit.c.pk)
