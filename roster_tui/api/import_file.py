@@ -6,13 +6,20 @@ import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from roster_tui.api.slices import gc_paused
 from roster_tui.core.csv_reader import CsvFile, ImportFileError, open_csv
 from roster_tui.core.mapping import FIELD_LABELS, Mapping, ResolvedMapping, list_columns, resolve_mapping
 from roster_tui.core.models import SyncKey
-from roster_tui.core.validation import KeyScan, RowValidator, check_date_format, scan_keys
+from roster_tui.core.validation import (
+    KeyScan,
+    RowResult,
+    RowValidator,
+    check_date_format,
+    propose_date_formats,
+    scan_keys,
+)
+from roster_tui.files import replaced_whole
 
 #: A file of at most this many rows is read once: the first pass keeps its records for the second.
 KEEP_ROWS = 250_000
@@ -20,7 +27,12 @@ KEEP_ROWS = 250_000
 
 @dataclass
 class PreparedFile:
-    """An import file opened, mapped and scanned (the first pass)."""
+    """An import file opened, mapped and scanned (the first pass).
+
+    With no declared date format, the end of the first pass (:meth:`end_scan`) looks at the non-ISO hire
+    dates: ``date_formats`` are the formats every one of them fits; when that is a single one it is the
+    validator's ``date_format`` and ``date_format_proposed`` is set (say so); two or more: ask which.
+    """
 
     csv: CsvFile
     mapping: ResolvedMapping
@@ -29,6 +41,8 @@ class PreparedFile:
     sync_key: SyncKey
     kept: list[tuple[int, list[str]]] | None = field(default_factory=list, repr=False)
     scanned: bool = False
+    date_formats: list[str] = field(default_factory=list)
+    date_format_proposed: bool = False
 
     def scan_records(self, records: Iterable[tuple[int, list[str]]]) -> None:
         """Add records of the first pass (the whole file, in order, in one or more calls)."""
@@ -44,14 +58,27 @@ class PreparedFile:
                     kept = self.kept = None
             yield record
 
+    def end_scan(self) -> None:
+        """The first pass is done: with no declared date format, take the one every non-ISO hire date fits."""
+        self.scanned = True
+        if self.validator.date_format is None and self.scan.date_values:
+            self.date_formats = propose_date_formats(self.scan.date_values)
+            if len(self.date_formats) == 1:
+                self.validator.date_format = self.date_formats[0]
+                self.date_format_proposed = True
+
     def records(self) -> Iterable[tuple[int, list[str]]]:
         """The data records: kept by the first pass when the file is small enough, else read again."""
         return self.kept if self.scanned and self.kept is not None else self.csv.records()
 
-    def rows(self) -> Iterator[Any]:
-        """The validated rows (the second pass)."""
-        validate = self.validator
-        return (validate(line, cells) for line, cells in self.records())
+    def rows(self) -> Iterator[RowResult]:
+        """The validated rows (the second pass), with the problems the reader found in their records."""
+        validate, problems = self.validator, self.csv.problems
+        for line, cells in self.records():
+            row = validate(line, cells)
+            if line in problems:  # filled as the records stream: the first pass has them all
+                row.errors.append(problems[line])
+            yield row
 
 
 def prepare_file(path: str | Path, *, sync_key: SyncKey | str = SyncKey.EMAIL,
@@ -81,15 +108,16 @@ def prepare_file(path: str | Path, *, sync_key: SyncKey | str = SyncKey.EMAIL,
     if scan:
         with gc_paused():
             prepared.scan_records(source.records())
-        prepared.scanned = True
+        prepared.end_scan()
     return prepared
 
 
 def write_errors_csv(prepared: PreparedFile, errors: dict[int, str], out: str | Path) -> int:
-    """The rows with errors, as the file had them, plus an ``error`` column; returns the row count."""
+    """The rows with errors, as the file had them (invalid bytes too), plus an ``error`` column; returns the
+    row count."""
     info = prepared.csv.info
     count = 0
-    with open(out, "w", encoding="utf-8-sig", newline="") as f:
+    with replaced_whole(out, encoding="utf-8-sig", errors="surrogateescape") as f:
         writer = csv.writer(f, delimiter=info.delimiter, lineterminator="\r\n")
         writer.writerow([*info.header, "error"])
         for line, cells in prepared.csv.records():

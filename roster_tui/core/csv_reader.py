@@ -1,7 +1,9 @@
 """Read an admin's CSV file as the spreadsheet wrote it: encoding, delimiter, line endings, quoted newlines.
 
 Records are streamed with the physical line they start on; nothing but the header is kept in memory.
-Every problem with the file itself is raised as :class:`ImportFileError`.
+Every problem with the file itself is raised as :class:`ImportFileError`; a problem of one record (a quote
+that swallows lines) is reported in :attr:`CsvFile.problems`. A UTF-8 file with a few invalid bytes is read
+with ``surrogateescape``: each such byte is a lone surrogate in its cell (:data:`INVALID_BYTE`).
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice, tee
 from pathlib import Path
 
 SAMPLE_BYTES = 64 * 1024
@@ -19,6 +23,12 @@ DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 MAX_FIELD = 1024 * 1024
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "cp1252": "Windows-1252"}
+#: A byte that is not UTF-8, as ``surrogateescape`` decodes it.
+INVALID_BYTE = re.compile("[\udc80-\udcff]")
+#: Lines the reader keeps behind the current record (to check a record spanning lines).
+KEEP_LINES = 1024
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+_EMAIL_LIKE = re.compile(r"[^\s@,;\"'<>]+@[^\s@,;\"'<>]+\.[A-Za-z]{2,}")
 
 csv.field_size_limit(MAX_FIELD)
 
@@ -45,42 +55,80 @@ class CsvInfo:
     delimiter: str
     header: list[str]
     header_line: int
+    invalid_bytes: int = 0  # bytes of a UTF-8 file that are not UTF-8 (read with surrogateescape)
 
     @property
     def delimiter_name(self) -> str:
         return DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
 
 
-def _is_utf8(path: Path, skip: int) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def scan_utf8(path: Path, skip: int = 0) -> tuple[int, bool]:
+    """``(invalid bytes, holds a valid multi-byte sequence)`` of the file read as UTF-8 from ``skip``, streamed.
+
+    Each chunk is decoded strictly (as a clean file needs); only a chunk with invalid bytes is decoded again
+    with ``surrogateescape`` and counted.
+    """
+    invalid, multibyte, pending = 0, False, b""
     with path.open("rb") as f:
         f.seek(skip)
-        try:
-            while chunk := f.read(CHUNK_BYTES):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
+        while True:
+            chunk = f.read(CHUNK_BYTES)
+            final = not chunk
+            data = pending + chunk if pending else chunk
+            try:
+                text, used = codecs.utf_8_decode(data, "strict", final)
+            except UnicodeDecodeError:
+                text, used = codecs.utf_8_decode(data, "surrogateescape", final)
+                invalid += used - len(text.encode("utf-8", "ignore"))  # one escaped character per invalid byte
+            # an invalid byte and an ASCII one are one character each: more bytes than characters = multi-byte
+            multibyte = multibyte or used > len(text)
+            pending = data[used:]
+            if final:
+                return invalid, multibyte
 
 
-def detect_encoding(path: Path, head: bytes) -> tuple[str, str]:
-    """``(codec, label)`` of a file whose first bytes are ``head``; raises for binary files."""
+def _utf8_label(label: str, invalid: int) -> str:
+    return f"{label} ({invalid:,} invalid byte{'s' if invalid != 1 else ''})" if invalid else label
+
+
+def detect_encoding(path: Path, head: bytes) -> tuple[str, str, int]:
+    """``(codec, label, invalid bytes)`` of a file whose first bytes are ``head``; raises for binary files.
+
+    A file holding valid multi-byte UTF-8 is UTF-8 even with a few invalid bytes (counted; the rows holding
+    them are errors); one with high bytes but no multi-byte UTF-8 sequence is Windows-1252.
+    """
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig", "UTF-8 with BOM"
+        invalid = scan_utf8(path, len(codecs.BOM_UTF8))[0]
+        return "utf-8-sig", _utf8_label("UTF-8 with BOM", invalid), invalid
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", "UTF-16 with BOM"
+        return "utf-16", "UTF-16 with BOM", 0
     if b"\x00" in head:
         raise ImportFileError("this is not a text file (it contains NUL bytes)", path=str(path),
                               hint="Save the spreadsheet as CSV (UTF-8) and import that file")
-    if _is_utf8(path, 0):
-        return "utf-8", "UTF-8"
+    invalid, multibyte = scan_utf8(path)
+    if not invalid or multibyte:
+        return "utf-8", _utf8_label("UTF-8", invalid), invalid
     try:
         head.decode("cp1252")
     except UnicodeDecodeError:
         raise ImportFileError("this is neither UTF-8 nor Windows-1252 text", path=str(path),
                               hint="Save the spreadsheet as CSV (UTF-8) and import that file") from None
-    return "cp1252", "Windows-1252 (legacy encoding, detected)"
+    return "cp1252", "Windows-1252 (legacy encoding, detected)", 0
+
+
+def show_invalid(value: str) -> str:
+    """``value`` with each invalid byte (a lone surrogate of ``surrogateescape``) written as ``\\xNN``."""
+    if value.isascii() or not INVALID_BYTE.search(value):
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _line_breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _lines(first: int, last: int) -> str:
+    return f"line {first}" if first == last else f"lines {first}-{last}"
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -124,26 +172,34 @@ class CsvFile:
                                   hint="Check the path and the file's permissions") from None
         if not head.strip():
             raise ImportFileError("the file is empty", path=name, hint="Export the roster sheet as CSV first")
+        invalid, errors = 0, "strict"
         if encoding:
             label = f"{ENCODING_LABELS.get(encoding, encoding)} (chosen)"
         else:
-            encoding, label = detect_encoding(self.path, head)
+            encoding, label, invalid = detect_encoding(self.path, head)
+            if encoding.startswith("utf-8"):
+                errors = "surrogateescape"  # an invalid byte is an error of its row, not of the file
         if not delimiter:
             try:
                 sample = head.decode(encoding, errors="ignore")
             except LookupError:
                 raise ImportFileError(f"unknown encoding {encoding!r}", path=name) from None
             delimiter = sniff_delimiter(sample.lstrip("\ufeff"))
-        self._encoding, self._delimiter = encoding, delimiter
+        self._encoding, self._delimiter, self._errors = encoding, delimiter, errors
+        #: Problems of single records found while :meth:`records` streams: record's first line -> message.
+        #: A record's entry is there when the record is yielded.
+        self.problems: dict[int, str] = {}
+        self._row_delimiters = 0  # delimiters that make a line look like a row (0: not checked)
         header, line = self._read_header()
-        self.info = CsvInfo(name, encoding, label, delimiter, header, line)
+        self._row_delimiters = max(2, len(header) - 1)
+        self.info = CsvInfo(name, encoding, label, delimiter, header, line, invalid)
 
     def _open(self) -> io.TextIOWrapper:
-        return open(self.path, encoding=self._encoding, newline="", errors="strict")
+        return open(self.path, encoding=self._encoding, newline="", errors=self._errors)
 
     def _read_header(self) -> tuple[list[str], int]:
         for line, cells in self._iter(with_header=True):
-            header = [c.strip().lstrip("\ufeff").strip() for c in cells]
+            header = [show_invalid(c.strip().lstrip("\ufeff").strip()) for c in cells]
             while header and not header[-1]:
                 header.pop()
             return header, line
@@ -153,12 +209,22 @@ class CsvFile:
     def _iter(self, *, with_header: bool) -> Iterator[tuple[int, list[str]]]:
         name = str(self.path)
         with self._open() as text:
-            reader = csv.reader(text, delimiter=self._delimiter)
-            last = 0
+            lines, behind = tee(text)  # behind: the raw lines, read only for a record that spans lines
+            reader = csv.reader(lines, delimiter=self._delimiter)
+            last = passed = 0  # passed: lines dropped from behind
+            drop_at = KEEP_LINES
             skipped_header = with_header
             try:
                 for cells in reader:
                     start, last = last + 1, reader.line_num
+                    if last != start or last > drop_at:  # a record spanning lines, or time to drop lines
+                        next(islice(behind, start - 1 - passed, start - 1 - passed), None)
+                        raw = list(islice(behind, last - start + 1))
+                        passed, drop_at = last, last + KEEP_LINES
+                        if last != start and self._row_delimiters:
+                            problem = self._quote_problem(start, last, raw, cells)
+                            if problem:
+                                self.problems[start] = problem
                     if not (cells and cells[0].strip()) and not any(c.strip() for c in cells):
                         continue  # blank line
                     if not skipped_header:
@@ -172,6 +238,31 @@ class CsvFile:
                 raise ImportFileError(f"the file is not valid {self._encoding} text", path=name,
                                       line=reader.line_num + 1,
                                       hint="Save the spreadsheet as CSV (UTF-8) and import that file") from None
+
+    def _quote_problem(self, start: int, last: int, raw: list[str], cells: list[str]) -> str | None:
+        """Why a record spanning lines ``start``-``last`` (``raw``, parsed into ``cells``) looks like a broken
+        quote: one that never closes, or one taking in lines that look like rows of their own; else None."""
+        try:
+            for _ in csv.reader(raw, delimiter=self._delimiter, strict=True):
+                pass
+            unclosed = False
+        except csv.Error as exc:
+            unclosed = "unexpected end of data" in str(exc)
+        line = start
+        for index, cell in enumerate(cells):
+            where = "here" if line == start else f"on line {line}"
+            if unclosed and index == len(cells) - 1:
+                taken = f": it takes in {_lines(line + 1, last)}, to the end of the file" if last > line else ""
+                return f"the quote opened {where} never closes{taken}; close the quote"
+            breaks = _line_breaks(cell)
+            if not breaks:
+                continue
+            inside = _LINE_BREAK.split(cell)[1:]
+            if any(p.count(self._delimiter) >= self._row_delimiters or _EMAIL_LIKE.search(p) for p in inside):
+                which = "which looks like a row of its own" if breaks == 1 else "which look like rows of their own"
+                return f"the quote opened {where} takes in {_lines(line + 1, line + breaks)}, {which}; close the quote"
+            line += breaks
+        return None
 
     def estimated_records(self) -> int:
         """Roughly how many records the file holds, from its size and its first bytes (nothing more is read)."""

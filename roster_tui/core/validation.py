@@ -1,12 +1,14 @@
 """Field and row validation of the roster rules (DOMAIN.md); shared by the importer and the profile screen.
 
 ``validate_field`` / ``clean_field`` check one value; :class:`RowValidator` checks an import row cell by
-cell; :func:`scan_keys` is the cheap first pass over a file that collects the keys the plan needs.
+cell; :func:`scan_keys` is the cheap first pass over a file that collects the keys the plan needs (and the
+non-ISO hire dates, for :func:`propose_date_formats`). Every cell is trimmed by :func:`clean_cell`.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,7 +16,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from roster_tui.core.csv_reader import ImportFileError
+from roster_tui.core.csv_reader import INVALID_BYTE, ImportFileError, show_invalid
 from roster_tui.core.mapping import FIELD_LABELS, ResolvedMapping
 from roster_tui.core.models import SyncKey
 
@@ -25,13 +27,38 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 INACTIVE_WORDS = frozenset({"inactive", "terminated", "disabled", "false", "0"})
 ACTIVE_WORDS = frozenset({"active", "enabled", "true", "1"})
 REQUIRED_FOR_CREATE = ("email", "first_name", "last_name")
-FREE_TEXT = frozenset({"title", "department", "division", "location"})
-#: Fields whose values are parsed, not only length- and control-checked.
+#: Fields whose values are parsed, not only length- and control-checked; the other (text) fields may hold a
+#: tab or a line break, as the service accepts.
 CHECKED = frozenset({"email", "hire_date", "status"})
 MEMO_SIZE = 10_000
+#: Distinct non-ISO hire dates the first pass keeps for :func:`propose_date_formats`.
+MAX_DATE_VALUES = 10_000
+#: The formats :func:`propose_date_formats` tries: what spreadsheets write, with Excel's date-and-time styles.
+DATE_FORMATS = (
+    "%m/%d/%Y", "%d/%m/%Y", "%m/%d/%y", "%d/%m/%y", "%Y/%m/%d", "%d.%m.%Y", "%d.%m.%y", "%d-%m-%Y", "%m-%d-%Y",
+    "%d %b %Y", "%b %d %Y", "%b %d, %Y", "%d-%b-%Y", "%d-%b-%y", "%d %B %Y", "%B %d, %Y",
+    "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p",
+    "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+)
+#: Code points of whitespace and of the invisible Unicode space (Zs) and format (Cf) characters (Unicode 14).
+_BLANK_RANGES = (
+    (0x0009, 0x000D), (0x001C, 0x0020), (0x0085, 0x0085), (0x00A0, 0x00A0), (0x00AD, 0x00AD), (0x0600, 0x0605),
+    (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x1680, 0x1680),
+    (0x180E, 0x180E), (0x2000, 0x200F), (0x2028, 0x202F), (0x205F, 0x2064), (0x2066, 0x206F), (0x3000, 0x3000),
+    (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x13438),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)
+#: What :func:`clean_cell` trims: a cell of only these is blank.
+BLANKS = "".join(chr(c) for first, last in _BLANK_RANGES for c in range(first, last + 1))
 
 _CONTROL_ANY = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab and line breaks allowed
+#: What sends a non-ASCII row off the fast path: a control character, an invalid byte, or a blank that
+#: ``str.strip`` does not trim (any non-BMP character: one range keeps the search fast).
+_SUSPECT = re.compile("[\x00-\x1f\x7f\udc80-\udcff" + "".join(
+    f"{chr(first)}-{chr(last)}" for first, last in _BLANK_RANGES if 0x7f < first <= 0xffff) + "\U00010000-\U0010ffff]")
+_CONTROL_NAMES = {"\t": "a tab", "\n": "a line break", "\r": "a line break"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SIMPLE_EMAIL = re.compile(
     r"[A-Za-z0-9_+'-]+(?:\.[A-Za-z0-9_+'-]+)*@"
@@ -48,9 +75,16 @@ def needs_escape(value: str) -> bool:
     return bool(rest) and rest[0] in FORMULA_START
 
 
+def clean_cell(value: str) -> str:
+    """A cell trimmed of whitespace and invisible characters (:data:`BLANKS`): how every cell (and a stored
+    value compared with one) is read. A cell of only such characters is blank."""
+    return value.strip(BLANKS)
+
+
 def unescape_cell(value: str) -> str:
-    """A cell trimmed, without the one leading ``'`` a spreadsheet-safe export put before ``= + - @``."""
-    value = value.strip()
+    """A cell cleaned (:func:`clean_cell`), without the one leading ``'`` a spreadsheet-safe export put before
+    ``= + - @``."""
+    value = value.strip(BLANKS)
     if value[:1] == "'" and needs_escape(value[1:]):
         return value[1:]
     return value
@@ -82,12 +116,33 @@ def check_date_format(fmt: str) -> None:
     """Raise unless ``fmt`` is a strftime format with a day, a month and a year."""
     if "%d" not in fmt or not any(d in fmt for d in ("%m", "%b", "%B")) or not any(
             d in fmt for d in ("%Y", "%y")):
-        raise ImportFileError(f"--date-format {fmt!r} needs a day (%d), a month (%m, %b) and a year (%Y)",
-                              hint="For example --date-format '%m/%d/%Y' or '%d.%m.%Y'")
+        raise ImportFileError(f"the date format {fmt!r} needs a day (%d), a month (%m, %b) and a year (%Y)",
+                              hint="For example '%m/%d/%Y' or '%d.%m.%Y'")
     try:
         datetime(2001, 2, 3).strftime(fmt)
     except ValueError as exc:
-        raise ImportFileError(f"--date-format {fmt!r}: {exc}") from None
+        raise ImportFileError(f"the date format {fmt!r}: {exc}") from None
+
+
+def propose_date_formats(values: Iterable[str]) -> list[str]:
+    """The :data:`DATE_FORMATS` under which every value parses (formats giving the very same dates count once).
+
+    One: it is the file's format. Two or more: the values fit several (e.g. no day above 12), ask. None: no
+    known format fits every value.
+    """
+    values = list(dict.fromkeys(values))
+    found: list[tuple[str, list[date]]] = []
+    if not values:
+        return []
+    strptime = datetime.strptime
+    for fmt in DATE_FORMATS:
+        try:
+            dates = [strptime(v, fmt).date() for v in values]  # stops at the first value that does not fit
+        except ValueError:
+            continue
+        if all(dates != other for _, other in found):
+            found.append((fmt, dates))
+    return [fmt for fmt, _ in found]
 
 
 def parse_date(value: str, date_format: str | None = None) -> tuple[str | None, str | None]:
@@ -105,7 +160,16 @@ def parse_date(value: str, date_format: str | None = None) -> tuple[str | None, 
     if date_format:
         return None, f"{value!r} is not a date in the declared format {date_format} nor YYYY-MM-DD"
     return None, (f"{value!r} is not an ISO date (YYYY-MM-DD); if the file uses another format, "
-                  "declare it with --date-format, e.g. '%m/%d/%Y'")
+                  "declare the file's date format, e.g. %m/%d/%Y")
+
+
+def telling_examples(values: Iterable[str], formats: list[str]) -> list[str]:
+    """How each of ``formats`` reads one of ``values`` that tells them apart: ``%m/%d/%Y: 03/04/2021 is 2021-03-04``."""
+    for value in sorted(values):
+        read = [parse_date(value, f)[0] for f in formats]
+        if len(set(read)) == len(formats):
+            return [f"{f}: {value} is {iso}" for f, iso in zip(formats, read, strict=True)]
+    return list(formats)
 
 
 def parse_status(value: str) -> tuple[str | None, str | None]:
@@ -118,13 +182,26 @@ def parse_status(value: str) -> tuple[str | None, str | None]:
     return None, f"unknown status {value!r}: use active or inactive"
 
 
+def invalid_bytes_error(value: str) -> str:
+    """The message for a cell holding bytes that are not UTF-8 (read with ``surrogateescape``)."""
+    bad = dict.fromkeys(f"\\x{ord(c) - 0xdc00:02x}" for c in INVALID_BYTE.findall(value))
+    shown = show_invalid(value)
+    if len(shown) > 60:
+        shown = shown[:59] + "…"
+    return (f"invalid UTF-8 byte{'s' if len(bad) > 1 else ''} {' '.join(bad)} in '{shown}' (the file mixes "
+            "encodings); re-save it as CSV UTF-8")
+
+
 def clean_field(name: str, value: str, date_format: str | None = None) -> tuple[str | None, str | None]:
     """``(canonical value, None)`` or ``(None, error message)`` for one non-blank field value."""
+    if not value.isascii() and INVALID_BYTE.search(value):
+        return None, invalid_bytes_error(value)
     if len(value) > MAX_LENGTH:
         return None, f"longer than {MAX_LENGTH} characters ({len(value)})"
-    control = _CONTROL_TEXT if name in FREE_TEXT else _CONTROL_ANY
-    if control.search(value):
-        return None, "contains a control character (a tab, line break or similar); remove it"
+    control = (_CONTROL_ANY if name in CHECKED else _CONTROL_TEXT).search(value)
+    if control:
+        char = control.group()
+        return None, f"contains a control character ({_CONTROL_NAMES.get(char) or f'U+{ord(char):04X}'}); remove it"
     if name == "email":
         error = email_error(value)
         return (None, error) if error else (value, None)
@@ -161,7 +238,7 @@ class RowValidator:
                  delimiter_name: str = "comma") -> None:
         self.mapping = mapping
         self.sync_key = SyncKey(sync_key)
-        self.date_format = date_format
+        self._date_format = date_format
         self.width = len(mapping.header)
         self.delimiter_name = delimiter_name
         self.described = {f: mapping.describe(i) for i, f in mapping.fields.items()}
@@ -171,20 +248,35 @@ class RowValidator:
         self.key_field = self.sync_key.value
         self.key_index = mapping.column_of(self.key_field)
 
+    @property
+    def date_format(self) -> str | None:
+        """The file's date format (besides ISO); setting it forgets the dates parsed so far."""
+        return self._date_format
+
+    @date_format.setter
+    def date_format(self, fmt: str | None) -> None:
+        self._date_format = fmt
+        for _, name, parsed in self.items:
+            if name == "hire_date":
+                parsed.clear()
+
     def __call__(self, line: int, cells: list[str]) -> RowResult:
         values: dict[str, str] = {}
         errors: list[str] = []
         n = len(cells)
-        if n > self.width and any(c.strip() for c in cells[self.width:]):
+        if n > self.width and any(clean_cell(c) for c in cells[self.width:]):
             errors.append(f"the row has {n} cells but the header has {self.width}: a value may contain "
                           f"an unquoted {self.delimiter_name}; quote it")
-        # Most rows hold no control character at all: then plain text cells need only the length check.
-        plain_ok = _CONTROL_ANY.search("".join(cells)) is None
-        date_format = self.date_format
+        # Most rows hold no control character, invalid byte or unusual blank at all (an ASCII row can only
+        # hold a control character): then str.strip trims their cells as clean_cell does, and plain text cells
+        # need only the length check.
+        joined = "".join(cells)
+        plain_ok = (_CONTROL_ANY if joined.isascii() else _SUSPECT).search(joined) is None
+        date_format = self._date_format
         for index, name, parsed in self.items:
             if index >= n:
                 continue
-            raw = cells[index].strip()
+            raw = cells[index].strip() if plain_ok else cells[index].strip(BLANKS)
             if not raw:
                 continue
             if raw[0] == "'":
@@ -227,7 +319,7 @@ class RowValidator:
             key_index = self.key_index
             raw_key = unescape_cell(cells[key_index]) if key_index is not None and key_index < n else ""
             if raw_key != CLEAR:
-                key = raw_key  # shown for an invalid key; matches nothing
+                key = show_invalid(raw_key)  # shown for an invalid key; matches nothing
         return RowResult(line, key, values, errors, [], self.described)
 
     def describe(self, name: str) -> str:
@@ -244,6 +336,8 @@ class KeyScan:
     duplicate_emails: dict[str, list[int]] = field(default_factory=dict)
     duplicate_employee_ids: dict[str, list[int]] = field(default_factory=dict)
     manager_refs: set[str] = field(default_factory=set)
+    #: Distinct hire dates that are not ISO (at most MAX_DATE_VALUES), for propose_date_formats.
+    date_values: set[str] = field(default_factory=set)
 
     def lookup_emails(self) -> set[str]:
         return set(self.emails) | {m.lower() for m in self.manager_refs if "@" in m}
@@ -252,37 +346,56 @@ class KeyScan:
         return set(self.employee_ids) | {m for m in self.manager_refs if "@" not in m}
 
 
+def _scan_cell(value: str) -> str:
+    """A non-ASCII key cell as the first pass reads it: cleaned, blank when it holds invalid bytes (it is an
+    error of its row and must not be looked up)."""
+    return "" if INVALID_BYTE.search(value) else value.strip(BLANKS)
+
+
 def scan_keys(records: Iterable[tuple[int, list[str]]], mapping: ResolvedMapping,
               scan: KeyScan | None = None) -> KeyScan:
-    """First pass: count rows and collect emails, employee IDs and manager references (unvalidated).
+    """First pass: count rows and collect emails, employee IDs and manager references (unvalidated), and the
+    distinct non-ISO hire dates.
 
     With ``scan``, adds to it (a file can be scanned in slices)."""
     scan = KeyScan() if scan is None else scan
     columns = {f: i for i, f in mapping.fields.items()}
-    ei, ii, mi = columns.get("email"), columns.get("employee_id"), columns.get("manager")
-    emails, employee_ids, refs = scan.emails, scan.employee_ids, scan.manager_refs
+    absent = sys.maxsize  # an unmapped field's column: past the end of every row
+    ei, ii, mi, di = (columns.get(f, absent) for f in ("email", "employee_id", "manager", "hire_date"))
+    emails, employee_ids, refs, dates = scan.emails, scan.employee_ids, scan.manager_refs, scan.date_values
     rows = 0
-    for line, cells in records:  # unescape_cell and email_key, inlined: this runs once per row of the file
+    # clean_cell, unescape_cell and email_key, inlined: this runs once per row of the file (str.strip trims an
+    # ASCII cell as clean_cell does)
+    for line, cells in records:
         rows += 1
         n = len(cells)
-        if ei is not None and ei < n:
-            value = cells[ei].strip()
+        if ei < n:
+            value = cells[ei]
+            value = value.strip() if value.isascii() else _scan_cell(value)
             if value[:1] == "'":
                 value = unescape_cell(value)
             value = value.lower()
             if value and value != CLEAR and emails.setdefault(value, line) != line:
                 scan.duplicate_emails.setdefault(value, [emails[value]]).append(line)
-        if ii is not None and ii < n:
-            value = cells[ii].strip()
+        if ii < n:
+            value = cells[ii]
+            value = value.strip() if value.isascii() else _scan_cell(value)
             if value[:1] == "'":
                 value = unescape_cell(value)
             if value and value != CLEAR and employee_ids.setdefault(value, line) != line:
                 scan.duplicate_employee_ids.setdefault(value, [employee_ids[value]]).append(line)
-        if mi is not None and mi < n:
-            value = cells[mi].strip()
+        if mi < n:
+            value = cells[mi]
+            value = value.strip() if value.isascii() else _scan_cell(value)
             if value[:1] == "'":
                 value = unescape_cell(value)
             if value and value != CLEAR:
                 refs.add(value)
+        if di < n:
+            value = cells[di]  # an ISO date is passed at a glance
+            if value and (len(value) != 10 or value[4] != "-") and value not in dates and len(dates) < MAX_DATE_VALUES:
+                value = value.strip(BLANKS)
+                if value and value != CLEAR and not _ISO_DATE.fullmatch(value):
+                    dates.add(value)
     scan.rows += rows
     return scan

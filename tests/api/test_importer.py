@@ -20,6 +20,7 @@ from roster_tui.api.importer import (
     plan_import,
     prefer_crawl,
     prepare_file,
+    scan_file,
     write_errors_csv,
 )
 from roster_tui.api.roster_index import eq_filters
@@ -28,6 +29,7 @@ from roster_tui.core.models import SyncKey
 from roster_tui.core.validation import KeyScan
 
 HEADER = "Email,Employee ID,First Name,Last Name,Title,Manager,Hire Date,Status\n"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "csv"
 
 
 @pytest.fixture
@@ -212,3 +214,53 @@ async def test_same_plan_whether_the_file_is_kept_or_read_again(client: RosterCl
     assert unscanned.scanned and unscanned.scan.rows == 7 and ("scanning", 7) in stages
     assert [(r.line, r.action, dict(r.changes)) for r in late.rows] == \
         [(r.line, r.action, dict(r.changes)) for r in plan.rows]
+
+
+async def test_dates_are_read_in_the_only_format_every_value_fits() -> None:
+    prepared = prepare_file(FIXTURES / "excel_us_dates.csv")
+    assert (prepared.date_formats, prepared.date_format_proposed) == (["%m/%d/%Y"], True)
+    assert prepared.validator.date_format == "%m/%d/%Y"
+    assert [(r.values.get("hire_date"), r.errors) for r in prepared.rows()] == [
+        ("2022-11-16", []), ("2023-01-05", []), ("2024-02-29", [])]
+    later = prepare_file(FIXTURES / "excel_us_dates.csv", scan=False)  # as `roster import` and the wizard do
+    assert later.date_formats == [] and later.validator.date_format is None
+    await scan_file(later)
+    assert (later.date_formats, later.date_format_proposed, later.validator.date_format) == \
+        (["%m/%d/%Y"], True, "%m/%d/%Y")
+
+
+def test_dates_that_fit_two_formats_are_asked_and_a_declared_format_is_kept(tmp_path: Path) -> None:
+    path = write(tmp_path, "a@x.example,,A,A,,,1/5/2023,\nb@x.example,,B,B,,,3/4/2021,\n")
+    prepared = prepare_file(path)
+    assert (prepared.date_formats, prepared.date_format_proposed) == (["%m/%d/%Y", "%d/%m/%Y"], False)
+    assert prepared.validator.date_format is None
+    errors = [e for r in prepared.rows() for e in r.errors]
+    assert len(errors) == 2 and all("declare the file's date format" in e for e in errors)
+    declared = prepare_file(path, date_format="%d/%m/%Y")
+    assert (declared.date_formats, declared.date_format_proposed) == ([], False)
+    assert [r.values["hire_date"] for r in declared.rows()] == ["2023-05-01", "2021-04-03"]
+
+
+def test_rows_carry_the_quote_problems_the_reader_found(tmp_path: Path) -> None:
+    path = write(tmp_path, 'a@x.example,,A,A,"Manager\nb@x.example,,B,B,Dev,,,\nc@x.example,,C,C,"Dir",,,\n'
+                           'd@x.example,,D,D,"Street 1\nFloor 2",,,\n')
+    for kept in (True, False):
+        prepared = prepare_file(path)
+        if not kept:
+            prepared.kept = None  # a large file: the second pass reads it again
+        rows = list(prepared.rows())
+        assert [(r.line, r.errors) for r in rows] == [
+            (2, ["the quote opened here takes in lines 3-4, which look like rows of their own; close the quote"]),
+            (5, [])]
+
+
+def test_errors_csv_keeps_invalid_bytes_byte_for_byte(tmp_path: Path) -> None:
+    prepared = prepare_file(FIXTURES / "mixed_utf8_cp1252.csv")
+    assert prepared.csv.info.encoding_label == "UTF-8 (1 invalid byte)"
+    errors = {r.line: "; ".join(r.errors) for r in prepared.rows() if r.errors}
+    assert errors == {3: "First Name (column B): invalid UTF-8 byte \\xe9 in 'Ren\\xe9' (the file mixes encodings); "
+                         "re-save it as CSV UTF-8"}
+    out = tmp_path / "errors.csv"
+    assert write_errors_csv(prepared, errors, out) == 1
+    written = out.read_bytes().split(b"\r\n")
+    assert written[1].startswith(b"rene.dubois@acme.example,Ren\xe9,Dubois,Directeur,")

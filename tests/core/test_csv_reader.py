@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roster_tui.core.csv_reader import ImportFileError, open_csv, sniff_delimiter
+from roster_tui.core.csv_reader import CHUNK_BYTES, ImportFileError, open_csv, sniff_delimiter
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "csv"
 
@@ -176,3 +176,85 @@ def test_estimated_records_from_the_first_bytes(tmp_path: Path) -> None:
     estimate = open_csv(path).estimated_records()
     assert 18_000 < estimate < 22_000
     assert open_csv(FIXTURES / "excel_semicolon.csv").estimated_records() <= 5
+
+
+def test_a_stray_cp1252_byte_in_a_utf8_file_leaves_the_rest_utf8() -> None:
+    f = open_csv(FIXTURES / "mixed_utf8_cp1252.csv")
+    assert (f.info.encoding, f.info.encoding_label, f.info.invalid_bytes) == ("utf-8", "UTF-8 (1 invalid byte)", 1)
+    rows = list(f.records())
+    assert rows[0][1][1:] == ["Zoë", "Müller-José", "Ingénieure"]  # not mojibake
+    assert rows[1] == (3, ["rene.dubois@acme.example", "Ren\udce9", "Dubois", "Directeur"])  # the byte, kept
+    assert rows[2][1][1:] == ["Jürgen", "Bauer", "Team’s Lead"]
+
+
+def test_invalid_bytes_are_counted_over_the_whole_file_across_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    head = b"Email,Name\r\n" + b"a@x.example,Ren\xe9\r\n" + b"b@x.example,"
+    body = head + b"x" * (CHUNK_BYTES - len(head) - 3) + "Zoë\r\n".encode() + b"c@x.example,M\xfcller\r\n"
+    # the only multi-byte character, "ë", is cut by the chunk boundary
+    assert body.index("ë".encode()) == CHUNK_BYTES - 1
+    path.write_bytes(body)
+    f = open_csv(path)
+    assert (f.info.encoding, f.info.encoding_label) == ("utf-8", "UTF-8 (2 invalid bytes)")
+    assert [cells[1][-3:] for _, cells in f.records()] == ["Ren\udce9"[-3:], "Zoë", "M\udcfcller"[-3:]]
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(codecs.BOM_UTF8 + "Email,Name\r\na@x.example,Zoë\r\n".encode() + b"b@x.example,Ren\xe9\r\n")
+    assert open_csv(bom).info.encoding_label == "UTF-8 with BOM (1 invalid byte)"
+    assert list(open_csv(bom).records())[1][1] == ["b@x.example", "Ren\udce9"]
+
+
+def test_high_bytes_without_any_multibyte_utf8_stay_cp1252(tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"Email,Name\r\n" + b"a@x.example,x\r\n" * 70_000 + "b@x.example,René\r\n".encode("cp1252"))
+    f = open_csv(path)
+    assert (f.info.encoding, f.info.invalid_bytes) == ("cp1252", 0)
+    assert list(f.records())[-1][1] == ["b@x.example", "René"]
+
+
+def test_an_unclosed_quote_that_swallows_rows_is_a_problem_of_its_row() -> None:
+    f = open_csv(FIXTURES / "unclosed_quote.csv")
+    rows = list(f.records())
+    assert [line for line, _ in rows] == [2]  # lines 3-4 are inside the title
+    assert f.problems == {2: "the quote opened here never closes: it takes in lines 3-4, to the end of the file; "
+                             "close the quote"}
+
+
+def test_a_quote_closed_later_that_took_in_rows_names_them(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text('Email,First Name,Title\na@x.example,A,"Manager\nb@x.example,B,Dev\nc@x.example,C,"Dir"\n'
+                    'd@x.example,D,"Street 1\nFloor 2"\ne@x.example,"E\nE",x,"and\nf;g,h,i"\ng@x.example,G,T\n')
+    f = open_csv(path)
+    assert [line for line, _ in f.records()] == [2, 5, 7, 10]
+    assert f.problems == {
+        2: "the quote opened here takes in lines 3-4, which look like rows of their own; close the quote",
+        7: "the quote opened on line 8 takes in line 9, which looks like a row of its own; close the quote"}
+
+
+def test_quoted_newlines_in_an_address_are_no_problem() -> None:
+    f = open_csv(FIXTURES / "quoted_newlines.csv")
+    assert len(list(f.records())) == 4 and f.problems == {}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF, blacklist_characters=',"'),
+                              min_size=1, max_size=8), min_size=1, max_size=12),
+       stray=st.lists(st.integers(0x80, 0xFF), max_size=5), data=st.data())
+def test_stray_bytes_in_utf8_are_counted_and_kept_byte_for_byte(tmp_path: Path, names: list[str],
+                                                                stray: list[int], data: st.DataObject) -> None:
+    lines = [f"u{i}@x.example,{name}".encode() for i, name in enumerate(names)]
+    for byte in stray:  # each stray byte replaces a name's first character
+        i = data.draw(st.integers(0, len(lines) - 1))
+        lines[i] = lines[i][: lines[i].index(b",") + 1] + bytes([byte]) + b"z" + lines[i][lines[i].index(b",") + 2:]
+    body = b"Email,Name\n" + b"\n".join(lines) + b"\n"
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(body)
+    invalid = len(body) - len(body.decode("utf-8", "ignore").encode())
+    multibyte = any(b >= 0xC2 for b in body.decode("utf-8", "ignore").encode())
+    if invalid and not multibyte:  # no sign of UTF-8: Windows-1252, unless a byte is undefined there
+        with contextlib.suppress(ImportFileError):
+            assert open_csv(path).info.encoding == "cp1252"
+        return
+    f = open_csv(path)
+    assert (f.info.encoding, f.info.invalid_bytes) == ("utf-8", invalid)
+    assert b"\n".join(",".join(cells).encode("utf-8", "surrogateescape") for _, cells in f.records()) + b"\n" == \
+        body.split(b"\n", 1)[1].replace(b"\n\n", b"\n")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from roster_tui.core.csv_reader import ImportFileError, open_csv
 from roster_tui.core.mapping import list_columns, resolve_mapping
@@ -34,3 +36,37 @@ def test_100000_columns_map_in_linear_time(tmp_path: Path) -> None:
     assert mapping.fields == {0: "email"}
     assert len(mapping.notes) == 100_000
     assert list_columns(header).endswith("… and 99,981 more")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.integers(1, 8), opened=st.data(), column=st.integers(1, 3), newline=st.sampled_from(["\n", "\r\n"]))
+def test_an_unclosed_quote_is_reported_at_its_line_and_nothing_before_it_is_lost(
+        tmp_path: Path, rows: int, opened: st.DataObject, column: int, newline: str) -> None:
+    lines = [f"u{i}@x.example,U{i},Last{i},Title{i}" for i in range(rows)]
+    k = opened.draw(st.integers(0, rows - 1))
+    cells = lines[k].split(",")
+    cells[column] = '"' + cells[column]
+    lines[k] = ",".join(cells)
+    path = tmp_path / "q.csv"
+    path.write_text(newline.join(["Email,First Name,Last Name,Title", *lines]) + newline, newline="")
+    f = open_csv(path)
+    records = list(f.records())
+    assert [line for line, _ in records] == list(range(2, k + 3))  # the rest is inside the unclosed quote
+    assert [c for _, c in records[:k]] == [line.split(",") for line in lines[:k]]
+    if k == rows - 1:  # a quote opened on the last line takes in nothing
+        assert f.problems == {}
+    else:
+        taken = f"line {k + 3}" if k == rows - 2 else f"lines {k + 3}-{rows + 1}"
+        assert f.problems == {k + 2: f"the quote opened here never closes: it takes in {taken}, to the end of the "
+                                     "file; close the quote"}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(notes=st.lists(st.text(alphabet="ab 1.\n\r-#", max_size=20), min_size=1, max_size=6))
+def test_quoted_line_breaks_without_rows_in_them_are_no_problem(tmp_path: Path, notes: list[str]) -> None:
+    body = "".join(f'u{i}@x.example,U{i},Last{i},"{note}"\r\n' for i, note in enumerate(notes))
+    path = tmp_path / "notes.csv"
+    path.write_text("Email,First Name,Last Name,Notes\r\n" + body, newline="")
+    f = open_csv(path)
+    assert [cells[3] for _, cells in f.records()] == notes
+    assert f.problems == {}
