@@ -20,6 +20,8 @@ from roster_tui.core.export import write_template
 from roster_tui.core.mapping import load_mapping, mapping_from, parse_overrides, save_mapping
 from roster_tui.core.models import ROSTER_FIELDS
 from roster_tui.core.plan import KINDS, Plan, PlanRow
+from roster_tui.core.validation import telling_examples
+from roster_tui.files import replaced_whole
 
 if TYPE_CHECKING:
     from roster_tui.api.importer import ApplyResult, PreparedFile
@@ -81,13 +83,16 @@ def _show(value: Any) -> str:
 
 
 def _row_json(r: PlanRow) -> dict[str, Any]:
-    return {"line": r.line, "action": r.action, "key": r.key,
-            "changes": {k: [b, a] for k, (b, a) in r.changes.items()}, "errors": r.errors, "warnings": r.warnings}
+    out = {"line": r.line, "action": r.action, "key": r.key,
+           "changes": {k: [b, a] for k, (b, a) in r.changes.items()}, "errors": r.errors, "warnings": r.warnings}
+    if r.training:
+        out["training"] = r.training
+    return out
 
 
 def plan_json(plan: Plan, applied: ApplyResult | None = None) -> dict[str, Any]:
     """The ``--json`` object: ``{"summary": ..., "rows": [...], "applied": ...}`` (applied only with --apply)."""
-    out: dict[str, Any] = {"summary": plan.summary(), "rows": [_row_json(r) for r in plan.rows]}
+    out: dict[str, Any] = {"summary": plan.summary(), "notes": plan.notes, "rows": [_row_json(r) for r in plan.rows]}
     if applied is not None:
         out["applied"] = applied.counts()
     return out
@@ -98,7 +103,7 @@ def write_plan_json(plan: Plan, applied: ApplyResult | None, out: BinaryIO, chun
     import orjson
 
     dumps = orjson.dumps
-    out.write(b'{"summary":' + dumps(plan.summary()) + b',"rows":[')
+    out.write(b'{"summary":' + dumps(plan.summary()) + b',"notes":' + dumps(plan.notes) + b',"rows":[')
     parts: list[bytes] = []
     sep = b""
     for row in plan.rows:
@@ -145,8 +150,10 @@ def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO) -> None:
             for error in row.errors:
                 print(f"  line {row.line}: {error}", file=out)
     warned = [r for r in plan.rows if r.warnings]
-    if warned:
-        print(s(f"\nWarnings ({len(warned)})", "1;33"), file=out)
+    if warned or plan.notes:
+        print(s(f"\nWarnings ({len(warned) + len(plan.notes)})", "1;33"), file=out)
+        for note in plan.notes:
+            print(f"  {note}", file=out)
         for row in warned:
             for warning in row.warnings:
                 print(f"  line {row.line} {row.key}: {warning}", file=out)
@@ -161,6 +168,8 @@ def _print_row(row: PlanRow, out: TextIO, s: Style) -> None:
     print(f"  {where}  {row.key}", file=out)
     for name, (before, after) in row.changes.items():
         print(f"      {name}: {s(_show(before), '2')} -> {_show(after)}", file=out)
+    if row.training:
+        print(f"      training: {row.training}", file=out)
 
 
 @contextmanager
@@ -197,11 +206,6 @@ def cmd_import(args: argparse.Namespace, settings: ApiSettings) -> int:
         sync = SYNC_KEYS[args.sync_key or (saved.sync_key if saved and saved.sync_key else "email")]
         prepared = prepare_file(args.file, sync_key=sync, overrides=overrides, saved=saved,
                                 date_format=args.date_format, scan=False)  # plan_import scans it
-        if args.save_mapping:
-            chosen = mapping_from(prepared.mapping)
-            chosen.sync_key, chosen.date_format = sync, prepared.validator.date_format
-            path = save_mapping(chosen, args.save_mapping)
-            print(f"mapping saved to {path}", file=sys.stderr)
     except ImportFileError as exc:
         return fail(str(exc))
     try:
@@ -219,8 +223,13 @@ async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: Pre
     async with open_client(settings) as client:
         plan = await plan_import(client, prepared, deactivate_missing=args.deactivate_missing,
                                  force=args.force)
+        _say_dates(prepared)
+        if args.save_mapping:
+            chosen = mapping_from(prepared.mapping)
+            chosen.sync_key, chosen.date_format = prepared.sync_key.value, prepared.validator.date_format
+            print(f"mapping saved to {save_mapping(chosen, args.save_mapping)}", file=sys.stderr)
         if plan.refusal:
-            return fail(plan.refusal)
+            return fail(plan.refusal + ("; pass --force to go ahead" if plan.forcible else ""))
         if not args.json:
             print_plan(prepared, plan, sys.stdout)
         errors = {r.line: "; ".join(r.errors) for r in plan.rows if r.action == "error" and r.line is not None}
@@ -251,6 +260,25 @@ async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: Pre
         clean = not counts["conflict"] and not counts["failed"] and not plan.errors and not applied.cancelled
         return 0 if clean else 1
     return 0 if not plan.changes and not plan.errors else 1
+
+
+def _say_dates(prepared: PreparedFile) -> None:
+    """Say which format the file's non-ISO dates were read with, or why they could not be (those rows are
+    errors; the other rows go on)."""
+    column = prepared.mapping.column_of("hire_date")
+    if column is None or not prepared.scan.date_values:
+        return
+    where = f"the dates of {prepared.mapping.describe(column)}"
+    if len(prepared.date_formats) > 1:
+        examples = "; ".join(telling_examples(prepared.scan.date_values, prepared.date_formats))
+        print(f"{where} fit more than one format ({examples}); the rows with such dates are errors until you "
+              "choose one with --date-format", file=sys.stderr)
+    elif prepared.date_format_proposed:
+        print(f"{where} are read as {prepared.validator.date_format}, the only format every one of them fits "
+              "(--date-format chooses another)", file=sys.stderr)
+    elif prepared.validator.date_format is None:
+        print(f"{where} fit no one format: those that are not ISO (YYYY-MM-DD) are errors; declare the "
+              "file's format with --date-format, e.g. '%m/%d/%Y'", file=sys.stderr)
 
 
 def _confirm(plan: Plan) -> bool:
@@ -286,7 +314,7 @@ def cmd_export(args: argparse.Namespace, settings: ApiSettings) -> int:
 
     try:
         if args.output:
-            with open(args.output, "w", encoding="utf-8-sig", newline="") as f:
+            with replaced_whole(args.output, encoding="utf-8-sig") as f:
                 count = asyncio.run(run(f))
             print(f"{count} users written to {args.output}", file=sys.stderr)
         else:
@@ -302,7 +330,7 @@ def cmd_export(args: argparse.Namespace, settings: ApiSettings) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     try:
         if args.output:
-            with open(args.output, "w", encoding="utf-8-sig", newline="") as f:
+            with replaced_whole(args.output, encoding="utf-8-sig") as f:
                 write_template(f)
         else:
             sys.stdout.reconfigure(newline="")  # type: ignore[union-attr]

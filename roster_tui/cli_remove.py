@@ -71,6 +71,8 @@ def print_plan(source: str, keys: list[RemovalKey], plan: RemovalPlan, out: Text
             print(f"  {_where(row):>10}  {row.key}{who}", file=out)
             if action != "error":
                 print(f"              {s(row.reason, '2')}", file=out)
+            if row.reports_note and action in ("deactivate", "delete"):
+                print(f"              {row.reports_note}", file=out)
             for error in row.errors:
                 print(f"              {s(error, '31')}", file=out)
             for warning in row.warnings:

@@ -279,7 +279,7 @@ def test_streamed_json_is_byte_for_byte_the_contract(chunk: int, applied: bool) 
     write_plan_json(plan, result, out, chunk=chunk)
     assert out.getvalue() == orjson.dumps(plan_json(plan, result)) + b"\n"
     decoded = json.loads(out.getvalue())
-    assert list(decoded) == (["summary", "rows", "applied"] if applied else ["summary", "rows"])
+    assert list(decoded) == (["summary", "notes", "rows", "applied"] if applied else ["summary", "notes", "rows"])
     assert [r["action"] for r in decoded["rows"]] == ["update", "create", "error", "unchanged"]
     assert decoded["rows"][1]["changes"]["status"] == [None, "inactive"]
     empty = build_plan([], index, scan_keys([], mapping), SyncKey.EMAIL)

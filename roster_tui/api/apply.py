@@ -16,8 +16,9 @@ import orjson
 from roster_tui.api.client import RosterClient
 from roster_tui.api.errors import PreconditionFailed, RosterApiError
 from roster_tui.core.models import User
-from roster_tui.core.plan import Plan, PlanRow
-from roster_tui.core.scim import FIELD_PATHS, user_to_scim
+from roster_tui.core.plan import Plan, PlanRow, RosterIndex
+from roster_tui.core.scim import PATCH_OP, user_to_scim
+from roster_tui.core.user_changes import field_operations
 
 Progress = Callable[[int, int], None]
 
@@ -52,22 +53,20 @@ def create_resource(row: PlanRow, manager_value: str | None) -> dict[str, Any]:
     return user_to_scim(user)
 
 
-def patch_operations(row: PlanRow, manager_value: str | None) -> list[dict[str, Any]]:
-    """PatchOp operations for exactly the changed fields of a planned update."""
+def patch_operations(row: PlanRow, manager_value: str | None,
+                     emails: list[Any] | None = None) -> list[dict[str, Any]]:
+    """PatchOp operations for exactly the changed fields of a planned update (``emails``: the user's addresses
+    as read, so an email change keeps the others)."""
     ops: list[dict[str, Any]] = []
     for name, (_before, after) in row.changes.items():
         if name == "status":
-            ops.append({"op": "replace", "path": "active", "value": after == "active"})
+            ops += field_operations("active", after == "active")
+        elif name == "manager":
+            ops += field_operations("manager_id", manager_value if after is not None else None)
         elif name == "email":
-            ops.append({"op": "replace", "path": "userName", "value": after})
-            ops.append({"op": "replace", "path": "emails",
-                        "value": [{"value": after, "type": "work", "primary": True}]})
-        elif name == "manager" and after is not None:
-            ops.append({"op": "replace", "path": FIELD_PATHS["manager"], "value": manager_value})
-        elif after is None:
-            ops.append({"op": "remove", "path": FIELD_PATHS[name]})
+            ops += field_operations("email", after, {"emails": emails} if emails else None)
         else:
-            ops.append({"op": "replace", "path": FIELD_PATHS[name], "value": after})
+            ops += field_operations(name, after)
     return ops
 
 
@@ -99,8 +98,9 @@ def _error_text(response: Any, status: str) -> str:
 
 class _Applier:
     def __init__(self, client: RosterClient, rows: list[PlanRow], on_progress: Progress | None,
-                 cancel: asyncio.Event | None) -> None:
+                 cancel: asyncio.Event | None, index: RosterIndex | None = None) -> None:
         self.client, self.rows, self.on_progress, self.cancel = client, rows, on_progress, cancel
+        self.index = index
         self.created: dict[int, str] = {}  # line -> new user's id
         self.failed_lines: set[int] = set()
         self.result = ApplyResult()
@@ -177,14 +177,17 @@ class _Applier:
         if batch and not self.cancelled():
             await self.send_bulk(batch)
 
-    @staticmethod
-    def operation(row: PlanRow, manager: str | None) -> dict[str, Any]:
+    def emails_of(self, row: PlanRow) -> list[Any] | None:
+        entry = self.index.by_id.get(row.user_id) if self.index is not None and row.user_id else None
+        return getattr(entry, "emails", None)
+
+    def operation(self, row: PlanRow, manager: str | None) -> dict[str, Any]:
         if row.action == "create":
             return {"method": "POST", "path": "/Users", "bulkId": f"L{row.line}",
                     "data": create_resource(row, manager)}
         op: dict[str, Any] = {"method": "PATCH", "path": f"/Users/{row.user_id}",
-                              "data": {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                                       "Operations": patch_operations(row, manager)}}
+                              "data": {"schemas": [PATCH_OP],
+                                       "Operations": patch_operations(row, manager, self.emails_of(row))}}
         if row.version:
             op["version"] = row.version
         return op
@@ -232,7 +235,8 @@ class _Applier:
                         if row.line is not None:
                             self.created[row.line] = str(created.get("id"))
                     else:
-                        await self.client.patch_user(row.user_id or "", patch_operations(row, value),
+                        await self.client.patch_user(row.user_id or "",
+                                                     patch_operations(row, value, self.emails_of(row)),
                                                      etag=row.version)
                 except PreconditionFailed as exc:
                     self.finish(row, "conflict", str(exc))
@@ -265,7 +269,7 @@ async def apply_plan(client: RosterClient, plan: Plan, *, concurrency: int = 8,
     ``max_operations``); False: single requests, ``concurrency`` at a time.
     """
     rows = _ordered(plan)
-    applier = _Applier(client, rows, on_progress, cancel_event)
+    applier = _Applier(client, rows, on_progress, cancel_event, plan.index)
     max_ops, max_payload = 0, 0
     if use_bulk is not False:
         try:

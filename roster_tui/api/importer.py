@@ -9,20 +9,45 @@ The pieces live in :mod:`~roster_tui.api.import_file` (the file), :mod:`~roster_
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+from collections import Counter
 from collections.abc import Callable
 
 from roster_tui.api.apply import ApplyResult, Outcome, apply_plan, create_resource, patch_operations
 from roster_tui.api.client import RosterClient
+from roster_tui.api.errors import RosterApiError
 from roster_tui.api.import_file import PreparedFile, prepare_file, write_errors_csv
-from roster_tui.api.roster_index import crawl, entry_from_scim, export_roster, fetch_index, prefer_crawl
+from roster_tui.api.remover import active_account_admins
+from roster_tui.api.roster_index import (
+    assignments_by_id,
+    crawl,
+    entry_from_scim,
+    export_roster,
+    fetch_index,
+    prefer_crawl,
+)
 from roster_tui.api.slices import gc_paused, run_in_slices
 from roster_tui.core.plan import Plan, PlanBuilder, RosterIndex, build_plan
+from roster_tui.core.plan_checks import (
+    deactivates_an_admin,
+    keep_an_admin,
+    note_new_values,
+    note_training,
+    unknown_values,
+)
+from roster_tui.core.scim import FIELD_PATHS
 from roster_tui.core.validation import RowResult
 
 __all__ = ["ApplyResult", "Outcome", "PreparedFile", "apply_plan", "build_plan", "crawl", "create_resource",
            "entry_from_scim", "export_roster", "fetch_index", "patch_operations", "plan_import",
            "prefer_crawl", "prepare_file", "scan_file", "write_errors_csv"]
 
+#: Distinct new group values asked about one by one (a file with more gets notes for these only).
+MAX_VALUE_CHECKS = 200
+LOOKUP_CONCURRENCY = 4
+#: Status changes whose training is looked up for the preview (what each cancels or restores).
+MAX_TRAINING_LOOKUPS = 10_000
 #: Rows checked ahead while the roster is fetched (bounds what a huge file holds in memory).
 CHECK_AHEAD = 200_000
 #: ``progress(stage, rows)``: stage "scanning", "checking" (while the roster is fetched) or "planning".
@@ -34,7 +59,7 @@ async def scan_file(prepared: PreparedFile, progress: Progress | None = None) ->
     with gc_paused():
         await run_in_slices(iter(prepared.csv.records()), prepared.scan_records,
                             progress=None if progress is None else lambda n: progress("scanning", n))
-    prepared.scanned = True
+    prepared.end_scan()
 
 
 async def plan_import(client: RosterClient, prepared: PreparedFile, *, deactivate_missing: bool = False,
@@ -78,7 +103,46 @@ async def _plan(client: RosterClient, prepared: PreparedFile, deactivate_missing
     done = len(ahead)
     del ahead
     await run_in_slices(rows, builder.add, progress=report(done))
-    return builder.finish(deactivate_missing=deactivate_missing, force=force)
+    plan = builder.finish(deactivate_missing=deactivate_missing, force=force)
+    await check_plan(client, plan)
+    return plan
+
+
+async def check_plan(client: RosterClient, plan: Plan) -> None:
+    """The checks that need more of the roster than the plan fetched: the last active Account Admin is never
+    deactivated, and a group value (department, division, location) no user has yet is noted once."""
+    if deactivates_an_admin(plan):
+        keep_an_admin(plan, await active_account_admins(client))
+    unknown = unknown_values(plan)
+    if plan.index is None or not plan.index.complete:
+        unknown = await _not_in_roster(client, unknown)
+    note_new_values(plan, unknown)
+    status_changes = [r.user_id for r in plan.rows if r.action in ("deactivate", "reactivate") and r.user_id]
+    if status_changes:
+        with contextlib.suppress(RosterApiError):  # a server without the training extension: nothing to say
+            note_training(plan, await assignments_by_id(client, status_changes[:MAX_TRAINING_LOOKUPS]))
+
+
+async def _not_in_roster(client: RosterClient, values: dict[str, Counter[str]]) -> dict[str, Counter[str]]:
+    """Of ``values``, those no user of the roster has (asked with ``eq`` counts; a server that cannot answer
+    such a filter leaves the values out: the note is advice, never a reason to fail)."""
+    gate = asyncio.Semaphore(LOOKUP_CONCURRENCY)
+    asked = [(name, value) for name, counts in values.items() for value in counts][:MAX_VALUE_CHECKS]
+    found: set[tuple[str, str]] = set()
+
+    async def one(name: str, value: str) -> None:
+        async with gate:
+            try:
+                page = await client.list_users(filter=f"{FIELD_PATHS[name]} eq {json.dumps(value)}", count=0)
+            except RosterApiError:
+                found.add((name, value))
+                return
+        if page.total_results:
+            found.add((name, value))
+
+    await asyncio.gather(*(one(n, v) for n, v in asked))
+    wanted = set(asked) - found
+    return {name: Counter({v: n for v, n in counts.items() if (name, v) in wanted}) for name, counts in values.items()}
 
 
 async def _crawl_is_likely(client: RosterClient, prepared: PreparedFile) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ CONCURRENCY = 4
 PAGE_SIZE = 1000
 EMAIL_PATH = FIELD_PATHS["email"]
 EMPLOYEE_ID_PATH = FIELD_PATHS["employee_id"]
+MANAGER_PATH = FIELD_PATHS["manager"]
 DEACTIVATE_OPS = [{"op": "replace", "path": "active", "value": False}]
 
 Progress = Callable[[int, int], None]
@@ -106,15 +108,51 @@ async def active_account_admins(client: RosterClient) -> set[str]:
     return ids
 
 
+async def count_reports(client: RosterClient, ids: Iterable[str]) -> dict[str, int]:
+    """How many users each of ``ids`` manages (batched ``manager.value eq`` filters)."""
+    counts: Counter[str] = Counter()
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(text: str) -> None:
+        async with gate:
+            async for page in client.iter_pages(filter=text, page_size=PAGE_SIZE, attributes=[MANAGER_PATH]):
+                for resource in page.resources:
+                    manager = user_from_scim(resource).manager_id
+                    if manager:
+                        counts[manager] += 1
+
+    await asyncio.gather(*(one(f) for f in eq_filters(MANAGER_PATH, set(ids))))
+    return dict(counts)
+
+
+@dataclass
+class RemovalLookup:
+    """What planning a removal needs from the roster: the listed users, the active Account Admins (when one is
+    listed), and how many users each listed user manages."""
+
+    index: UserIndex
+    active_admins: set[str] | None
+    reports: dict[str, int]
+
+    def plan(self, keys: list[RemovalKey], *, delete_when_allowed: bool = False) -> RemovalPlan:
+        return build_removal_plan(keys, self.index, delete_when_allowed=delete_when_allowed,
+                                  active_admin_ids=self.active_admins, reports=self.reports)
+
+
+async def look_up_for_removal(client: RosterClient, keys: list[RemovalKey]) -> RemovalLookup:
+    """Look the keys' users up, with what the plan checks about them."""
+    index = await lookup_users(client, keys)
+    found = {u.id: u for u in [*index.by_email.values(), *index.by_employee_id.values()] if u.id}
+    admins = None
+    if any(u.active and ACCOUNT_ADMIN in u.roles for u in found.values()):
+        admins = await active_account_admins(client)
+    return RemovalLookup(index, admins, await count_reports(client, found))
+
+
 async def plan_removal(client: RosterClient, keys: list[RemovalKey], *,
                        delete_when_allowed: bool = False) -> RemovalPlan:
-    """Look the keys' users up and plan their removal (checking the active Account Admins if it matters)."""
-    index = await lookup_users(client, keys)
-    found = list(index.by_email.values()) + list(index.by_employee_id.values())
-    admins = None
-    if any(u.active and ACCOUNT_ADMIN in u.roles for u in found):
-        admins = await active_account_admins(client)
-    return build_removal_plan(keys, index, delete_when_allowed=delete_when_allowed, active_admin_ids=admins)
+    """Look the keys' users up and plan their removal."""
+    return (await look_up_for_removal(client, keys)).plan(keys, delete_when_allowed=delete_when_allowed)
 
 
 # -- applying ------------------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from typing import Any, TextIO
 from roster_tui.api.client import RosterClient
 from roster_tui.api.errors import RosterApiError
 from roster_tui.core.export import export_row, write_rows
+from roster_tui.core.models import ACCOUNT_ADMIN, TrainingAssignment
 from roster_tui.core.plan import RosterEntry, RosterIndex
-from roster_tui.core.scim import ENTERPRISE_USER, FIELD_PATHS, ROSTER_USER, primary_email
+from roster_tui.core.scim import ENTERPRISE_USER, FIELD_PATHS, ROSTER_USER, primary_email, user_from_scim
 from roster_tui.core.validation import KeyScan
 
 LOOKUP_BATCH = 50
@@ -26,7 +27,7 @@ CRAWL_PARALLEL = 3
 EMAIL_PATH = "userName"
 EMPLOYEE_ID_PATH = FIELD_PATHS["employee_id"]
 #: What :func:`entry_from_scim` reads; the rest of a user (training assignments above all) is not sent.
-CRAWL_ATTRIBUTES = ("userName", "emails", "name", "title", "active", "meta.version", ENTERPRISE_USER,
+CRAWL_ATTRIBUTES = ("userName", "emails", "name", "title", "active", "roles", "meta.version", ENTERPRISE_USER,
                     f"{ROSTER_USER}:hireDate", f"{ROSTER_USER}:location")
 
 
@@ -57,7 +58,13 @@ def entry_from_scim(resource: dict[str, Any]) -> RosterEntry:
         (manager.get("value") if isinstance(manager, dict) else None) or None,
         ours.get("hireDate") or None,
         get("active", True) is not False,
+        _holds_account_admin(get("roles")),
+        emails if isinstance(emails, list) else None,
     )
+
+
+def _holds_account_admin(roles: Any) -> bool:
+    return bool(roles) and any(isinstance(r, dict) and r.get("value") == ACCOUNT_ADMIN for r in roles)
 
 
 def _add_all(index: RosterIndex, resources: list[dict[str, Any]]) -> None:
@@ -125,6 +132,31 @@ async def crawl(client: RosterClient, index: RosterIndex | None = None, *,
                 _add_all(index, p.resources)
     index.complete = True
     return index
+
+
+async def emails_by_id(client: RosterClient, ids: Iterable[str]) -> dict[str, str]:
+    """The email of each of ``ids`` that is a user of the roster (to show people, never raw ids)."""
+    index = RosterIndex()
+    await _lookup(client, eq_filters("id", set(ids)), index)
+    return {user_id: entry.email for user_id, entry in index.by_id.items()}
+
+
+async def assignments_by_id(client: RosterClient, ids: Iterable[str]) -> dict[str, tuple[TrainingAssignment, ...]]:
+    """The training assignments of each of ``ids`` (what a deactivation cancels, a reactivation restores)."""
+    out: dict[str, tuple[TrainingAssignment, ...]] = {}
+    gate = asyncio.Semaphore(LOOKUP_CONCURRENCY)
+
+    async def one(text: str) -> None:
+        async with gate:
+            page = await client.list_users(filter=text, count=LOOKUP_BATCH * 2,
+                                           attributes=["id", f"{ROSTER_USER}:trainingAssignments"])
+        for resource in page.resources:
+            user = user_from_scim(resource)
+            if user.id:
+                out[user.id] = user.assignments
+
+    await asyncio.gather(*(one(f) for f in eq_filters("id", set(ids))))
+    return out
 
 
 def prefer_crawl(keys: int, total: int) -> bool:

@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 
 from roster_tui.core.mapping import FIELD_LABELS
 from roster_tui.core.models import SyncKey
-from roster_tui.core.validation import CLEAR, REQUIRED_FOR_CREATE, KeyScan, RowResult, email_key
+from roster_tui.core.validation import CLEAR, REQUIRED_FOR_CREATE, KeyScan, RowResult, clean_cell, email_key
+from roster_tui.core.wording import plural
 
 KINDS = ("create", "update", "reactivate", "deactivate", "unchanged", "error")
 FULL_SYNC_LIMIT = 0.20
@@ -40,6 +41,8 @@ class RosterEntry:
     manager_id: str | None = None
     hire_date: str | None = None
     active: bool = True
+    account_admin: bool = False  # holds the Account Admin role
+    emails: list[Any] | None = None  # the resource's emails, kept whole by an email change
 
 
 @dataclass
@@ -61,7 +64,7 @@ class RosterIndex:
         if user.email:
             self.by_email[user.email.strip().lower()] = user  # email_key, inlined (once per user of a crawl)
         if user.employee_id:
-            self.by_employee_id[user.employee_id] = user
+            self.by_employee_id[user.employee_id.strip()] = user  # as a cell is read: trimmed
         if user.id:
             self.by_id[user.id] = user
 
@@ -118,6 +121,7 @@ class PlanRow:
     manager_id: str | None = None  # resolved id of a new or changed manager
     manager_line: int | None = None  # or: the line of the row that creates the manager
     active: bool = True  # the status of a created user
+    training: str = ""  # what a deactivation cancels or a reactivation restores of the user's training
 
 
 @dataclass
@@ -126,8 +130,10 @@ class Plan:
     rows: list[PlanRow]
     full_sync: bool = False
     refusal: str | None = None  # why the full sync's deactivations were refused
+    forcible: bool = False  # the refusal is the size guard, which the admin may pass (--force, or typing the count)
     missing: int = 0  # users missing from the file that the full sync deactivates
     index: RosterIndex | None = None  # the existing users it was planned against
+    notes: list[str] = field(default_factory=list)  # warnings about the file as a whole (new department values)
 
     def __repr__(self) -> str:  # the default would print every row
         return f"Plan({len(self.rows)} rows, {self.summary()})"
@@ -147,11 +153,16 @@ class Plan:
         return sum(1 for r in self.rows if r.action == "error")
 
 
-def _display_manager(index: RosterIndex, manager_id: str | None) -> str | None:
+#: How a manager reference to nobody in the roster is shown (never as a raw id).
+NOT_IN_ROSTER = "(a user no longer in the roster)"
+
+
+def display_manager(index: RosterIndex, manager_id: str | None) -> str | None:
+    """The manager's email, as the plan shows it."""
     if not manager_id:
         return None
     user = index.by_id.get(manager_id)
-    return user.email if user is not None else manager_id
+    return user.email if user is not None else NOT_IN_ROSTER
 
 
 class _Planner:
@@ -269,17 +280,21 @@ class _Planner:
             elif name == "email":
                 if email_key(value) != email_key(before or ""):
                     changes[name] = (before, value)
-            elif value != (before or ""):
-                changes[name] = (before or None, value)
+            elif value != same_text(before):
+                if mojibake_of(before, value):
+                    out.errors.append(f"{r.columns.get(name, FIELD_LABELS[name])}: {value!r} looks like {before!r} "
+                                      "read with the wrong encoding; re-save the file as CSV UTF-8")
+                else:
+                    changes[name] = (before or None, value)
         if "manager" in v:
             before_id = user.manager_id
             if v["manager"] == CLEAR:
                 if before_id:
-                    changes["manager"] = (_display_manager(self.index, before_id), None)
+                    changes["manager"] = (display_manager(self.index, before_id), None)
             else:
                 display, ok = self._manager(r, out, user.id)
                 if ok and (out.manager_line is not None or out.manager_id != before_id):
-                    changes["manager"] = (_display_manager(self.index, before_id), display)
+                    changes["manager"] = (display_manager(self.index, before_id), display)
                 else:
                     out.manager_id = None
         status = v.get("status")
@@ -353,22 +368,47 @@ def build_plan(rows: Iterable[RowResult], index: RosterIndex, scan: KeyScan, syn
 
 
 def _full_sync(plan: Plan, index: RosterIndex, scan: KeyScan, force: bool) -> None:
+    """Deactivate the active users that no row of the file names by any key (guarded; see the module doc)."""
     if not index.complete:
         raise ValueError("the full sync needs the whole roster in the index")
-    in_file = scan.emails if plan.sync_key == SyncKey.EMAIL else scan.employee_ids
     active = [u for u in index.by_id.values() if u.active]
-    missing = []
-    for user in active:
-        key = email_key(user.email) if plan.sync_key == SyncKey.EMAIL else (user.employee_id or "")
-        if not key or key not in in_file:
-            missing.append((key or email_key(user.email), user))
+    if plan.sync_key == SyncKey.EMPLOYEE_ID:
+        lacking = sum(1 for u in active if not u.employee_id)
+        if lacking:
+            plan.refusal = (f"{plural(lacking, 'active user')} {'has' if lacking == 1 else 'have'} no employee ID, "
+                            "so a full sync by Employee ID cannot tell whether they are in the file; give them "
+                            "an employee ID on their profile, or sync by Email")
+            return
+    emails, employee_ids = scan.emails, scan.employee_ids
+    missing = [u for u in active
+               if email_key(u.email) not in emails and not (u.employee_id and u.employee_id in employee_ids)]
     plan.missing = len(missing)
     if active and len(missing) > FULL_SYNC_LIMIT * len(active) and not force:
         share = 100 * len(missing) / len(active)
-        plan.refusal = (f"--deactivate-missing would deactivate {len(missing)} of {len(active)} active users "
+        plan.refusal = (f"the full sync would deactivate {len(missing):,} of {len(active):,} active users "
                         f"({share:.0f}%, over the {FULL_SYNC_LIMIT:.0%} limit); check that the file is the "
-                        "whole roster, or pass --force")
+                        "whole roster")
+        plan.forcible = True
         return
-    for key, user in sorted(missing, key=lambda m: m[0]):
-        plan.rows.append(PlanRow(None, "deactivate", key, {"status": ("active", "inactive")},
+    key_of = (lambda u: email_key(u.email)) if plan.sync_key == SyncKey.EMAIL else (lambda u: u.employee_id)
+    for user in sorted(missing, key=key_of):
+        plan.rows.append(PlanRow(None, "deactivate", key_of(user), {"status": ("active", "inactive")},
                                  user_id=user.id, version=user.version))
+
+
+def same_text(stored: str | None) -> str:
+    """A stored value as the importer reads a cell (:func:`clean_cell`), so surrounding spaces are no change."""
+    return clean_cell(stored) if stored else ""
+
+
+def mojibake_of(before: str | None, after: str) -> bool:
+    """Whether ``after`` is ``before`` (non-ASCII) read with the wrong encoding: ``ZoÃ«`` for ``Zoë``."""
+    if not before or before.isascii() or after.isascii():
+        return False
+    for codec in ("cp1252", "latin-1"):
+        try:
+            if after.encode(codec).decode("utf-8") == before:
+                return True
+        except UnicodeError:
+            continue
+    return False

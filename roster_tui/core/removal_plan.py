@@ -8,13 +8,14 @@ or the last active Account Admin). The decision itself is :func:`roster_tui.core
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from roster_tui.core.models import ACCOUNT_ADMIN, User
 from roster_tui.core.removal import RemovalAction, decide
 from roster_tui.core.validation import email_key
+from roster_tui.core.wording import plural
 
 ACTIONS = ("deactivate", "delete", "unchanged", "error")
 CHANGES = ("deactivate", "delete")
@@ -91,12 +92,22 @@ class RemovalRow:
     version: str | None = None
     name: str = ""
     email: str = ""
+    reports: int = 0  # users whose manager this user is
     result: str | None = None  # after applying: ok, conflict or failed
+
+    @property
+    def reports_note(self) -> str:
+        """What the removal does to the user's reports (empty when there are none)."""
+        if not self.reports:
+            return ""
+        if self.action == "delete":
+            return f"manages {plural(self.reports, 'user')}: deleting clears their manager"
+        return f"manages {plural(self.reports, 'user')} (their manager stays as it is)"
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"line": self.line, "key": self.key, "action": self.action,
-                               "reason": self.reason, "cancels": self.cancels, "errors": self.errors,
-                               "warnings": self.warnings}
+                               "reason": self.reason, "cancels": self.cancels, "reports": self.reports,
+                               "errors": self.errors, "warnings": self.warnings}
         if self.result is not None:
             out["result"] = self.result
         return out
@@ -129,9 +140,10 @@ def is_active_account_admin(user: User) -> bool:
     return user.active and ACCOUNT_ADMIN in user.roles
 
 
-def last_admin_reason(user: User, action: str) -> str:
+def last_admin_reason(email: str, action: str) -> str:
+    """Why the last active Account Admin (``email``) cannot be removed (``action``: deactivate or delete)."""
     what = "be deleted" if action == "delete" else "be deactivated"
-    return (f"{user.email} is the last active {ACCOUNT_ADMIN} and cannot {what}; "
+    return (f"{email} is the last active {ACCOUNT_ADMIN} and cannot {what}; "
             f"give another active user the {ACCOUNT_ADMIN} role first")
 
 
@@ -141,8 +153,9 @@ def _where(key: RemovalKey) -> str:
 
 def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | UserIndex, *,
                        delete_when_allowed: bool = False,
-                       active_admin_ids: Iterable[str] | None = None) -> RemovalPlan:
-    """The plan for ``keys`` given the users looked up for them.
+                       active_admin_ids: Iterable[str] | None = None,
+                       reports: Mapping[str, int] | None = None) -> RemovalPlan:
+    """The plan for ``keys`` given the users looked up for them (``reports``: id -> how many users they manage).
 
     ``active_admin_ids`` are the ids of all active Account Admins of the roster (None: the looked-up
     users are taken as all there are). Removals keep at least one of them: the admin whose removal
@@ -186,14 +199,15 @@ def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | UserI
         action = "unchanged" if decision.action == RemovalAction.NONE else decision.action.value
         row = RemovalRow(key.raw, action, decision.reason, key.line, key.origin,
                          cancels=decision.cancels if action == "deactivate" else 0, counts=decision.counts,
-                         user_id=user.id, version=user.version, name=user.display_name, email=user.email)
+                         user_id=user.id, version=user.version, name=user.display_name, email=user.email,
+                         reports=(reports or {}).get(user.id or "", 0))
         if action == "unchanged":
             row.warnings.append("already inactive")
         elif is_active_account_admin(user):
             if remaining - {user.id}:
                 remaining.discard(user.id)
             else:
-                message = last_admin_reason(user, action)
+                message = last_admin_reason(user.email, action)
                 row.action, row.reason, row.cancels = "error", message, 0
                 row.errors.append(message)
         rows.append(row)

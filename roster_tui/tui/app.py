@@ -16,6 +16,7 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message_pump import MessagePump
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 import roster_tui
@@ -76,6 +77,12 @@ class RosterApp(App[int]):
         if self._role_catalog is None:
             self._role_catalog = await self.client.admin_role_catalog()
         return self._role_catalog
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Show a notification as plain text, whatever ``markup`` says: messages quote user data (names, file
+        paths, the service's errors), and ``Widget.notify`` always asks for markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         from roster_tui.tui.screens.roster import RosterScreen

@@ -36,15 +36,16 @@ from roster_tui.core.mapping import (
     save_mapping,
 )
 from roster_tui.core.models import ROSTER_FIELDS, SyncKey
-from roster_tui.core.plan import FULL_SYNC_LIMIT, KINDS, Plan, PlanRow, RosterIndex
-from roster_tui.core.validation import check_date_format
+from roster_tui.core.plan import FULL_SYNC_LIMIT, KINDS, Plan, PlanRow, RosterIndex, display_manager
+from roster_tui.core.validation import check_date_format, telling_examples
 
 __all__ = [
     "DELIMITER_NAMES", "FIELD_LABELS", "FULL_SYNC_LIMIT", "IGNORE", "KINDS", "ROSTER_FIELDS", "ApplyResult",
     "CsvFile", "CsvInfo", "ImportFileError", "Mapping", "Outcome", "Plan", "PlanRow", "PreparedFile",
     "ResolvedMapping", "RosterIndex", "SyncKey", "apply_plan", "check_date_format", "column_letter", "count_rows",
+    "display_manager",
     "error_lines", "head_rows", "load_mapping", "mapping_from", "mappings_dir", "open_file", "plan_import", "prepare",
-    "resolve_mapping", "run_in_slices", "save_mapping", "write_errors_csv",
+    "resolve_mapping", "run_in_slices", "save_mapping", "telling_examples", "write_errors_csv",
 ]
 
 def open_file(path: str | Path, encoding: str | None = None, delimiter: str | None = None) -> CsvFile:

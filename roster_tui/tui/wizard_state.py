@@ -109,6 +109,8 @@ class WizardState:
     overrides: dict[str, str] = field(default_factory=dict)  # header -> field or ignore
     sync_key: engine.SyncKey = engine.SyncKey.EMAIL
     date_format: str | None = None
+    date_note: str = ""  # how the file's dates were read, or why they could not be
+    date_choices: list[str] = field(default_factory=list)  # formats every date fits: the admin chooses
     prepared: engine.PreparedFile | None = None
     index: engine.RosterIndex | None = None
     plan: engine.Plan | None = None

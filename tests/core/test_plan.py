@@ -188,7 +188,7 @@ def test_full_sync_guard_refuses_over_20_percent_unless_forced() -> None:
     users = [entry(n) for n in range(1, 11)]
     rows = [[f"u{n}@x.example"] for n in range(1, 8)]  # 3 of 10 missing = 30%
     p = plan_of(["Email"], rows, users, deactivate_missing=True)
-    assert p.refusal and "3 of 10 active users" in p.refusal and "--force" in p.refusal
+    assert p.refusal and "3 of 10 active users" in p.refusal and p.forcible
     assert all(r.line is not None for r in p.rows)
     forced = plan_of(["Email"], rows, users, deactivate_missing=True, force=True)
     assert sum(1 for r in forced.rows if r.line is None) == 3
@@ -210,3 +210,38 @@ def test_create_changes_are_compact_and_behave_like_the_dict() -> None:
     assert compact == changes and dict(compact.items()) == changes and list(compact) == list(changes)
     assert compact["first_name"] == (None, "A") and len(compact) == 3 and "title" not in compact
     assert CreateChanges(dict(changes))._names is compact._names  # the field names are shared
+
+
+def test_full_sync_by_employee_id_never_deactivates_a_user_the_file_names() -> None:
+    users = [entry(n) for n in range(1, 11)]
+    rows = [[f"u{n}@x.example", f"E{n}"] for n in range(1, 9)] + [["u9@x.example", ""]]  # u9: by email only
+    p = plan_of(["Email", "Employee ID"], rows, users, sync=SyncKey.EMPLOYEE_ID, deactivate_missing=True)
+    assert p.rows[8].action == "error"  # the sync field is missing on that row ...
+    assert [r.user_id for r in p.rows if r.line is None] == ["id10"]  # ... but u9 is in the file: kept
+    assert p.missing == 1 and p.refusal is None
+
+
+def test_full_sync_by_employee_id_is_refused_while_active_users_lack_one() -> None:
+    users = [entry(n) for n in range(1, 11)] + [entry(11, employee_id=None), entry(12, employee_id=None,
+                                                                                    active=False)]
+    rows = [[f"E{n}"] for n in range(1, 11)]
+    for force in (False, True):
+        p = plan_of(["Employee ID"], rows, users, sync=SyncKey.EMPLOYEE_ID, deactivate_missing=True, force=force)
+        assert p.refusal and p.refusal.startswith("1 active user has no employee ID") and not p.forcible
+        assert all(r.line is not None for r in p.rows)
+
+
+def test_a_mojibake_rewrite_of_accented_text_is_an_error_not_an_update() -> None:
+    u = entry(1, first_name="Zoë", last_name="Müller-José", title="Directrice")
+    p = plan_of(["Email", "First Name", "Last Name"], [["u1@x.example", "ZoÃ«", "MÃ¼ller-JosÃ©"]], [u])
+    row = p.rows[0]
+    assert row.action == "error" and not row.changes
+    assert "'MÃ¼ller-JosÃ©' looks like 'Müller-José' read with the wrong encoding" in "; ".join(row.errors)
+    fixed = plan_of(["Email", "Last Name"], [["u1@x.example", "Muller-Jose"]], [u])
+    assert fixed.rows[0].changes == {"last_name": ("Müller-José", "Muller-Jose")}
+
+
+@pytest.mark.parametrize("stored", [" Dev", "Dev  ", "Dev\xa0", "\u3000Dev"])
+def test_surrounding_spaces_of_a_stored_value_are_not_a_change(stored: str) -> None:
+    p = plan_of(["Email", "Title"], [["u1@x.example", "Dev"]], [entry(1, title=stored)])
+    assert p.rows[0].action == "unchanged" and not p.rows[0].changes

@@ -17,9 +17,9 @@ from roster_tui.api.client import RosterClient
 from roster_tui.api.errors import NotFound
 from roster_tui.core.scim import ROSTER_USER
 from roster_tui.tui.app import RosterApp, create_app
-from roster_tui.tui.screens.dialogs import ConfirmScreen
+from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen
 from roster_tui.tui.screens.profile import ProfileScreen
-from roster_tui.tui.screens.removal import RemovalScreen, TypeCountScreen
+from roster_tui.tui.screens.removal import RemovalScreen
 from roster_tui.tui.screens.removal_result import RemovalRunScreen
 from roster_tui.tui.screens.roster import RosterScreen
 from roster_tui.tui.screens.terms_list import TermsListScreen
@@ -97,7 +97,8 @@ async def test_bulk_removal_of_marked_users_reasons_and_deletion_only_without_as
         assert "3 to remove: 3 deactivate · 0 delete · 0 unchanged · 0 error" in text
         # why: the assignment counts by status, and what deactivation cancels
         assert ("deactivate zterm1@corp.example Ann Zterm1 has 1 not started, 1 in progress, 1 completed, "
-                "1 cancelled: keeps the records; cancels 2 not yet completed") in text
+                "1 cancelled: keeps the records; cancels 2 not-yet-completed assignments (1 not started, "
+                "1 in progress)") in text
         assert "zterm3@corp.example Cy Zterm3 has 1 completed: keeps the records" in text
         assert ("deactivate zterm2@corp.example Bob Zterm2 deactivation requested (delete was not asked for) "
                 "no training assignments · x: delete instead") in text
@@ -121,7 +122,7 @@ async def test_bulk_removal_of_marked_users_reasons_and_deletion_only_without_as
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         question = app.screen.question
-        assert "Remove 3 user(s): 2 deactivate, 1 delete?" in question
+        assert "Remove 3 users: 2 deactivate, 1 delete?" in question
         assert "cancels 2 not-yet-completed" in question and "Deleting is permanent" in question
         await pilot.press("y")
         run = await run_to_result(pilot)
@@ -162,7 +163,8 @@ async def test_single_removal_from_a_profile_deactivates_or_deletes(embedded: Em
         await pilot.press("ctrl+d")
         screen = await preview(pilot)
         assert len(screen.choices) == 1
-        assert "has 1 in progress: keeps the records; cancels 1 not yet completed" in plain(app)
+        assert ("has 1 in progress: keeps the records; cancels 1 not-yet-completed assignment (1 in progress)"
+                in plain(app))
         await pilot.press("x")
         assert "cannot be deleted" in banner(app)
         await pilot.press("enter")
@@ -376,3 +378,27 @@ async def test_last_active_account_admin_is_refused(own: RunningServer, own_app:
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, RosterScreen))
         assert http.get(f"/Users/{boss['id']}").json()["active"] is True
+
+
+async def test_the_preview_says_how_many_users_a_manager_manages(embedded: Embedded, api: RosterClient) -> None:
+    from roster_tui.core.scim import ENTERPRISE_USER
+
+    boss = await api.create_user(user_body("zboss@corp.example", given="Bea", family="Zboss"))
+    reports = [await api.create_user(user_body(f"zrep{n}@corp.example", given="Rep", family=f"Zrep{n}",
+                                               **{ENTERPRISE_USER: {"manager": {"value": boss["id"]}}}))
+               for n in range(2)]
+    app = embedded.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await search(pilot, "zboss", 1)
+        await pilot.press("R")
+        await preview(pilot)
+        assert "manages 2 users (their manager stays as it is)" in plain(app)
+        await pilot.press("x")  # no training assignments: it can be deleted
+        assert "manages 2 users: deleting clears their manager" in plain(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await run_to_result(pilot)
+    for report in reports:
+        assert "manager" not in (await api.get_user(report["id"]) or {}).get(ENTERPRISE_USER, {})

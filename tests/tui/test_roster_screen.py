@@ -249,3 +249,21 @@ async def test_the_heap_is_kept_out_of_collections_while_the_console_runs(embedd
         await pilot.pause(HEAP_REFREEZE_DELAY + 0.2)
         assert gc.get_freeze_count() > 0  # frozen again once the roster is back
     assert gc.get_freeze_count() == 0  # handed back when the console closes
+
+
+async def test_a_missing_token_says_how_to_give_one_and_stops_loading(embedded: Embedded) -> None:
+    from roster_tui.api.connect import EMBEDDED_URL
+    from roster_tui.tui.app import create_app
+
+    from .conftest import screen_text
+
+    client = RosterClient(EMBEDDED_URL, None, transport=embedded.transport, max_retries=0)
+    app = create_app(client, source="http://roster.example/scim/v2")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        banner = text_of(app, "#banner")
+        assert "refused the token" in banner
+        assert "ROSTER_API_TOKEN" in banner and "--token-file" in banner and "config.toml" in banner
+        text = screen_text(app)
+        assert "Loading…" not in text and "Not loaded" in text
+    await client.aclose()

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from roster_tui.api.client import RosterClient
 from roster_tui.api.connect import EMBEDDED_URL
 from roster_tui.tui.app import create_app
+from roster_tui.tui.screens.dialogs import TypeCountScreen
 from roster_tui.tui.screens.roster import RosterScreen
 from roster_tui.tui.screens.wizard_apply import ApplyStep, ResultStep
 from roster_tui.tui.screens.wizard_file import FileStep
@@ -186,6 +187,10 @@ async def test_errors_are_listed_filtered_searched_saved_and_valid_rows_go_on(
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: isinstance(app.screen, MappingStep))
         await pilot.press("enter")
+        from roster_tui.tui.screens.wizard_mapping import PickScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))  # 03/04/2026: which format?
+        await pilot.press("escape")  # none: that row stays an error
         await wait_for(pilot, lambda: isinstance(app.screen, ValidationStep) and app.screen.ready)
         await settle(pilot)
         step: ValidationStep = app.screen  # type: ignore[assignment]
@@ -319,7 +324,12 @@ async def test_full_sync_is_guarded_then_a_user_edited_after_the_preview_is_a_co
         await wait_for(pilot, lambda: "FULL SYNC REFUSED" in screen_text(app))
         await pilot.press("a")
         assert not isinstance(app.screen, ApplyStep) and preview.state.plan.summary()["deactivate"] == 1
-        await pilot.press("exclamation_mark", "y")
+        missing = preview.state.plan.missing
+        await pilot.press("exclamation_mark")  # passing the guard takes typing how many it deactivates
+        await wait_for(pilot, lambda: isinstance(app.screen, TypeCountScreen))
+        await pilot.press(*str(missing + 1), "enter")
+        assert isinstance(app.screen, TypeCountScreen) and "That is not" in screen_text(app)
+        await pilot.press(*str(missing), "enter")
         await wait_for(pilot, lambda: "FULL SYNC ON" in screen_text(app))
         await settle(pilot)
         forced = cli_result(cli)
@@ -339,3 +349,43 @@ async def test_full_sync_is_guarded_then_a_user_edited_after_the_preview_is_a_co
         view = result.query_one(LinesView)
         assert view.count == 4
     assert (await find(api, "samuel.hill@acme.example"))["title"] == "Edited Meanwhile"
+
+
+async def test_dates_are_read_in_the_one_format_that_fits_or_the_admin_chooses(embedded: Embedded,
+                                                                               tmp_path: Path) -> None:
+    from roster_tui.tui.screens.wizard_mapping import PickScreen
+
+    us = tmp_path / "us.csv"
+    us.write_text("Email,First Name,Last Name,Hire Date\nus1@acme.example,Us,One,11/16/2022\n"
+                  "us2@acme.example,Us,Two,03/04/2021\n", encoding="utf-8")
+    either = tmp_path / "either.csv"
+    either.write_text("Email,First Name,Last Name,Hire Date\neu1@acme.example,Eu,One,03/04/2021\n"
+                      "eu2@acme.example,Eu,Two,05/06/2021\n", encoding="utf-8")
+    app = embedded.app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await type_path(pilot, us)
+        preview = await to_preview(pilot)
+        hired = {r.key: r.changes["hire_date"][1] for r in preview.state.plan.rows}
+        assert hired == {"us1@acme.example": "2022-11-16", "us2@acme.example": "2021-03-04"}
+        assert preview.state.date_format == "%m/%d/%Y"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ValidationStep))
+        assert "read as %m/%d/%Y, the only format every one fits" in screen_text(app)
+        for _ in range(3):
+            await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, RosterScreen))
+
+        await type_path(pilot, either)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, MappingStep))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
+        text = screen_text(app)
+        assert "%m/%d/%Y: 03/04/2021 is 2021-03-04" in text and "%d/%m/%Y: 03/04/2021 is 2021-04-03" in text
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ValidationStep) and app.screen.ready)
+        await settle(pilot)
+        plan = app.screen.state.plan
+        assert {r.changes["hire_date"][1] for r in plan.rows} == {"2021-04-03", "2021-06-05"}
+        assert plan.errors == 0

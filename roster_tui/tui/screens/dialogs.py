@@ -26,7 +26,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(self.question, classes="dialog-text")
+            yield Label(self.question, classes="dialog-text", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning")
                 yield Button(f"{self.no} (n)", id="no")
@@ -54,12 +54,44 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(self.question, classes="dialog-text")
+            yield Label(self.question, classes="dialog-text", markup=False)
             yield Input(self.value, placeholder=self.placeholder, id="prompt")
-            yield Label("enter: apply · escape: cancel", classes="dialog-hint")
+            yield Label("enter: apply · escape: cancel", classes="dialog-hint", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class TypeCountScreen(ModalScreen[bool]):
+    """A large change: the admin types the number of users it touches to go ahead (``verb``: what it does)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str, count: int, *, verb: str = "remove") -> None:
+        super().__init__(classes="dialog")
+        self.question = question
+        self.count = count
+        self.verb = verb
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.question, classes="dialog-text", markup=False)
+            yield Label(f"Type {self.count} to confirm:", classes="dialog-text", markup=False)
+            yield Input(placeholder=str(self.count), id="typed-count", type="integer")
+            yield Label(f"enter: {self.verb} · escape: cancel", id="typed-hint", classes="dialog-hint",
+                        markup=False)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip() == str(self.count):
+            self.dismiss(True)
+        else:
+            self.query_one("#typed-hint", Label).update(
+                f"That is not {self.count}: type the number of users to {self.verb}, or escape to cancel.")
+            event.input.value = ""
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+

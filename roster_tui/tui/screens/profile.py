@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -11,13 +12,17 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, SelectionList, Static, Switch
 
-from roster_tui.api.errors import PreconditionFailed, RosterApiError
+from roster_tui.api.errors import NotFound, PreconditionFailed, RosterApiError
+from roster_tui.api.roster_index import emails_by_id
 from roster_tui.core.models import User
+from roster_tui.core.removal import cancels_phrase, restored_counts, restores_phrase
 from roster_tui.core.scim import FIELD_PATHS, user_from_scim, user_to_scim
+from roster_tui.core.user_changes import changed_fields, merge, user_operations
+from roster_tui.core.wording import plural
 from roster_tui.tui.profile_form import FIELDS, UNIQUE, sync_key_field, text_values, validate, with_values
-from roster_tui.tui.profile_tables import history_table, training_table
+from roster_tui.tui.profile_tables import history_table, people_in, training_table
 from roster_tui.tui.query import scim_string
-from roster_tui.tui.screens.conflict import ConflictScreen
+from roster_tui.tui.screens.conflict import ConflictScreen, field_title
 from roster_tui.tui.screens.dialogs import ConfirmScreen
 from roster_tui.tui.widgets.status import Banner, Busy, is_transient
 
@@ -25,6 +30,15 @@ if TYPE_CHECKING:
     from roster_tui.tui.app import RosterApp
 
 STATUS_OPTIONS = [("active", "active"), ("inactive", "inactive")]
+
+
+def status_note(user: User, active: bool) -> str:
+    """What saving ``user`` with this status does to their training (empty when the status stays)."""
+    if user.id is None or user.active == active:
+        return ""
+    if active:
+        return f"reactivating {restores_phrase(restored_counts(user.assignments))}"
+    return f"deactivating {cancels_phrase(a.status.value for a in user.assignments)} (reactivating restores them)"
 
 
 class ProfileScreen(Screen[bool]):
@@ -41,9 +55,12 @@ class ProfileScreen(Screen[bool]):
         super().__init__(id="profile")
         self.user_id = user_id
         self.user = User()
+        self.resource: dict[str, Any] = {}  # the user as the service sent it: what a save must keep
+        self._catalog: list[str] = []
         self.saved_something = False
         self._original: tuple[object, ...] = ()
         self._manager_shown = ""
+        self._manager_note = ""
         self._duplicates: dict[str, str] = {}
         self._opening = True
 
@@ -58,29 +75,30 @@ class ProfileScreen(Screen[bool]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="roster-header"):
-            yield Static("New user" if self.user_id is None else "Profile", id="profile-title")
+            yield Static("New user" if self.user_id is None else "Profile", id="profile-title", markup=False)
             yield Busy(id="busy")
         yield Banner(id="banner")
         with VerticalScroll(id="form"):
             for f in FIELDS:
                 with Horizontal(classes="field"):
-                    yield Label(f.label, classes="field-label")
+                    yield Label(f.label, classes="field-label", markup=False)
                     yield Input(placeholder=f.placeholder, id=f"f-{f.key}", compact=True)
-                    yield Static("", id=f"e-{f.key}", classes="field-error")
+                    yield Static("", id=f"e-{f.key}", classes="field-error", markup=False)
             with Horizontal(classes="field"):
-                yield Label("Status", classes="field-label")
+                yield Label("Status", classes="field-label", markup=False)
                 yield Select(STATUS_OPTIONS, value="active", allow_blank=False, id="f-status", compact=True)
-            yield Label("Admin access", classes="section-title")
+                yield Static("", id="e-status", classes="field-warning", markup=False)
+            yield Label("Admin access", classes="section-title", markup=False)
             with Horizontal(id="admin-row", classes="field"):
-                yield Label("Admin", classes="field-label")
+                yield Label("Admin", classes="field-label", markup=False)
                 yield Switch(False, id="admin-switch")
-                yield Static("off", id="admin-state")
-                yield Static("", id="e-roles", classes="field-error")
+                yield Static("off", id="admin-state", markup=False)
+                yield Static("", id="e-roles", classes="field-error", markup=False)
             yield SelectionList[str](id="roles")
-            yield Label("Training assignments (read-only)", classes="section-title")
-            yield Static("", id="training")
-            yield Label("History", classes="section-title")
-            yield Static("", id="history")
+            yield Label("Training assignments (read-only)", classes="section-title", markup=False)
+            yield Static("", id="training", markup=False)
+            yield Label("History", classes="section-title", markup=False)
+            yield Static("", id="history", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -95,41 +113,58 @@ class ProfileScreen(Screen[bool]):
         busy = self.query_one(Busy)
         busy.start()
         try:
-            catalog = await self.roster_app.role_catalog()
-            user, manager, history = User(), "", []
+            catalog = self._catalog = await self.roster_app.role_catalog()
+            user, manager, history, resource, people = User(), "", [], {}, {}
             if self.user_id is not None:
-                user = user_from_scim(await self.roster_app.client.get_user(self.user_id) or {})
+                resource = await self.roster_app.client.get_user(self.user_id) or {}
+                user = user_from_scim(resource)
                 manager = await self._manager_label(user.manager_id)
                 history = await self.roster_app.client.user_history(self.user_id)
+                people = await self._people(history)
         except RosterApiError as exc:
             self._show_error(exc, "Could not load the profile")
             return
         finally:
             busy.stop()
             self._opening = False  # keys go to the form now, or (the load failed) to the screen: escape leaves
-        self._fill(user, manager, catalog)
-        self.query_one("#history", Static).update(history_table(history) if self.user_id else "")
+        self._fill(user, manager, catalog, resource=resource)
+        self.query_one("#history", Static).update(history_table(history, people=people) if self.user_id else "")
 
     async def _load_history(self) -> None:
         if self.user.id:
             try:
                 history = await self.roster_app.client.user_history(self.user.id)
+                people = await self._people(history)
             except RosterApiError:
                 return
-            self.query_one("#history", Static).update(history_table(history))
+            self.query_one("#history", Static).update(history_table(history, people=people))
+
+    async def _people(self, history: list[dict[str, Any]]) -> dict[str, str]:
+        """Emails of the users the history names (managers), so it never shows a raw id."""
+        ids = people_in(history)
+        return await emails_by_id(self.roster_app.client, ids) if ids else {}
 
     async def _manager_label(self, manager_id: str | None) -> str:
+        """How the manager is shown: their email (never a raw id; ``_manager_note`` says why one is missing)."""
+        self._manager_note = ""
         if not manager_id:
             return ""
         try:
             manager = user_from_scim(await self.roster_app.client.get_user(manager_id) or {})
+        except NotFound:
+            self._manager_note = "the manager set on this user is no longer in the roster"
+            return ""
         except RosterApiError:
-            return manager_id
-        return manager.email or manager_id
+            self._manager_note = "the manager could not be looked up"
+            return ""
+        return manager.email or manager.employee_id or manager.display_name
 
-    def _fill(self, user: User, manager: str, catalog: list[str] | None = None) -> None:
+    def _fill(self, user: User, manager: str, catalog: list[str] | None = None, *,
+              resource: dict[str, Any] | None = None) -> None:
         """Show ``user`` in the form; what is shown becomes the unchanged state."""
         self.user = user
+        if resource is not None:
+            self.resource = resource
         self._manager_shown = manager
         self._duplicates.clear()
         if user.id:
@@ -137,11 +172,16 @@ class ProfileScreen(Screen[bool]):
         for key, value in text_values(user, manager).items():
             self.query_one(f"#f-{key}", Input).value = value
             self.query_one(f"#e-{key}", Static).update("")
+        if self._manager_note:
+            note = self.query_one("#e-manager", Static)
+            note.set_classes("field-warning")
+            note.update(self._manager_note)
         self.query_one("#f-status", Select).value = user.status
+        self.query_one("#e-status", Static).update("")
         roles = self.query_one("#roles", SelectionList)
         if catalog is not None:
             roles.clear_options()
-            roles.add_options([(r, r) for r in catalog])
+            roles.add_options([(Text(r), r) for r in catalog])
         roles.deselect_all()
         for r in user.roles:
             roles.select(r)
@@ -230,6 +270,11 @@ class ProfileScreen(Screen[bool]):
         self.query_one("#e-roles", Static).update("")
         self._show_admin_state()
 
+    @on(Select.Changed, "#f-status")
+    def _status_changed(self, event: Select.Changed) -> None:
+        """Say what a change of status does to the user's training, as the import and removal previews do."""
+        self.query_one("#e-status", Static).update(status_note(self.user, event.value == "active"))
+
     @on(SelectionList.SelectedChanged, "#roles")
     def _roles_changed(self) -> None:
         self._show_admin_state()
@@ -280,14 +325,14 @@ class ProfileScreen(Screen[bool]):
             return None
         return user.model_copy(update={"manager_id": page.resources[0]["id"]})
 
-    async def _save(self, *, overwrite_etag: str | None = None) -> None:
+    async def _save(self) -> None:
         focused = self.focused
         if focused is not None and focused.is_running:
             # keys typed just before ctrl+s may still wait in the field's own queue: let it take them first
             await focused.wait_for_refresh()
         user, errors = self._collect()
         if user is None:
-            self.query_one(Banner).show(f"Fix {len(errors)} field(s) before saving.", kind="warning")
+            self.query_one(Banner).show(f"Fix {plural(len(errors), 'field')} before saving.", kind="warning")
             return
         busy = self.query_one(Busy)
         busy.start()
@@ -298,48 +343,95 @@ class ProfileScreen(Screen[bool]):
                 if value and await self._check_unique(key, value):
                     self.query_one(Banner).show("Fix the duplicate before saving.", kind="warning")
                     return
-            resolved = await self._resolve_manager(user)
-            if resolved is None:
+            mine = await self._resolve_manager(user)
+            if mine is None:
                 return
             if self.user.id is None:
-                saved = await client.create_user(user_to_scim(resolved))
+                saved = await client.create_user(user_to_scim(mine))
             else:
-                etag = overwrite_etag or self.user.version
-                saved = await client.replace_user(self.user.id, user_to_scim(resolved), etag=etag)
+                fields = changed_fields(self.user, mine)
+                if not fields:
+                    self.query_one(Banner).show("Nothing to save: no field was changed.", kind="info")
+                    return
+                saved = await self._write(self.resource, self.user, mine, fields)
         except PreconditionFailed:
-            await self._conflict(resolved)
+            await self._conflict(mine)  # type: ignore[arg-type]
             return
         except RosterApiError as exc:
             self._show_error(exc, "Not saved")
             return
         finally:
             busy.stop()
+        await self._saved(saved)
+
+    async def _write(self, resource: dict[str, Any], base: User, mine: User, fields: list[str]) -> dict[str, Any]:
+        """PATCH exactly ``fields`` of ``mine`` onto the user read as ``resource`` (``base``), with its ETag."""
+        assert base.id is not None
+        client = self.roster_app.client
+        ops = user_operations(resource, base, mine, fields, catalog=self._catalog)
+        saved = await client.patch_user(base.id, ops, etag=base.version)
+        return saved if saved is not None else (await client.get_user(base.id) or {})
+
+    async def _saved(self, saved: dict[str, Any], note: str = "") -> None:
         self.saved_something = True
         saved_user = user_from_scim(saved)
-        self._fill(saved_user, self.query_one("#f-manager", Input).value.strip())
+        self._fill(saved_user, await self._manager_label(saved_user.manager_id), resource=saved)
         self.run_worker(self._load_history(), group="profile-history", exclusive=True, exit_on_error=False)
-        self.query_one(Banner).show(f"Saved {saved_user.display_name}.", kind="info")
+        self.query_one(Banner).show(f"Saved {saved_user.display_name}.{note}", kind="info")
         self.notify(f"Saved {saved_user.display_name}", timeout=2)
 
     async def _conflict(self, mine: User) -> None:
+        """Someone saved the user since it was loaded: keep their changes, ask only about fields both changed."""
         assert self.user.id is not None
+        client = self.roster_app.client
         try:
-            theirs = user_from_scim(await self.roster_app.client.get_user(self.user.id) or {})
+            resource = await client.get_user(self.user.id) or {}
         except RosterApiError as exc:
             self._show_error(exc, "Not saved")
             return
+        theirs = user_from_scim(resource)
+        base = self.user
+        mine_only, conflicts = merge(base, mine, theirs)
+        kept = [f for f in changed_fields(base, theirs) if f not in conflicts]
+        if not conflicts:
+            await self._merge_and_save(resource, theirs, mine, mine_only, kept)
+            return
+        managers = {"mine": self.query_one("#f-manager", Input).value.strip(),
+                    "theirs": await self._manager_label(theirs.manager_id)}
 
-        async def chosen(choice: str | None) -> None:
-            if choice == "reload":
-                self._fill(theirs, await self._manager_label(theirs.manager_id))
-                self.query_one(Banner).show("Reloaded the version saved meanwhile.", kind="info")
-            elif choice == "overwrite":
-                self.run_worker(self._save(overwrite_etag=theirs.version), group="profile-save",
-                                exclusive=True, exit_on_error=False)
-            else:
-                self.query_one(Banner).show("Not saved: the user changed meanwhile.", kind="warning")
+        async def chosen(choice: dict[str, str] | None) -> None:
+            if choice is None:
+                self.query_one(Banner).show("Not saved: the user changed meanwhile. Your edits are kept; "
+                                            "ctrl+s tries again.", kind="warning")
+                return
+            keep_mine = [f for f in conflicts if choice.get(f) == "mine"]
+            await self._merge_and_save(resource, theirs, mine, mine_only + keep_mine,
+                                       kept + [f for f in conflicts if f not in keep_mine])
 
-        await self.app.push_screen(ConflictScreen(mine, theirs), chosen)
+        await self.app.push_screen(ConflictScreen(mine, theirs, conflicts, kept=kept, mine_only=mine_only,
+                                                  managers=managers), chosen)
+
+    async def _merge_and_save(self, resource: dict[str, Any], theirs: User, mine: User, fields: list[str],
+                              kept: list[str]) -> None:
+        """Write ``fields`` of ``mine`` on top of the version saved meanwhile (``theirs``), then show the result."""
+        note = f" Kept the changes saved meanwhile to {', '.join(field_title(f) for f in kept)}." if kept else ""
+        if not fields:
+            self._fill(theirs, await self._manager_label(theirs.manager_id), resource=resource)
+            self.query_one(Banner).show(f"Showing the version saved meanwhile.{note}", kind="info")
+            return
+        busy = self.query_one(Busy)
+        busy.start()
+        try:
+            saved = await self._write(resource, theirs, mine, fields)
+        except PreconditionFailed:
+            await self._conflict(mine)
+            return
+        except RosterApiError as exc:
+            self._show_error(exc, "Not saved")
+            return
+        finally:
+            busy.stop()
+        await self._saved(saved, note)
 
     def _show_error(self, error: RosterApiError, what: str) -> None:
         if is_transient(error):
@@ -351,10 +443,24 @@ class ProfileScreen(Screen[bool]):
     # -- leaving -------------------------------------------------------------------------------
 
     def action_reload(self) -> None:
-        if self.user_id is not None or self.user.id is not None:
-            self.user_id = self.user.id or self.user_id
-            self.query_one(Banner).clear()
-            self.run_worker(self._load(), group="profile-load", exclusive=True, exit_on_error=False)
+        """Load the user again; edits not saved yet are thrown away only when the admin says so."""
+        if self.user_id is None and self.user.id is None:
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self._reload()
+
+        if self.dirty:
+            self.app.push_screen(ConfirmScreen("Reload the saved version? Your unsaved edits will be lost.",
+                                               yes="Reload", no="Stay"), answered)
+        else:
+            self._reload()
+
+    def _reload(self) -> None:
+        self.user_id = self.user.id or self.user_id
+        self.query_one(Banner).clear()
+        self.run_worker(self._load(), group="profile-load", exclusive=True, exit_on_error=False)
 
     def action_remove_user(self) -> None:
         """Preview removing this user (deactivate, or delete when there is nothing to keep)."""
@@ -376,7 +482,7 @@ class ProfileScreen(Screen[bool]):
             if done[0].row.action == "delete":
                 self.dismiss(True)
             else:
-                self.action_reload()
+                self._reload()
 
         self.app.push_screen(RemovalScreen([RemovalKey(self.user.email)], "this profile"), removed)
 

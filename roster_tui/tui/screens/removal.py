@@ -15,23 +15,22 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from roster_tui.api.client import RosterClient
 from roster_tui.api.errors import RosterApiError
-from roster_tui.api.remover import RemovalResult, active_account_admins, lookup_users
+from roster_tui.api.remover import RemovalResult, look_up_for_removal
 from roster_tui.core.removal import describe_counts
 from roster_tui.core.removal_plan import (
     RemovalKey,
     RemovalPlan,
     RemovalRow,
-    build_removal_plan,
-    is_active_account_admin,
 )
-from roster_tui.tui.screens.dialogs import ConfirmScreen
+from roster_tui.core.wording import plural
+from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen
 from roster_tui.tui.widgets.status import Banner, Busy, is_transient
 
 if TYPE_CHECKING:
@@ -45,11 +44,8 @@ ACTION_LABELS = {"deactivate": "deactivate", "delete": "DELETE", "unchanged": "u
 
 async def plan_both(client: RosterClient, keys: list[RemovalKey]) -> tuple[RemovalPlan, RemovalPlan]:
     """One lookup, two plans of the same rows: deactivate everyone, and delete where allowed."""
-    index = await lookup_users(client, keys)
-    found = [*index.by_email.values(), *index.by_employee_id.values()]
-    admins = await active_account_admins(client) if any(is_active_account_admin(u) for u in found) else None
-    return (build_removal_plan(keys, index, active_admin_ids=admins),
-            build_removal_plan(keys, index, delete_when_allowed=True, active_admin_ids=admins))
+    lookup = await look_up_for_removal(client, keys)
+    return lookup.plan(keys), lookup.plan(keys, delete_when_allowed=True)
 
 
 @dataclass
@@ -116,6 +112,8 @@ def row_prompt(row: RemovalRow, *, deletable: bool) -> Table:
     lines.append_text(who)
     if row.action != "error":
         lines.append("\n" + row.reason, "dim" if row.action == "unchanged" else "")
+    if row.reports_note and row.action in ("deactivate", "delete"):
+        lines.append("\n" + row.reports_note, "bold" if row.action == "delete" else "")
     for error in row.errors:
         lines.append("\n" + error, "red")
     for warning in row.warnings:
@@ -140,45 +138,17 @@ def summary_text(plan: RemovalPlan) -> str:
 
 def confirm_question(plan: RemovalPlan) -> str:
     s = plan.summary()
-    text = f"Remove {plan.changes} user(s): {s['deactivate']} deactivate, {s['delete']} delete?"
+    text = f"Remove {plural(plan.changes, 'user')}: {s['deactivate']} deactivate, {s['delete']} delete?"
     if s["deactivate"]:
         cancels = sum(r.cancels for r in plan.to_apply() if r.action == "deactivate")
-        text += f" Deactivation cancels {cancels} not-yet-completed assignment(s); it can be undone."
+        text += (f" Deactivation cancels {plural(cancels, 'not-yet-completed assignment')}; reactivating "
+                 "restores them.")
     if s["delete"]:
         text += " Deleting is permanent."
     skipped = s["unchanged"] + s["error"]
     if skipped:
         text += f" {skipped} listed entr{'y is' if skipped == 1 else 'ies are'} left as they are."
     return text
-
-
-class TypeCountScreen(ModalScreen[bool]):
-    """A large removal: the admin types the number of users to go ahead."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, question: str, count: int) -> None:
-        super().__init__(classes="dialog")
-        self.question = question
-        self.count = count
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
-            yield Label(self.question, classes="dialog-text")
-            yield Label(f"Type {self.count} to confirm:", classes="dialog-text")
-            yield Input(placeholder=str(self.count), id="typed-count", type="integer")
-            yield Label("enter: remove · escape: cancel", id="typed-hint", classes="dialog-hint")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip() == str(self.count):
-            self.dismiss(True)
-        else:
-            self.query_one("#typed-hint", Label).update(
-                f"That is not {self.count}: type the number of users to remove, or escape to cancel.")
-            event.input.value = ""
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
 
 class RemovalScreen(Screen[RemovalResult | None]):
@@ -203,14 +173,14 @@ class RemovalScreen(Screen[RemovalResult | None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="removal-header"):
-            yield Static(f"Remove users · {self.source}", id="removal-title")
+            yield Static(f"Remove users · {self.source}", id="removal-title", markup=False)
             yield Busy(id="busy")
-        yield Static("Looking the users up…", id="removal-summary")
+        yield Static("Looking the users up…", id="removal-summary", markup=False)
         yield Static("Deactivate keeps the user and completed training (undo: reactivate). "
                      "x: delete instead, only for users with no training assignments.",
-                     id="removal-hint")
+                     id="removal-hint", markup=False)
         yield Banner(id="banner")
-        yield OptionList(id="removal-rows")
+        yield OptionList(id="removal-rows", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -17,6 +17,7 @@ from textual.widgets import Footer, ProgressBar, Static
 
 from roster_tui.api.remover import CONCURRENCY, RemovalOutcome, RemovalResult, apply_removal
 from roster_tui.core.removal_plan import RemovalPlan, RemovalRow
+from roster_tui.core.wording import plural
 
 if TYPE_CHECKING:
     from roster_tui.tui.app import RosterApp
@@ -47,7 +48,7 @@ def result_text(result: RemovalResult, not_attempted: list[RemovalRow]) -> Text:
                 verb = f"not {verb}:"
             line = f"  {verb} {_who(o.row)}"
             if status == "ok" and o.row.action == "deactivate" and o.row.cancels:
-                line += f"; cancelled {o.row.cancels} not-yet-completed assignment(s)"
+                line += f"; cancelled {plural(o.row.cancels, 'not-yet-completed assignment')}"
             text.append(line + "\n")
             if o.error:
                 text.append(f"    {o.error}\n", colour)
@@ -79,12 +80,12 @@ class RemovalRunScreen(Screen[RemovalResult | None]):
         return cast("RosterApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Removing {len(self.rows)} user(s)", id="run-title")
+        yield Static(f"Removing {plural(len(self.rows), 'user')}", id="run-title", markup=False)
         yield ProgressBar(total=len(self.rows), show_eta=False, id="run-progress")
-        yield Static("", id="run-counts")
-        yield Static("escape: stop after the writes in flight", id="run-hint")
+        yield Static("", id="run-counts", markup=False)
+        yield Static("escape: stop after the writes in flight", id="run-hint", markup=False)
         with VerticalScroll(id="run-result"):
-            yield Static("", id="run-result-text")
+            yield Static("", id="run-result-text", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

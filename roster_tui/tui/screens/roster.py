@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
-from roster_tui.api.errors import RosterApiError
+from roster_tui.api.errors import RosterApiError, Unauthorized
 from roster_tui.tui.query import RosterQuery
 from roster_tui.tui.screens.dialogs import PromptScreen
 from roster_tui.tui.widgets.roster_table import RosterTable
@@ -23,6 +23,9 @@ from roster_tui.tui.widgets.status import Banner, Busy, is_transient
 if TYPE_CHECKING:
     from roster_tui.tui.app import RosterApp
 
+#: How an admin supplies the token, for a 401.
+TOKEN_HELP = ("Give roster the token: set ROSTER_API_TOKEN, pass --token-file FILE (a file of mode 0600), "
+              "or set token_file in config.toml; then start roster again.")
 SEARCH_DELAY = 0.25  # seconds of quiet typing before the search goes to the server
 RETRY_DELAY = 3.0
 HEAP_REFREEZE_DELAY = 0.5  # seconds after the roster is back: the screens that left have unmounted by then
@@ -60,12 +63,12 @@ class RosterScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="roster-header"):
-            yield Static("Roster", id="counts")
+            yield Static("Roster", id="counts", markup=False)
             yield Busy(id="busy")
-        yield Static(f"source: {self.roster_app.source}", id="source")
+        yield Static(f"source: {self.roster_app.source}", id="source", markup=False)
         yield Banner(id="banner")
         yield Input(placeholder="search name, email or employee ID", id="search")
-        yield Static(id="query")
+        yield Static(id="query", markup=False)
         yield RosterTable(self.roster_app.client, id="table")
         yield Footer()
 
@@ -133,6 +136,8 @@ class RosterScreen(Screen[None]):
             banner.show(f"Connection lost: {error.detail} Retrying in {RETRY_DELAY:.0f} s…")
             if self._retry_timer is None:
                 self._retry_timer = self.set_timer(RETRY_DELAY, self._retry)
+        elif isinstance(error, Unauthorized):
+            banner.show(f"The roster API refused the token ({error.detail}). {TOKEN_HELP}")
         else:
             banner.show(f"The service refused the request: {error.detail}")
 

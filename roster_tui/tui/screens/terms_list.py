@@ -54,12 +54,12 @@ class TermsListScreen(Screen[tuple[list[RemovalKey], str] | None]):
         super().__init__(id="terms-list")
 
     def compose(self) -> ComposeResult:
-        yield Static("Remove users from a terms list", id="terms-title")
+        yield Static("Remove users from a terms list", id="terms-title", markup=False)
         yield Label("Paste emails or employee IDs, one per line (or a CSV with an Email or Employee ID "
-                    "column), then ctrl+s:", classes="terms-label")
+                    "column), then ctrl+s:", classes="terms-label", markup=False)
         yield TextArea(id="terms-text", soft_wrap=False, show_line_numbers=True)
         with Horizontal(id="terms-file-row"):
-            yield Label("Or load a file:", classes="terms-label")
+            yield Label("Or load a file:", classes="terms-label", markup=False)
             yield Input(placeholder="path/to/terms.csv (enter or ctrl+o)", id="terms-path")
         yield Banner(id="banner")
         yield Footer()

@@ -74,6 +74,25 @@ class WizardStep(Screen[None]):
             return
         self.notify(f"{count:,} {written} written to {path}", timeout=4)
 
+    def _settle_dates(self, prepared: engine.PreparedFile) -> None:
+        """Keep the date format the file's dates were read with, or what the admin must choose."""
+        state = self.state
+        state.date_choices, state.date_note = [], ""
+        column = prepared.mapping.column_of("hire_date")
+        if column is None or not prepared.scan.date_values:
+            return
+        where = f"the dates of {prepared.mapping.describe(column)}"
+        if prepared.date_format_proposed:
+            state.date_format = prepared.validator.date_format
+            state.date_note = (f"Dates: {where} are read as {state.date_format}, the only format every one fits "
+                               "(d on the mapping step chooses another).")
+        elif len(prepared.date_formats) > 1:
+            state.date_choices = prepared.date_formats
+            state.date_note = f"Dates: {where} fit more than one format; choose which the file uses."
+        elif prepared.validator.date_format is None:
+            state.date_note = (f"Dates: {where} fit no one format; those not ISO (YYYY-MM-DD) are errors. "
+                               "Esc back to the mapping step and press d to declare the file's format.")
+
     async def run_plan(self, stage: Callable[[str], None]) -> None:
         """Read, check and plan the file as ``roster import`` does; the engine works in slices on the UI's
         event loop, so keys are answered meanwhile. ``stage`` gets what is going on (a few times a second)."""
@@ -93,6 +112,7 @@ class WizardStep(Screen[None]):
 
         plan = await engine.plan_import(self.roster_app.client, prepared, deactivate_missing=state.full_sync,
                                         force=state.force, progress=progress)
+        self._settle_dates(prepared)
         issues = issues_of(plan)
         stage(f"Collecting {len(issues):,} messages…")
         wanted = issues_by_line(issues)

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,6 +16,7 @@ from textual.suggester import Suggester
 from textual.widgets import DataTable, DirectoryTree, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from roster_tui.core.wording import one_line
 from roster_tui.tui import import_engine as engine
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.wizard_state import WizardState, load_recent, remember
@@ -88,7 +90,7 @@ class FileStep(WizardStep):
         yield Input(self.state.path, placeholder="path to the CSV file (→ completes, enter opens)",
                     suggester=PathSuggester(), id="file-path")
         recent = load_recent()
-        yield OptionList(*(Option(p, id=p) for p in recent), id="recent")
+        yield OptionList(*(Option(p, id=p) for p in recent), id="recent", markup=False)
         yield Static("", id="file-info", markup=False)
         yield DataTable(id="file-head", cursor_type="row", zebra_stripes=True)
         yield Static("", id="file-hint", markup=False)
@@ -194,11 +196,11 @@ class FileStep(WizardStep):
         table = self.query_one("#file-head", DataTable)
         table.clear(columns=True)
         table.add_column("Line", key="line")
-        for n, h in enumerate(i.header):
-            table.add_column(h or "(no header)", key=f"c{n}")
+        for n, h in enumerate(i.header):  # Text, not str: DataTable parses a str header or cell as markup
+            table.add_column(Text(h or "(no header)"), key=f"c{n}")
         for line, cells in head:
             cells = [*cells[:len(i.header)], *[""] * (len(i.header) - len(cells))]
-            table.add_row(str(line), *(c.replace("\n", "⏎")[:30] for c in cells))
+            table.add_row(str(line), *(Text(one_line(c)[:30]) for c in cells))
         table.display = True
         self.query_one("#file-hint", Static).update(
             "Wrong guess? ctrl+g changes the encoding, ctrl+t the delimiter. enter or ctrl+n: next.")

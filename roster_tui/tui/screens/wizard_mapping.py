@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from roster_tui.core.wording import one_line
 from roster_tui.tui import import_engine as engine
 from roster_tui.tui.screens.dialogs import PromptScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
@@ -38,7 +39,7 @@ class PickScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Static(self.question, classes="dialog-text", markup=False)
-            yield OptionList(*(Option(label, id=value) for value, label in self.options), id="pick")
+            yield OptionList(*(Option(label, id=value) for value, label in self.options), id="pick", markup=False)
         yield Footer()
 
     @on(OptionList.OptionSelected)
@@ -98,7 +99,7 @@ class MappingStep(WizardStep):
 
         def render(i: int) -> Text:
             letter = engine.column_letter(i)
-            value = (first[i] if i < len(first) else "").replace("\n", " ")
+            value = one_line(first[i] if i < len(first) else "")
             text = Text(f"{letter:<4}{header[i][:22] or '(no header)':<24}{value[:20]:<22}")
             if i in resolved.fields:
                 text.append(f"→ {target_label(resolved.fields[i])}", view.style_for("create"))

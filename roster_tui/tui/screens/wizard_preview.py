@@ -12,8 +12,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from roster_tui.api.errors import RosterApiError
+from roster_tui.core.wording import one_line
 from roster_tui.tui import import_engine as engine
-from roster_tui.tui.screens.dialogs import ConfirmScreen
+from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.widgets.counts_bar import KINDS, CountsBar
 from roster_tui.tui.widgets.lines_view import LinesView
@@ -24,21 +25,22 @@ FIELDS = ("email", "employee_id", "first_name", "last_name", "title", "departmen
 
 
 def show(value: Any) -> str:
-    return "(blank)" if value in (None, "") else str(value)
+    return "(blank)" if value in (None, "") else one_line(str(value))
 
 
 def row_summary(row: engine.PlanRow, kind: str) -> str:
     """One line about a plan row for the list of ``kind``."""
     if kind == "error":
-        return "; ".join(row.errors)
+        return one_line("; ".join(row.errors))
     if kind == "warning":
-        return "; ".join(row.warnings)
+        return one_line("; ".join(row.warnings))
     if row.action == "create":
         v = {k: a for k, (_b, a) in row.changes.items()}
         name = f"{v.get('first_name', '')} {v.get('last_name', '')}".strip()
         extra = ", ".join(str(v[k]) for k in ("title", "department") if v.get(k))
-        return f"{name}{'  · ' + extra if extra else ''}"
-    return "; ".join(f"{k}: {show(b)} → {show(a)}" for k, (b, a) in row.changes.items()) or "no change"
+        return one_line(f"{name}{'  · ' + extra if extra else ''}")
+    text = "; ".join(f"{k}: {show(b)} → {show(a)}" for k, (b, a) in row.changes.items()) or "no change"
+    return f"{text} · {row.training}" if row.training else text
 
 
 def current_values(state: WizardState, row: engine.PlanRow) -> dict[str, Any]:
@@ -48,8 +50,7 @@ def current_values(state: WizardState, row: engine.PlanRow) -> dict[str, Any]:
     if entry is None:
         return {}
     values = {name: getattr(entry, name, None) for name in FIELDS if name not in ("manager", "status")}
-    manager = index.by_id.get(entry.manager_id) if index is not None and entry.manager_id else None
-    values["manager"] = manager.email if manager is not None else entry.manager_id
+    values["manager"] = engine.display_manager(index, entry.manager_id) if index is not None else None
     values["status"] = "active" if entry.active else "inactive"
     return values
 
@@ -87,6 +88,8 @@ class DiffScreen(ModalScreen[None]):
                 text = Text(label + f"{show(before.get(name))[:26]:<28}", view.style_for("dim"))
                 text.append("unchanged", view.style_for("dim"))
             lines.append(text)
+        if row.training:
+            lines.append(Text(f"{'Training':<14}{row.training}", view.style_for("warning")))
         for message in row.errors:
             lines.append(Text(f"error: {message}", view.style_for("error")))
         for message in row.warnings:
@@ -121,6 +124,7 @@ class PreviewStep(WizardStep):
         yield from self.step_title()
         yield CountsBar(id="counts-bar")
         yield Static("", id="full-sync", markup=False)
+        yield Static("", id="plan-notes", markup=False)
         yield Static("", id="preview-kind", markup=False)
         yield LinesView(header=f"{'Line':>6}  {'User':<32}What", id="plan-rows")
         yield Footer()
@@ -156,13 +160,17 @@ class PreviewStep(WizardStep):
         sync = self.query_one("#full-sync", Static)
         sync.set_classes("-refused" if plan.refusal else "-on" if state.full_sync else "-off")
         if plan.refusal:
-            sync.update(f"!! FULL SYNC REFUSED: {plan.refusal}.\n"
-                        "Press ! to force it, or F to turn the full sync off.")
+            way = (f"Press ! and type {plan.missing:,} to go ahead anyway, or F to turn the full sync off."
+                   if plan.forcible else "Press F to turn the full sync off.")
+            sync.update(f"!! FULL SYNC REFUSED: {plan.refusal}.\n{way}")
         elif state.full_sync:
             sync.update(f"!! FULL SYNC ON: {plan.missing:,} active users missing from the file will be "
                         "DEACTIVATED (F turns it off).")
         else:
             sync.update("Users missing from the file are left alone. (F: full sync, deactivating them)")
+        notes = self.query_one("#plan-notes", Static)
+        notes.update("\n".join(f"! {note}" for note in plan.notes))
+        notes.display = bool(plan.notes)
         rows = self.groups.get(self.kind, [])
         self.query_one("#preview-kind", Static).update(
             f"{self.kind.capitalize()}: {len(rows):,} rows  ·  ←→ other kinds  ·  enter shows every field")
@@ -225,17 +233,18 @@ class PreviewStep(WizardStep):
             f"{engine.FULL_SYNC_LIMIT:.0%} of the active users. Plan a full sync?", yes="Plan full sync"), answer)
 
     def action_force(self) -> None:
+        """Pass the full sync's size guard: only by typing the number of users it would deactivate."""
         plan = self.state.plan
-        if plan is None or not plan.refusal:
+        if plan is None or not plan.refusal or not plan.forcible:
             return
-
         def answer(yes: bool | None) -> None:
             if yes:
                 self.state.force = True
                 self._replan()
 
-        self.app.push_screen(ConfirmScreen(f"{plan.refusal}.\nForce the full sync anyway?",
-                                           yes="Force"), answer)
+        self.app.push_screen(TypeCountScreen(
+            f"{plan.refusal}.\nThe full sync would DEACTIVATE {plan.missing:,} active users missing from the file.",
+            plan.missing, verb="deactivate"), answer)
 
     def action_apply(self) -> None:
         plan = self.state.plan
@@ -259,5 +268,5 @@ class PreviewStep(WizardStep):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "force":
-            return self.state.plan is not None and bool(self.state.plan.refusal)
+            return self.state.plan is not None and bool(self.state.plan.refusal) and self.state.plan.forcible
         return True

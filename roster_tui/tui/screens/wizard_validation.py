@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Input, ProgressBar, Static
 
 from roster_tui.api.errors import RosterApiError
+from roster_tui.core.wording import one_line
 from roster_tui.tui import import_engine as engine
 from roster_tui.tui.screens.dialogs import ConfirmScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
@@ -72,8 +73,28 @@ class ValidationStep(WizardStep):
             stage.update(f"! The roster API could not be used: {exc}. Press escape, then enter to retry.")
         else:
             self._show()
+            if self.state.date_choices:
+                self._ask_date_format()
         finally:
             self.query_one(ProgressBar).display = False
+
+    def _ask_date_format(self) -> None:
+        """The dates fit several formats: the admin says which one, and the file is checked again with it."""
+        from roster_tui.tui.screens.wizard_mapping import PickScreen
+
+        state = self.state
+        assert state.prepared is not None
+        examples = engine.telling_examples(state.prepared.scan.date_values, state.date_choices)
+
+        def chosen(value: str | None) -> None:
+            if value:
+                state.date_format = value
+                state.reset_plan()
+                self.run_worker(self._check(), group="plan", exclusive=True, exit_on_error=False)
+
+        self.app.push_screen(PickScreen(f"{state.date_note} Which one?",
+                                        [(f, e) for f, e in zip(state.date_choices, examples, strict=True)]),
+                             chosen)
 
     def _show(self) -> None:
         state = self.state
@@ -83,7 +104,8 @@ class ValidationStep(WizardStep):
         rows = state.prepared.scan.rows
         errors = summary["error"]
         self.query_one("#validation-stage", Static).update(
-            f"{state.path}: {rows:,} rows checked, matched by {state.sync_key.value}.")
+            f"{state.path}: {rows:,} rows checked, matched by {state.sync_key.value}."
+            + (f"\n{state.date_note}" if state.date_note else ""))
         self.query_one("#validation-counts", Static).update(
             f"{rows - errors:,} valid rows  ·  {errors:,} error  ·  {summary['warning']:,} warning  "
             f"(rows with warnings are imported)\n"
@@ -104,7 +126,7 @@ class ValidationStep(WizardStep):
             line = str(issue.line) if issue.line is not None else "-"
             text = Text(f"{line:>6}  ")
             text.append(f"{issue.kind:<8}", view.style_for(issue.kind))
-            value = issue.value.replace("\n", "⏎")
+            value = one_line(issue.value)
             text.append(f"{issue.column[:17]:<18}{value[:19]:<20}{issue.message}")
             return text
 

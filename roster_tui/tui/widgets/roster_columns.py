@@ -10,6 +10,7 @@ from rich.cells import set_cell_size
 from textual.scrollbar import ScrollBar
 
 from roster_tui.core.models import AssignmentStatus, User
+from roster_tui.core.wording import one_line
 
 PLACEHOLDER = "…"
 
@@ -55,7 +56,7 @@ def column_x(index: int) -> int:
 
 def row_cells(values: list[str]) -> list[str]:
     """Each column's text fitted to its width, with the space that follows it."""
-    return [set_cell_size(value, column.width) + " " for column, value in zip(COLUMNS, values, strict=True)]
+    return [set_cell_size(one_line(value), column.width) + " " for column, value in zip(COLUMNS, values, strict=True)]
 
 
 PLACEHOLDER_CELLS = row_cells([PLACEHOLDER] * len(COLUMNS))

@@ -94,6 +94,7 @@ class RosterTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self.cursor_col = 0
         self.marked: dict[str, User] = {}
+        self.load_error: str | None = None  # why no page could be shown yet
         self._generation = 0
         self._key_of: tuple[RosterQuery, int, _QueryKey] | None = None
         # a page is its users, each with its row's text (cells fitted): made as the page arrives, not per key
@@ -188,10 +189,15 @@ class RosterTable(ScrollView, can_focus=True):
             result = await self.client.list_users(filter=filter_, sort_by=sort_by, sort_order=sort_order,
                                                   start_index=page * PAGE_SIZE + 1, count=PAGE_SIZE)
         except RosterApiError as exc:
+            if self.total is None:  # nothing to show: say so instead of "Loading…"
+                self.load_error = "Not loaded (see the message above)."
+                self._lines.clear()
+                self.refresh()
             self.post_message(self.LoadFailed(exc))
             return
         finally:
             self._loading.discard(pkey)
+        self.load_error = None
         users = [user_from_scim(r) for r in result.resources]
         self._pages[pkey] = [(u, "".join(row_cells([c.value(u) for c in COLUMNS]))) for u in users]
         self._totals[pkey[0]] = result.total_results
@@ -320,7 +326,8 @@ class RosterTable(ScrollView, can_focus=True):
         if self.total is None or row >= self.total:
             text = ""
             if row == 0 and self.total is None:
-                return self._fit([(" Loading…", self._style(placeholder=True)[0])], cell_len(" Loading…"))
+                text = f" {self.load_error}" if self.load_error else " Loading…"
+                return self._fit([(text, self._style(placeholder=True)[0])], cell_len(text))
             if row == 0:
                 text = (
                     " The roster is empty: n adds a user, i imports a CSV file."

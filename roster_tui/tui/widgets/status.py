@@ -1,4 +1,4 @@
-"""Small status widgets: the connection banner and a busy indicator."""
+"""Small status widgets: the connection banner and a busy indicator (plain text: messages quote user data)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ def is_transient(error: RosterApiError) -> bool:
 class Banner(Static):
     """A one-line message across the screen (hidden when empty): connection lost, refusals..."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+
     def show(self, text: str, *, kind: str = "error") -> None:
         self.set_classes(f"-{kind}")
         self.update(text)
@@ -35,7 +38,7 @@ class Busy(Static):
     """A spinner shown while network work runs; it counts nested starts and stops."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id)
+        super().__init__("", id=id, markup=False)
         self._depth = 0
         self._frame = 0
         self._timer: Timer | None = None
