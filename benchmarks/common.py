@@ -83,14 +83,6 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def peak_rss_mb(pid: int) -> float:
-    """VmHWM (peak resident set) of a live process, in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def seeded_postgres(admin_url: str, users: int, seed: int = 7) -> str:
     """A PostgreSQL database with ``users`` seeded users (created once, reused); returns its URL."""
     import psycopg

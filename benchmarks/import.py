@@ -27,8 +27,11 @@ from pathlib import Path
 
 import httpx
 
-from roster_tui.api.client import RosterClient
-from roster_tui.api.importer import apply_plan, export_roster, plan_import, prepare_file
+from roster_tui.scim.client import RosterClient
+from roster_tui.sync.apply import apply_plan
+from roster_tui.sync.export import export_roster
+from roster_tui.sync.import_file import prepare_file
+from roster_tui.sync.importer import plan_import
 
 TOKEN = "bench-token-0123456789"
 #: Runs a command with its output discarded, then prints its peak RSS in KiB.

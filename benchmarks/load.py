@@ -22,10 +22,15 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import TOKEN, seeded_db, start_roster, stop
-from roster_tui.core.scim import PATCH_OP
-from tests.server.helpers import user_body
+from roster_tui.core.models import User
+from roster_tui.core.scim import PATCH_OP, user_to_scim
 
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/scim+json"}
+
+
+def new_user(n: int) -> dict[str, object]:
+    """A new user's SCIM body (a unique email per ``n``)."""
+    return user_to_scim(User(email=f"load.{n}@example.com", first_name="Ada", last_name="Lovelace", title="t0"))
 
 
 class Client(threading.Thread):
@@ -55,7 +60,7 @@ class Client(threading.Thread):
         while time.monotonic() < self.deadline:
             roll = self.rng.random()
             if roll < 0.15 or not self.mine:
-                status, user = self.call("create", "POST", "/Users", user_body(title="t0"))
+                status, user = self.call("create", "POST", "/Users", new_user(self.rng.randrange(10**12)))
                 if status == 201:
                     self.mine[user["id"]] = (user["meta"]["version"], "t0")
             elif roll < 0.40:

@@ -109,9 +109,9 @@ def search_times(url: str, runs: int) -> dict[str, float]:
 
 
 async def creates(url: str, n: int, concurrency: int) -> float:
-    from roster_tui.api.client import RosterClient
     from roster_tui.core.models import User
     from roster_tui.core.scim import user_to_scim
+    from roster_tui.scim.client import RosterClient
 
     tag = os.urandom(3).hex()
     async with RosterClient(url, TOKEN) as client:

@@ -29,8 +29,8 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
-from roster_tui.api.connect import open_client
 from roster_tui.config import ApiSettings
+from roster_tui.connect import open_client
 from roster_tui.core.scim import FIELD_PATHS, user_from_scim
 from roster_tui.tui.app import create_app
 from roster_tui.tui.widgets.roster_columns import COLUMNS

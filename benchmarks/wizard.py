@@ -35,8 +35,8 @@ from textual import events  # noqa: E402
 
 from benchmarks.common import TOKEN, seeded_db, start_roster, stop  # noqa: E402
 from benchmarks.tui import FrameClock, wait_until  # noqa: E402
-from roster_tui.api.connect import open_client  # noqa: E402
 from roster_tui.config import ApiSettings  # noqa: E402
+from roster_tui.connect import open_client  # noqa: E402
 from roster_tui.server.seed import generate  # noqa: E402
 from roster_tui.tui.app import create_app  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Where roster-tui keeps its files, and which roster API it talks to.
+"""Which roster API roster-tui talks to, with which token, and the embedded service's database.
 
 Precedence for the API: ``--api`` / ``--token-file`` flags, then ``ROSTER_API_URL`` / ``ROSTER_API_TOKEN``,
 then ``config.toml`` in the user config dir (``api_url``, ``token_file``); with no URL, the embedded service.
@@ -12,25 +12,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformdirs import user_config_path, user_data_path
-
-APP = "roster-tui"
-
-
-def config_dir() -> Path:
-    return Path(os.environ.get("ROSTER_CONFIG_DIR") or user_config_path(APP))
-
-
-def data_dir() -> Path:
-    return Path(os.environ.get("ROSTER_DATA_DIR") or user_data_path(APP))
-
-
-def default_db() -> Path:
-    return data_dir() / "roster.db"
-
-
-def default_token_file() -> Path:
-    return config_dir() / "serve-token"
+from roster_tui.files import read_secret_file
+from roster_tui.paths import config_dir, default_db
 
 
 class ConfigError(Exception):
@@ -88,15 +71,13 @@ class ApiSettings:
 
 def resolve_api(api: str | None = None, token_file: str | None = None, db: str | None = None) -> ApiSettings:
     """Settle the API URL and token from flags, environment and the config file."""
-    from roster_tui.server.auth import read_token_file
-
     file_cfg = load_config_file()
     url = api or os.environ.get("ROSTER_API_URL") or file_cfg.get("api_url")
     token = None
     token_path = token_file or (None if os.environ.get("ROSTER_API_TOKEN") else file_cfg.get("token_file"))
     if token_path:
         try:
-            token = read_token_file(Path(str(token_path)).expanduser())
+            token = read_secret_file(Path(str(token_path)).expanduser())
         except (OSError, ValueError) as exc:
             raise ConfigError(f"token file: {exc}") from None
     else:

@@ -1,14 +1,23 @@
-"""Files roster-tui writes for the admin: whole or not at all, readable by their owner only (they hold PII)."""
+"""Files roster-tui reads and writes for the admin: exports and errors files (whole or not at all), secrets
+(0600), saved mappings and the recent imports. Everything that touches the user's dirs is here."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
+
+from roster_tui.core.csv_reader import ImportFileError
+from roster_tui.core.mapping import Mapping, dumps_mapping, loads_mapping
+from roster_tui.paths import mappings_dir, recent_imports_file
+
+RECENT_MAX = 10
 
 
 @contextmanager
@@ -30,3 +39,83 @@ def replaced_whole(path: str | Path, *, encoding: str = "utf-8", newline: str = 
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+# -- secrets -----------------------------------------------------------------------------------------
+
+
+def read_secret_file(path: Path) -> str:
+    """Read a token from a file that only its owner can read (0600); refuse looser files."""
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise PermissionError(f"{path} is readable by others (mode {oct(mode & 0o777)}); run: chmod 600 {path}")
+    token = path.read_text().strip()
+    if not token:
+        raise ValueError(f"{path} is empty")
+    return token
+
+
+def write_secret_file(path: Path, text: str) -> None:
+    """Create or overwrite a file with 0600 permissions from the start (never briefly world-readable)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text + "\n")
+    os.chmod(path, 0o600)
+
+
+# -- saved mappings ----------------------------------------------------------------------------------
+
+
+def mapping_path(name_or_path: str) -> Path:
+    """A saved mapping's file: the path when it exists or looks like one, else ``mappings/NAME.toml``."""
+    path = Path(name_or_path).expanduser()
+    if path.exists() or path.suffix == ".toml" or "/" in name_or_path:
+        return path
+    return mappings_dir() / f"{name_or_path}.toml"
+
+
+def load_mapping(name_or_path: str) -> Mapping:
+    path = mapping_path(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ImportFileError(f"cannot read the mapping: {exc.strerror or exc}", path=str(path),
+                              hint=f"Saved mappings live in {mappings_dir()}") from None
+    return loads_mapping(text, str(path))
+
+
+def save_mapping(mapping: Mapping, name_or_path: str) -> Path:
+    """Write a mapping as TOML (a bare name goes to the user config dir); returns its path."""
+    path = mapping_path(name_or_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dumps_mapping(mapping), encoding="utf-8")
+    return path
+
+
+def saved_mapping_names() -> list[str]:
+    """The names of the mappings saved in the user config dir."""
+    folder = mappings_dir()
+    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+
+
+# -- recent imports ----------------------------------------------------------------------------------
+
+
+def load_recent() -> list[str]:
+    """The files imported lately, newest first (missing or unreadable: none)."""
+    try:
+        data = json.loads(recent_imports_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [str(p) for p in data.get("files", []) if isinstance(p, str)] if isinstance(data, dict) else []
+
+
+def remember(path: str) -> None:
+    """Put ``path`` (made absolute: ``roster`` may start elsewhere next time) first in the recent files."""
+    path = str(Path(path).expanduser().absolute())
+    files = [path, *(p for p in load_recent() if p != path)][:RECENT_MAX]
+    target = recent_imports_file()
+    with contextlib.suppress(OSError):  # remembering is a convenience, never a reason to fail
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"files": files}, indent=1), encoding="utf-8")

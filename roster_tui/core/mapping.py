@@ -6,7 +6,6 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.models import ROSTER_FIELDS
@@ -193,12 +192,6 @@ def resolve_mapping(header: list[str], overrides: dict[str, str] | None = None) 
 # -- saved mappings ------------------------------------------------------------------------------------
 
 
-def mappings_dir() -> Path:
-    from roster_tui.config import config_dir
-
-    return config_dir() / "mappings"
-
-
 def _toml_string(value: str) -> str:
     out = ['"']
     for ch in value:
@@ -242,32 +235,6 @@ def loads_mapping(text: str, where: str = "mapping") -> Mapping:
         raise ImportFileError("date_format must be a string", path=where)
     return Mapping({h: _check_field(f, where) for h, f in columns.items()},
                    sync_key.replace("-", "_") if sync_key else None, date_format)
-
-
-def mapping_path(name_or_path: str) -> Path:
-    """A saved mapping's file: the path when it exists or looks like one, else ``mappings/NAME.toml``."""
-    path = Path(name_or_path).expanduser()
-    if path.exists() or path.suffix == ".toml" or "/" in name_or_path:
-        return path
-    return mappings_dir() / f"{name_or_path}.toml"
-
-
-def load_mapping(name_or_path: str) -> Mapping:
-    path = mapping_path(name_or_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ImportFileError(f"cannot read the mapping: {exc.strerror or exc}", path=str(path),
-                              hint=f"Saved mappings live in {mappings_dir()}") from None
-    return loads_mapping(text, str(path))
-
-
-def save_mapping(mapping: Mapping, name_or_path: str) -> Path:
-    """Write a mapping as TOML (a bare name goes to the user config dir); returns its path."""
-    path = mapping_path(name_or_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dumps_mapping(mapping), encoding="utf-8")
-    return path
 
 
 def mapping_from(resolved: ResolvedMapping) -> Mapping:

@@ -87,9 +87,5 @@ class User(BaseModel):
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
-    def is_admin(self) -> bool:
-        return bool(self.roles)
-
-    @property
     def status(self) -> str:
         return "active" if self.active else "inactive"

@@ -11,14 +11,40 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from roster_tui.core.mapping import FIELD_LABELS
 from roster_tui.core.models import SyncKey
-from roster_tui.core.validation import CLEAR, REQUIRED_FOR_CREATE, KeyScan, RowResult, clean_cell, email_key
+from roster_tui.core.validation import (
+    CLEAR,
+    REQUIRED_FOR_CREATE,
+    KeyScan,
+    RowResult,
+    clean_cell,
+    email_key,
+    employee_key,
+)
 from roster_tui.core.wording import plural
 
-KINDS = ("create", "update", "reactivate", "deactivate", "unchanged", "error")
+
+class Kind(StrEnum):
+    """What a plan row does (a ``str``: compares and serialises as its value)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    REACTIVATE = "reactivate"
+    DEACTIVATE = "deactivate"
+    UNCHANGED = "unchanged"
+    ERROR = "error"
+
+
+KINDS: tuple[Kind, ...] = tuple(Kind)
+#: The kinds that write.
+WRITES = (Kind.CREATE, Kind.UPDATE, Kind.REACTIVATE, Kind.DEACTIVATE)
+#: The summary's key counting the rows with warnings (any kind).
+WARNING = "warning"
+SUMMARY_KEYS: tuple[str, ...] = (*KINDS, WARNING)
 FULL_SYNC_LIMIT = 0.20
 PATCHABLE = ("email", "employee_id", "first_name", "last_name", "title", "department", "division",
              "location", "hire_date")
@@ -47,7 +73,8 @@ class RosterEntry:
 
 @dataclass
 class RosterIndex:
-    """The existing users the plan may need, by email key, employee ID and id.
+    """Users looked up (or the whole roster), by email key, employee ID key and id: the one index of the import
+    and the removal. Emails and employee IDs are matched trimmed and case-insensitively.
 
     ``complete`` says it holds the whole roster (needed by the full sync).
     """
@@ -64,13 +91,23 @@ class RosterIndex:
         if user.email:
             self.by_email[user.email.strip().lower()] = user  # email_key, inlined (once per user of a crawl)
         if user.employee_id:
-            self.by_employee_id[user.employee_id.strip()] = user  # as a cell is read: trimmed
+            self.by_employee_id[user.employee_id.strip().casefold()] = user  # employee_key, inlined
         if user.id:
             self.by_id[user.id] = user
 
+    @classmethod
+    def of(cls, users: Iterable[Any]) -> RosterIndex:
+        index = cls()
+        for user in users:
+            index.add(user)
+        return index
+
     def by_reference(self, ref: str) -> Any:
-        """A manager given as an email or an employee ID."""
-        return self.by_email.get(email_key(ref)) if "@" in ref else self.by_employee_id.get(ref.strip())
+        """The user an email or an employee ID (no ``@``) names, or None."""
+        return self.by_email.get(email_key(ref)) if "@" in ref else self.by_employee_id.get(employee_key(ref))
+
+    def users(self) -> list[Any]:
+        return list(self.by_id.values())
 
 
 class CreateChanges(AbcMapping[str, tuple[None, Any]]):
@@ -140,17 +177,17 @@ class Plan:
 
     def summary(self) -> dict[str, int]:
         counts = Counter(r.action for r in self.rows)
-        out = {k: counts.get(k, 0) for k in KINDS}
-        out["warning"] = sum(1 for r in self.rows if r.warnings)
+        out = {str(k): counts.get(k, 0) for k in KINDS}
+        out[WARNING] = sum(1 for r in self.rows if r.warnings)
         return out
 
     @property
     def changes(self) -> int:
-        return sum(1 for r in self.rows if r.action not in ("unchanged", "error"))
+        return sum(1 for r in self.rows if r.action in WRITES)
 
     @property
     def errors(self) -> int:
-        return sum(1 for r in self.rows if r.action == "error")
+        return sum(1 for r in self.rows if r.action == Kind.ERROR)
 
 
 #: How a manager reference to nobody in the roster is shown (never as a raw id).
@@ -171,22 +208,23 @@ class _Planner:
         self.other = "employee_id" if sync_key == SyncKey.EMAIL else "email"
         self.key_field = sync_key.value
         self.by_key = index.by_email if sync_key == SyncKey.EMAIL else index.by_employee_id
+        self.key_of = (lambda key: key) if sync_key == SyncKey.EMAIL else employee_key  # rows' email keys: folded
         self.compared = tuple(n for n in PATCHABLE if n != self.key_field)  # what an update may change
         self.any_duplicates = bool(scan.duplicate_emails or scan.duplicate_employee_ids)
 
     def row(self, r: RowResult) -> PlanRow:
-        out = PlanRow(r.line, "error", r.key, errors=r.errors, warnings=r.warnings)  # the row's lists, taken
+        out = PlanRow(r.line, Kind.ERROR, r.key, errors=r.errors, warnings=r.warnings)  # the row's lists, taken
         if self.any_duplicates:
             self._duplicates(r, out)
         if out.errors:
             return out
-        user = self.by_key.get(r.key) if r.key else None
+        user = self.by_key.get(self.key_of(r.key)) if r.key else None
         if user is None:
             self._create(r, out)
         else:
             self._update(r, user, out)
         if out.errors:
-            out.action, out.changes = "error", {}
+            out.action, out.changes = Kind.ERROR, {}
         return out
 
     def _duplicates(self, r: RowResult, out: PlanRow) -> None:
@@ -204,7 +242,7 @@ class _Planner:
         value = r.values.get(self.other)
         if not value or value == CLEAR:
             return
-        owner = (self.index.by_employee_id.get(value) if self.other == "employee_id"
+        owner = (self.index.by_employee_id.get(employee_key(value)) if self.other == "employee_id"
                  else self.index.by_email.get(email_key(value)))
         if owner is None or (user is not None and owner.id == user.id):
             return
@@ -262,7 +300,7 @@ class _Planner:
         changes["status"] = (None, "active" if out.active else "inactive")
         if not out.active:
             out.warnings.append("a new user is created inactive")
-        out.action, out.changes = "create", CreateChanges(changes)
+        out.action, out.changes = Kind.CREATE, CreateChanges(changes)
 
     def _update(self, r: RowResult, user: Any, out: PlanRow) -> None:
         v = r.values
@@ -298,13 +336,13 @@ class _Planner:
                 else:
                     out.manager_id = None
         status = v.get("status")
-        action = "update" if changes else "unchanged"
+        action = Kind.UPDATE if changes else Kind.UNCHANGED
         if status == CLEAR:
             out.errors.append(f"{r.columns.get('status')}: the status cannot be cleared")
         elif status == "inactive" and user.active:
-            action, changes["status"] = "deactivate", ("active", "inactive")
+            action, changes["status"] = Kind.DEACTIVATE, ("active", "inactive")
         elif status == "active" and not user.active:
-            action, changes["status"] = "reactivate", ("inactive", "active")
+            action, changes["status"] = Kind.REACTIVATE, ("inactive", "active")
         elif status is None and not user.active:
             out.warnings.append("inactive; set status active to reactivate")
         out.action, out.changes = action, changes
@@ -314,12 +352,12 @@ def _check_new_managers(rows: list[PlanRow]) -> None:
     """Rows whose manager is created by another row: that row must create (or update) a user; no cycles."""
     by_line = {r.line: r for r in rows if r.line is not None}
     for row in rows:
-        if row.manager_line is None or row.action == "error":
+        if row.manager_line is None or row.action == Kind.ERROR:
             continue
         target = by_line.get(row.manager_line)
-        if target is None or target.action == "error":
+        if target is None or target.action == Kind.ERROR:
             row.errors.append(f"the manager's row (line {row.manager_line}) has errors; fix it first")
-        elif target.action != "create":
+        elif target.action != Kind.CREATE:
             row.manager_line, row.manager_id = None, target.user_id
             if target.user_id is None:
                 row.errors.append(f"the manager's row (line {target.line}) does not create a user")
@@ -333,7 +371,7 @@ def _check_new_managers(rows: list[PlanRow]) -> None:
                 seen.add(cur.manager_line)
                 cur = by_line.get(cur.manager_line)
         if row.errors:
-            row.action, row.changes, row.manager_line = "error", {}, None
+            row.action, row.changes, row.manager_line = Kind.ERROR, {}, None
 
 
 class PlanBuilder:
@@ -379,9 +417,9 @@ def _full_sync(plan: Plan, index: RosterIndex, scan: KeyScan, force: bool) -> No
                             "so a full sync by Employee ID cannot tell whether they are in the file; give them "
                             "an employee ID on their profile, or sync by Email")
             return
-    emails, employee_ids = scan.emails, scan.employee_ids
-    missing = [u for u in active
-               if email_key(u.email) not in emails and not (u.employee_id and u.employee_id in employee_ids)]
+    emails, employee_ids = scan.emails, {employee_key(e) for e in scan.employee_ids}
+    missing = [u for u in active if email_key(u.email) not in emails
+               and not (u.employee_id and employee_key(u.employee_id) in employee_ids)]
     plan.missing = len(missing)
     if active and len(missing) > FULL_SYNC_LIMIT * len(active) and not force:
         share = 100 * len(missing) / len(active)
@@ -392,7 +430,7 @@ def _full_sync(plan: Plan, index: RosterIndex, scan: KeyScan, force: bool) -> No
         return
     key_of = (lambda u: email_key(u.email)) if plan.sync_key == SyncKey.EMAIL else (lambda u: u.employee_id)
     for user in sorted(missing, key=key_of):
-        plan.rows.append(PlanRow(None, "deactivate", key_of(user), {"status": ("active", "inactive")},
+        plan.rows.append(PlanRow(None, Kind.DEACTIVATE, key_of(user), {"status": ("active", "inactive")},
                                  user_id=user.id, version=user.version))
 
 

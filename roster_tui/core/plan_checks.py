@@ -6,14 +6,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from roster_tui.core.models import TrainingAssignment
-from roster_tui.core.plan import Plan
+from roster_tui.core.plan import WRITES, Kind, Plan
 from roster_tui.core.removal import cancels_phrase, restored_counts, restores_phrase
 from roster_tui.core.removal_plan import last_admin_reason
 from roster_tui.core.wording import plural
 
 #: Fields whose values name groups of users: a value no user has yet is likely a typo.
 GROUP_FIELDS = ("department", "division", "location")
-WRITES = ("create", "update", "reactivate", "deactivate")
 
 
 def deactivates_an_admin(plan: Plan) -> bool:
@@ -21,7 +20,7 @@ def deactivates_an_admin(plan: Plan) -> bool:
     index = plan.index
     if index is None:
         return False
-    return any(r.action == "deactivate" and getattr(index.by_id.get(r.user_id or ""), "account_admin", False)
+    return any(r.action == Kind.DEACTIVATE and getattr(index.by_id.get(r.user_id or ""), "account_admin", False)
                for r in plan.rows)
 
 
@@ -34,14 +33,14 @@ def keep_an_admin(plan: Plan, active_admin_ids: Iterable[str]) -> None:
     remaining = set(active_admin_ids)
     index = plan.index
     for row in plan.rows:
-        if row.action != "deactivate" or row.user_id not in remaining:
+        if row.action != Kind.DEACTIVATE or row.user_id not in remaining:
             continue
         if remaining - {row.user_id}:
             remaining.discard(row.user_id)
             continue
         user = index.by_id.get(row.user_id) if index is not None else None
         row.errors.append(last_admin_reason(user.email if user is not None else row.key, "deactivate"))
-        row.action, row.changes = "error", {}
+        row.action, row.changes = Kind.ERROR, {}
 
 
 def new_values(plan: Plan) -> dict[str, Counter[str]]:
@@ -97,10 +96,10 @@ def note_training(plan: Plan, assignments: Mapping[str, Iterable[TrainingAssignm
     """Say on each deactivation what it cancels of the user's training, and on each reactivation what it restores
     (``assignments``: by user id)."""
     for row in plan.rows:
-        if row.action not in ("deactivate", "reactivate") or row.user_id not in assignments:
+        if row.action not in (Kind.DEACTIVATE, Kind.REACTIVATE) or row.user_id not in assignments:
             continue
         held = list(assignments[row.user_id])
-        if row.action == "deactivate":
+        if row.action == Kind.DEACTIVATE:
             row.training = cancels_phrase(a.status.value for a in held)
         else:
             row.training = restores_phrase(restored_counts(held))

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roster_tui.core.models import ACCOUNT_ADMIN, User
+from roster_tui.core.plan import RosterIndex
 from roster_tui.core.removal import RemovalAction, decide
 from roster_tui.core.validation import email_key
 from roster_tui.core.wording import plural
 
 ACTIONS = ("deactivate", "delete", "unchanged", "error")
 CHANGES = ("deactivate", "delete")
+#: The summary's keys: the actions, then the rows with warnings.
+SUMMARY_KEYS: tuple[str, ...] = (*ACTIONS, "warning")
 
 
 @dataclass(frozen=True)
@@ -46,33 +49,6 @@ class RemovalKey:
 def parse_keys(values: Iterable[str], *, first_line: int = 1) -> list[RemovalKey]:
     """Keys from command-line arguments, numbered by position; blank ones are dropped."""
     return [RemovalKey(v.strip(), i, "argument") for i, v in enumerate(values, first_line) if v.strip()]
-
-
-@dataclass
-class UserIndex:
-    """Looked-up users by email key and by employee ID."""
-
-    by_email: dict[str, User] = field(default_factory=dict)
-    by_employee_id: dict[str, User] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, users: Iterable[User]) -> UserIndex:
-        index = cls()
-        for user in users:
-            index.add(user)
-        return index
-
-    def add(self, user: User) -> None:
-        if user.email:
-            self.by_email[email_key(user.email)] = user
-        if user.employee_id:
-            self.by_employee_id[user.employee_id.strip()] = user
-            self.by_employee_id.setdefault(user.employee_id.strip().casefold(), user)
-
-    def find(self, key: RemovalKey) -> User | None:
-        if key.is_email:
-            return self.by_email.get(key.lookup)
-        return self.by_employee_id.get(key.lookup) or self.by_employee_id.get(key.lookup.casefold())
 
 
 @dataclass(slots=True)
@@ -151,7 +127,7 @@ def _where(key: RemovalKey) -> str:
     return f"{key.origin} {key.line}" if key.line is not None else "earlier"
 
 
-def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | UserIndex, *,
+def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | RosterIndex, *,
                        delete_when_allowed: bool = False,
                        active_admin_ids: Iterable[str] | None = None,
                        reports: Mapping[str, int] | None = None) -> RemovalPlan:
@@ -161,10 +137,9 @@ def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | UserI
     users are taken as all there are). Removals keep at least one of them: the admin whose removal
     would leave none gets an error row instead.
     """
-    index = users if isinstance(users, UserIndex) else UserIndex.of(users)
+    index = users if isinstance(users, RosterIndex) else RosterIndex.of(users)
     if active_admin_ids is None:
-        found = list(index.by_email.values()) + list(index.by_employee_id.values())
-        remaining = {u.id for u in found if u.id and is_active_account_admin(u)}
+        remaining = {u.id for u in index.users() if u.id and is_active_account_admin(u)}
     else:
         remaining = set(active_admin_ids)
     rows: list[RemovalRow] = []
@@ -179,7 +154,7 @@ def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | UserI
                                    warnings=[f"duplicate key: already listed on {_where(first)}"]))
             continue
         seen_keys[ident] = key
-        user = index.find(key)
+        user = index.by_reference(key.raw)
         if user is None:
             message = f"no user with {key.kind} {key.raw}"
             rows.append(RemovalRow(key.raw, "error", message, key.line, key.origin, errors=[message]))

@@ -95,6 +95,11 @@ def email_key(value: str) -> str:
     return value.strip().lower()
 
 
+def employee_key(value: str) -> str:
+    """How employee IDs are compared: trimmed, case-insensitive (the service keeps them unique so)."""
+    return value.strip().casefold()
+
+
 def email_error(value: str) -> str | None:
     """Why ``value`` is not an email address (None when it is); the one email check of the service, the
     importer and the console. Plain addresses take a fast path; anything else goes to email-validator."""

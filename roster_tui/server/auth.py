@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
-import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from roster_tui.server.errors import ScimError
 
@@ -63,23 +60,3 @@ class TokenRegistry:
             cached = (now, self.lookup(digest.hex()))  # type: ignore[misc]
             self._cache[digest] = cached
         return cached[1]
-
-
-def read_token_file(path: Path) -> str:
-    """Read a token from a file that only its owner can read (0600); refuse looser files."""
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise PermissionError(f"{path} is readable by others (mode {oct(mode & 0o777)}); run: chmod 600 {path}")
-    token = path.read_text().strip()
-    if not token:
-        raise ValueError(f"{path} is empty")
-    return token
-
-
-def write_secret_file(path: Path, text: str) -> None:
-    """Create or overwrite a file with 0600 permissions from the start (never briefly world-readable)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text + "\n")
-    os.chmod(path, 0o600)

@@ -20,9 +20,9 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 import roster_tui
-from roster_tui.api.client import RosterClient
 from roster_tui.config import ApiSettings
 from roster_tui.core.models import SyncKey
+from roster_tui.scim.client import RosterClient
 
 KEY_PASSES = 2  # rounds through the focus chain after a key: its bindings, then what their messages did
 KEY_HOLD_POLL = 0.02  # seconds between looks at a screen that holds keys (opening, loading)
@@ -206,7 +206,7 @@ def create_app(
 
 def run_app(settings: ApiSettings) -> int:
     """Open the configured roster API and run the console until the admin quits."""
-    from roster_tui.api.connect import open_client
+    from roster_tui.connect import open_client
 
     async def main() -> int:
         async with open_client(settings) as client:

@@ -2,44 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from roster_tui.tui import import_engine as engine
+from roster_tui.core.csv_reader import CsvFile
+from roster_tui.core.mapping import ResolvedMapping, resolve_mapping
+from roster_tui.core.models import SyncKey
+from roster_tui.core.plan import Plan, RosterIndex
+from roster_tui.sync.apply import ApplyResult
+from roster_tui.sync.import_file import PreparedFile, error_lines, write_errors_csv
 
-RECENT_FILE = "recent-imports.json"
-RECENT_MAX = 10
 _COLUMN = re.compile(r"^(.*?) \(column ([A-Z]+)\): ")
-
-
-def recent_path() -> Path:
-    from roster_tui.config import config_dir
-
-    return config_dir() / RECENT_FILE
-
-
-def load_recent() -> list[str]:
-    """The files imported lately, newest first (missing or unreadable: none)."""
-    try:
-        data = json.loads(recent_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return [str(p) for p in data.get("files", []) if isinstance(p, str)] if isinstance(data, dict) else []
-
-
-def remember(path: str) -> None:
-    """Put ``path`` first in the recent files."""
-    files = [path, *(p for p in load_recent() if p != path)][:RECENT_MAX]
-    target = recent_path()
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps({"files": files}, indent=1), encoding="utf-8")
-    except OSError:
-        pass  # remembering is a convenience, never a reason to fail
 
 
 def column_index(letters: str) -> int:
@@ -67,7 +42,7 @@ class Issue:
                                                        self.key))
 
 
-def issues_of(plan: engine.Plan) -> list[Issue]:
+def issues_of(plan: Plan) -> list[Issue]:
     """The plan's errors and warnings, one per message; the column parsed from ``Header (column X): ...``."""
     out: list[Issue] = []
     for row in plan.rows:
@@ -104,26 +79,25 @@ class WizardState:
     path: str = ""
     encoding: str | None = None  # None: as detected
     delimiter: str | None = None
-    source: engine.CsvFile | None = None
+    source: CsvFile | None = None
     head: list[tuple[int, list[str]]] = field(default_factory=list)
     overrides: dict[str, str] = field(default_factory=dict)  # header -> field or ignore
-    sync_key: engine.SyncKey = engine.SyncKey.EMAIL
+    sync_key: SyncKey = SyncKey.EMAIL
     date_format: str | None = None
     date_note: str = ""  # how the file's dates were read, or why they could not be
     date_choices: list[str] = field(default_factory=list)  # formats every date fits: the admin chooses
-    prepared: engine.PreparedFile | None = None
-    index: engine.RosterIndex | None = None
-    plan: engine.Plan | None = None
+    prepared: PreparedFile | None = None
+    index: RosterIndex | None = None
+    plan: Plan | None = None
     issues: list[Issue] = field(default_factory=list)
     full_sync: bool = False
     force: bool = False
-    applied: engine.ApplyResult | None = None
-    apply_options: dict[str, Any] = field(default_factory=dict)  # extra apply_plan arguments (tests, bench)
+    applied: ApplyResult | None = None
 
-    def mapping(self) -> engine.ResolvedMapping:
+    def mapping(self) -> ResolvedMapping:
         """The columns as the engine maps them with the admin's overrides (raises ImportFileError)."""
         assert self.source is not None
-        return engine.resolve_mapping(self.source.info.header, self.overrides)
+        return resolve_mapping(self.source.info.header, self.overrides)
 
     def reset_plan(self) -> None:
         self.prepared = self.index = self.plan = self.applied = None
@@ -137,4 +111,4 @@ class WizardState:
     def write_errors(self, out: str) -> int:
         """Write the errors CSV (plan errors, plus failures after an apply); returns the row count."""
         assert self.prepared is not None and self.plan is not None
-        return engine.write_errors_csv(self.prepared, engine.error_lines(self.plan, self.applied), out)
+        return write_errors_csv(self.prepared, error_lines(self.plan, self.applied), out)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from roster_tui.core.csv_reader import ImportFileError
@@ -14,13 +12,10 @@ from roster_tui.core.mapping import (
     Mapping,
     column_letter,
     dumps_mapping,
-    load_mapping,
     loads_mapping,
-    mapping_from,
     normalise,
     parse_overrides,
     resolve_mapping,
-    save_mapping,
 )
 from roster_tui.core.models import ROSTER_FIELDS
 
@@ -91,23 +86,10 @@ def test_toml_round_trip_with_awkward_headers() -> None:
     assert loads_mapping(dumps_mapping(m)) == m
 
 
-def test_save_and_load_in_the_config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ROSTER_CONFIG_DIR", str(tmp_path))
-    resolved = resolve_mapping(["Mail", "Given Name", "Notes"], {"Mail": "email"})
-    path = save_mapping(mapping_from(resolved), "hr-weekly")
-    assert path == tmp_path / "mappings" / "hr-weekly.toml"
-    loaded = load_mapping("hr-weekly")
-    assert loaded.columns == {"Mail": "email", "Given Name": "first_name", "Notes": IGNORE}
-    assert resolve_mapping(["Mail", "Given Name", "Notes"], loaded.columns).fields == resolved.fields
-    assert load_mapping(str(path)).columns == loaded.columns
-
-
-def test_bad_mapping_files(tmp_path: Path) -> None:
+def test_bad_mapping_files() -> None:
     with pytest.raises(ImportFileError, match="not valid TOML"):
         loads_mapping("[columns\n")
     with pytest.raises(ImportFileError, match="unknown field"):
         loads_mapping('[columns]\n"A" = "salary"\n')
     with pytest.raises(ImportFileError, match="sync_key"):
         loads_mapping('sync_key = "name"\n')
-    with pytest.raises(ImportFileError, match="cannot read"):
-        load_mapping(str(tmp_path / "none.toml"))

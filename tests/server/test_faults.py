@@ -42,7 +42,7 @@ def test_a_lock_held_too_long_is_a_503_the_client_retries(tmp_path: Path) -> Non
     """Past the busy timeout (5 s) the service answers 503 + Retry-After, and RosterClient retries it."""
     import asyncio
 
-    from roster_tui.api.client import RosterClient
+    from roster_tui.scim.client import RosterClient
 
     server = start_server(tmp_path)
     try:

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from textual.pilot import Pilot
 
-from roster_tui.api.client import RosterClient
-from roster_tui.api.connect import EMBEDDED_URL
+from roster_tui.connect import EMBEDDED_URL
+from roster_tui.scim.client import RosterClient
 from roster_tui.server.app import create_app as create_service
 from roster_tui.server.auth import TokenRegistry
 from roster_tui.server.seed import generate

@@ -20,8 +20,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 import roster_tui.tui
-from roster_tui.api.client import RosterClient
 from roster_tui.core.scim import user_from_scim
+from roster_tui.scim.client import RosterClient
 from roster_tui.tui.app import RosterApp, create_app
 from roster_tui.tui.screens.conflict import ConflictScreen
 from roster_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen

@@ -3,11 +3,11 @@ the console does not show: a save changes only the edited field and keeps everyt
 
 from __future__ import annotations
 
-from roster_tui.api.client import RosterClient
 from roster_tui.core.scim import CORE_USER, ENTERPRISE_USER
+from roster_tui.scim.client import RosterClient
 from roster_tui.tui.app import create_app
 from roster_tui.tui.screens.profile import ProfileScreen
-from tests.api.conftest import ScimServer, scim_server  # noqa: F401 (the session fixture, shared)
+from tests.scim.conftest import ScimServer, scim_server  # noqa: F401 (the session fixture, shared)
 
 from .conftest import settle, wait_for
 from .test_profile_screen import banner, field, set_field

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, SelectionList, Static, Switch
 
-from roster_tui.api.client import RosterClient
 from roster_tui.core.models import ACCOUNT_ADMIN
 from roster_tui.core.scim import user_from_scim
+from roster_tui.scim.client import RosterClient
 from roster_tui.tui.app import RosterApp, create_app
 from roster_tui.tui.screens.conflict import ConflictScreen
 from roster_tui.tui.screens.dialogs import ConfirmScreen

@@ -13,9 +13,9 @@ import pytest
 from textual import events
 from textual.widgets import Input, Select, TextArea
 
-from roster_tui.api.client import RosterClient
-from roster_tui.api.errors import NotFound
 from roster_tui.core.scim import ROSTER_USER
+from roster_tui.scim.client import RosterClient
+from roster_tui.scim.errors import NotFound
 from roster_tui.tui.app import RosterApp, create_app
 from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen
 from roster_tui.tui.screens.profile import ProfileScreen

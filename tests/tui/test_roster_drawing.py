@@ -6,7 +6,7 @@ from rich.cells import cell_len
 from textual.geometry import Region
 from textual.strip import Strip
 
-from roster_tui.api.client import RosterClient
+from roster_tui.scim.client import RosterClient
 from roster_tui.tui.widgets.roster_columns import COLUMNS, GUTTER
 from roster_tui.tui.widgets.roster_table import RosterTable
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from roster_tui.api.client import RosterClient
 from roster_tui.core.scim import FIELD_PATHS
+from roster_tui.scim.client import RosterClient
 from roster_tui.tui.query import RosterQuery, scim_string
 from roster_tui.tui.screens.dialogs import PromptScreen
 from roster_tui.tui.screens.roster import RosterScreen
@@ -213,8 +213,8 @@ async def test_lost_connection_shows_a_banner_and_retries() -> None:
 
 
 async def test_an_empty_roster_says_how_to_start(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from roster_tui.api.connect import open_client
     from roster_tui.config import ApiSettings
+    from roster_tui.connect import open_client
     from roster_tui.tui.app import create_app
 
     from .conftest import screen_text, settle
@@ -252,7 +252,7 @@ async def test_the_heap_is_kept_out_of_collections_while_the_console_runs(embedd
 
 
 async def test_a_missing_token_says_how_to_give_one_and_stops_loading(embedded: Embedded) -> None:
-    from roster_tui.api.connect import EMBEDDED_URL
+    from roster_tui.connect import EMBEDDED_URL
     from roster_tui.tui.app import create_app
 
     from .conftest import screen_text

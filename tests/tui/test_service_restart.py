@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from roster_tui.api.client import RosterClient
+from roster_tui.scim.client import RosterClient
 from roster_tui.tui.app import create_app
 from roster_tui.tui.widgets.roster_table import RosterTable
 from roster_tui.tui.widgets.status import Banner

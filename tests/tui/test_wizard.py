@@ -14,8 +14,8 @@ import httpx
 import pytest
 from textual.pilot import Pilot
 
-from roster_tui.api.client import RosterClient
-from roster_tui.api.connect import EMBEDDED_URL
+from roster_tui.connect import EMBEDDED_URL
+from roster_tui.scim.client import RosterClient
 from roster_tui.tui.app import create_app
 from roster_tui.tui.screens.dialogs import TypeCountScreen
 from roster_tui.tui.screens.roster import RosterScreen
@@ -276,11 +276,14 @@ def many_new_hires(tmp: Path, count: int) -> Path:
 
 
 class SlowWrites(httpx.ASGITransport):
-    """The service, with every write taking a while (so a cancel lands mid-apply)."""
+    """The service without /Bulk (so each user is one request), every write taking a while (so a cancel lands
+    mid-apply)."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/ServiceProviderConfig"):
+            return httpx.Response(200, json={"bulk": {"supported": False}, "patch": {"supported": True}})
         if request.method in ("POST", "PATCH"):
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.05)
         return await super().handle_async_request(request)
 
 
@@ -292,7 +295,6 @@ async def test_cancel_mid_apply_keeps_what_was_written(embedded: Embedded, api: 
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         await type_path(pilot, path)
-        app.screen.state.apply_options.update(use_bulk=False, concurrency=1)  # one write at a time
         await to_preview(pilot)
         await pilot.press("a", "y")
         await wait_for(pilot, lambda: isinstance(app.screen, ApplyStep) and "written" in screen_text(app))

@@ -12,13 +12,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, SelectionList, Static, Switch
 
-from roster_tui.api.errors import NotFound, PreconditionFailed, RosterApiError
-from roster_tui.api.roster_index import emails_by_id
 from roster_tui.core.models import User
 from roster_tui.core.removal import cancels_phrase, restored_counts, restores_phrase
 from roster_tui.core.scim import FIELD_PATHS, user_from_scim, user_to_scim
 from roster_tui.core.user_changes import changed_fields, merge, user_operations
 from roster_tui.core.wording import plural
+from roster_tui.scim.errors import NotFound, PreconditionFailed, RosterApiError
+from roster_tui.sync.roster_index import emails_by_id
 from roster_tui.tui.profile_form import FIELDS, UNIQUE, sync_key_field, text_values, validate, with_values
 from roster_tui.tui.profile_tables import history_table, people_in, training_table
 from roster_tui.tui.query import scim_string

@@ -20,9 +20,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from roster_tui.api.client import RosterClient
-from roster_tui.api.errors import RosterApiError
-from roster_tui.api.remover import RemovalResult, look_up_for_removal
 from roster_tui.core.removal import describe_counts
 from roster_tui.core.removal_plan import (
     RemovalKey,
@@ -30,6 +27,10 @@ from roster_tui.core.removal_plan import (
     RemovalRow,
 )
 from roster_tui.core.wording import plural
+from roster_tui.scim.client import RosterClient
+from roster_tui.scim.errors import RosterApiError
+from roster_tui.sync.apply import ApplyResult
+from roster_tui.sync.remover import look_up_for_removal
 from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen
 from roster_tui.tui.widgets.status import Banner, Busy, is_transient
 
@@ -151,7 +152,7 @@ def confirm_question(plan: RemovalPlan) -> str:
     return text
 
 
-class RemovalScreen(Screen[RemovalResult | None]):
+class RemovalScreen(Screen[ApplyResult | None]):
     """Preview the removal of ``keys``; dismisses with what was applied (None: nothing)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -1,11 +1,12 @@
 """Applying a removal plan: a progress bar with counts, then the result (applied, conflicts, failures).
 
-Writes go through :func:`roster_tui.api.remover.apply_removal` a few rows at a time, so escape stops the
-removal after the writes already in flight; rows never sent are listed as not attempted.
+Writes go through :func:`roster_tui.sync.apply.apply_removal` as single requests, a few at a time, so escape
+stops the removal after the writes already in flight; rows never sent are listed as not attempted.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -15,9 +16,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
-from roster_tui.api.remover import CONCURRENCY, RemovalOutcome, RemovalResult, apply_removal
 from roster_tui.core.removal_plan import RemovalPlan, RemovalRow
 from roster_tui.core.wording import plural
+from roster_tui.sync.apply import ApplyResult, Outcome, apply_removal
+from roster_tui.sync.remover import CONCURRENCY
 
 if TYPE_CHECKING:
     from roster_tui.tui.app import RosterApp
@@ -30,15 +32,15 @@ def _who(row: RemovalRow) -> str:
     return f"{row.email or row.key}{name}"
 
 
-def result_text(result: RemovalResult, not_attempted: list[RemovalRow]) -> Text:
+def result_text(result: ApplyResult) -> Text:
     """Every row of the result under its heading (problems first), with the reason for each one not applied."""
     text = Text()
     sections = (("failed", "Failures", "red"), ("conflict", "Conflicts", "yellow"), ("ok", "Applied", "green"))
     for status, title, colour in sections:
-        outcomes: list[RemovalOutcome] = [o for o in result.outcomes if o.status == status]
-        if status == "ok" and not_attempted:
-            text.append(f"Not attempted: stopped ({len(not_attempted)})\n", "bold")
-            for row in not_attempted:
+        outcomes: list[Outcome] = [o for o in result.outcomes if o.status == status]
+        if status == "ok" and result.not_attempted:
+            text.append(f"Not attempted: stopped ({len(result.not_attempted)})\n", "bold")
+            for row in result.not_attempted:
                 text.append(f"  {row.action} {_who(row)}\n")
             text.append("\n")
         text.append(f"{title} ({len(outcomes)})\n", f"bold {colour}")
@@ -57,7 +59,7 @@ def result_text(result: RemovalResult, not_attempted: list[RemovalRow]) -> Text:
     return text
 
 
-class RemovalRunScreen(Screen[RemovalResult | None]):
+class RemovalRunScreen(Screen[ApplyResult | None]):
     """Apply ``plan`` with progress; then show the result. Dismisses with the result."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -70,9 +72,8 @@ class RemovalRunScreen(Screen[RemovalResult | None]):
         self.plan = plan
         self.rows = plan.to_apply()
         self.batch = max(1, batch)
-        self.result = RemovalResult()
-        self.not_attempted: list[RemovalRow] = []
-        self.stopping = False
+        self.result = ApplyResult()
+        self.cancel = asyncio.Event()
         self.finished = False
 
     @property
@@ -101,23 +102,10 @@ class RemovalRunScreen(Screen[RemovalResult | None]):
             f"{c['failed']} failed")
 
     async def _run(self) -> None:
-        client = self.roster_app.client
-        done = 0
         try:
-            for start in range(0, len(self.rows), self.batch):
-                if self.stopping:
-                    self.not_attempted = self.rows[start:]
-                    break
-                chunk = RemovalPlan(self.rows[start:start + self.batch])
-                base = done
-
-                def progress(n: int, _total: int, base: int = base) -> None:
-                    self._show_counts(base + n)
-
-                part = await apply_removal(client, chunk, on_progress=progress, concurrency=self.batch)
-                self.result.outcomes.extend(part.outcomes)
-                done += len(part.outcomes)
-                self._show_counts(done)
+            await apply_removal(self.roster_app.client, self.plan, result=self.result, cancel_event=self.cancel,
+                                on_progress=lambda done, _total: self._show_counts(done), use_bulk=False,
+                                concurrency=self.batch)
         finally:
             self._finish()
 
@@ -126,13 +114,14 @@ class RemovalRunScreen(Screen[RemovalResult | None]):
         for outcome in self.result.outcomes:
             outcome.row.result = outcome.status
         c = self.result.counts()
-        stopped = f"Stopped: {len(self.not_attempted)} not attempted · " if self.not_attempted else "Done: "
+        left = self.result.not_attempted
+        stopped = f"Stopped: {len(left)} not attempted · " if left else "Done: "
         self.query_one("#run-title", Static).update(
             f"{stopped}{c['ok']} applied · {c['conflict']} conflicts · {c['failed']} failed")
         again = ("Conflicts: the user changed after the preview; open the removal again to plan afresh. "
                  if c["conflict"] else "")
         self.query_one("#run-hint", Static).update(f"{again}enter or escape: back to the roster")
-        self.query_one("#run-result-text", Static).update(result_text(self.result, self.not_attempted))
+        self.query_one("#run-result-text", Static).update(result_text(self.result))
         scroll = self.query_one("#run-result", VerticalScroll)
         scroll.display = True
         scroll.focus()
@@ -146,8 +135,8 @@ class RemovalRunScreen(Screen[RemovalResult | None]):
     def action_stop_or_close(self) -> None:
         if self.finished:
             self.dismiss(self.result)
-        elif not self.stopping:
-            self.stopping = True
+        elif not self.cancel.is_set():
+            self.cancel.set()
             self.query_one("#run-hint", Static).update("Stopping after the writes in flight…")
 
     def action_close(self) -> None:

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
-from roster_tui.api.errors import RosterApiError, Unauthorized
+from roster_tui.scim.errors import RosterApiError, Unauthorized
 from roster_tui.tui.query import RosterQuery
 from roster_tui.tui.screens.dialogs import PromptScreen
 from roster_tui.tui.widgets.roster_table import RosterTable

@@ -1,6 +1,6 @@
 """A terms list for removal: pasted emails / employee IDs, or a file loaded by its path.
 
-Both are read by :func:`roster_tui.api.remover.read_keys_file`, the reader of ``roster remove --from``
+Both are read by :func:`roster_tui.sync.remover.read_keys_file`, the reader of ``roster remove --from``
 (pasted text is read from a temporary file), so a list means the same in the console and the CLI.
 """
 
@@ -17,9 +17,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
-from roster_tui.api.remover import read_keys_file
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.removal_plan import RemovalKey
+from roster_tui.sync.remover import read_keys_file
 from roster_tui.tui.widgets.status import Banner
 
 PASTED = "pasted list"

@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, ProgressBar, Static
 
-from roster_tui.api.errors import RosterApiError
-from roster_tui.tui import import_engine as engine
+from roster_tui.scim.errors import RosterApiError
+from roster_tui.sync.apply import ApplyResult, apply_plan
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.widgets.lines_view import LinesView
 from roster_tui.tui.wizard_state import WizardState
@@ -87,11 +87,11 @@ class ApplyStep(WizardStep):
         state = self.state
         assert state.plan is not None
         try:
-            result = await engine.apply_plan(self.roster_app.client, state.plan, on_progress=self._progress,
+            result = await apply_plan(self.roster_app.client, state.plan, on_progress=self._progress,
                                              cancel_event=self.cancel,
-                                             **{"max_operations": APPLY_BATCH, **state.apply_options})
+                                             max_operations=APPLY_BATCH)
         except RosterApiError as exc:
-            result = engine.ApplyResult(cancelled=True)
+            result = ApplyResult(cancelled=True)
             self.notify(f"The roster API could not be used: {exc}", severity="error", timeout=8)
         state.applied = result
         self.app.switch_screen(ResultStep(state))

@@ -12,7 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import WorkerFailed
 
-from roster_tui.tui import import_engine as engine
+from roster_tui.sync.import_file import PreparedFile, prepare_file
+from roster_tui.sync.importer import plan_import
+from roster_tui.sync.slices import run_in_slices
 from roster_tui.tui.screens.dialogs import PromptScreen
 from roster_tui.tui.wizard_state import WizardState, fill_values, issues_by_line, issues_of
 
@@ -74,7 +76,7 @@ class WizardStep(Screen[None]):
             return
         self.notify(f"{count:,} {written} written to {path}", timeout=4)
 
-    def _settle_dates(self, prepared: engine.PreparedFile) -> None:
+    def _settle_dates(self, prepared: PreparedFile) -> None:
         """Keep the date format the file's dates were read with, or what the admin must choose."""
         state = self.state
         state.date_choices, state.date_note = [], ""
@@ -98,9 +100,9 @@ class WizardStep(Screen[None]):
         event loop, so keys are answered meanwhile. ``stage`` gets what is going on (a few times a second)."""
         state = self.state
         stage("Reading the file…")
-        prepared = engine.prepare(state.path, encoding=state.encoding, delimiter=state.delimiter,
-                                  sync_key=state.sync_key, overrides=state.overrides,
-                                  date_format=state.date_format)
+        prepared = prepare_file(state.path, encoding=state.encoding, delimiter=state.delimiter,
+                                sync_key=state.sync_key, overrides=state.overrides, date_format=state.date_format,
+                                scan=False)  # plan_import scans it, in slices
         shown = 0.0
 
         def progress(what: str, rows: int) -> None:
@@ -110,13 +112,13 @@ class WizardStep(Screen[None]):
                 total = f" of {prepared.scan.rows:,}" if what != "scanning" else ""
                 stage(f"{PROGRESS_WORDS[what]}: {rows:,}{total} rows…")
 
-        plan = await engine.plan_import(self.roster_app.client, prepared, deactivate_missing=state.full_sync,
+        plan = await plan_import(self.roster_app.client, prepared, deactivate_missing=state.full_sync,
                                         force=state.force, progress=progress)
         self._settle_dates(prepared)
         issues = issues_of(plan)
         stage(f"Collecting {len(issues):,} messages…")
         wanted = issues_by_line(issues)
         if wanted:
-            await engine.run_in_slices(iter(prepared.records()), lambda batch: fill_values(wanted, batch))
+            await run_in_slices(iter(prepared.records()), lambda batch: fill_values(wanted, batch))
         self.roster_app.freeze_heap(more=True)  # the plan lives until the wizard ends
         state.prepared, state.index, state.plan, state.issues = prepared, plan.index, plan, issues

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 from typing import ClassVar
@@ -16,13 +17,25 @@ from textual.suggester import Suggester
 from textual.widgets import DataTable, DirectoryTree, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from roster_tui.core.csv_reader import CsvFile, ImportFileError, open_csv
 from roster_tui.core.wording import one_line
-from roster_tui.tui import import_engine as engine
+from roster_tui.files import load_recent, remember
+from roster_tui.sync.slices import run_in_slices
 from roster_tui.tui.screens.wizard_base import WizardStep
-from roster_tui.tui.wizard_state import WizardState, load_recent, remember
+from roster_tui.tui.wizard_state import WizardState
 
 ENCODING_CHOICES: tuple[str | None, ...] = (None, "utf-8", "utf-8-sig", "cp1252", "utf-16")
 DELIMITER_CHOICES: tuple[str | None, ...] = (None, ",", ";", "\t")
+
+
+def head_rows(source: CsvFile, count: int = 8) -> list[tuple[int, list[str]]]:
+    """The first ``count`` data records (line, cells)."""
+    return list(itertools.islice(source.records(), count))
+
+
+async def count_rows(source: CsvFile) -> int:
+    """The number of data records, counted in slices (the event loop keeps running)."""
+    return await run_in_slices(iter(source.records()), lambda _batch: None)
 
 
 class PathSuggester(Suggester):
@@ -169,9 +182,9 @@ class FileStep(WizardStep):
         state = self.state
         info = self.query_one("#file-info", Static)
         try:
-            source = await self.in_thread(engine.open_file, path, state.encoding, state.delimiter)
-            head = await self.in_thread(engine.head_rows, source)
-        except engine.ImportFileError as exc:
+            source = await self.in_thread(open_csv, path, encoding=state.encoding, delimiter=state.delimiter)
+            head = await self.in_thread(head_rows, source)
+        except ImportFileError as exc:
             info.update(f"Cannot import this file: {exc}")
             self.query_one("#file-head").display = False
             return
@@ -182,11 +195,11 @@ class FileStep(WizardStep):
         self._loaded = path
         self._show(source, head, rows=None)
         remember(path)
-        rows = await engine.count_rows(source)
+        rows = await count_rows(source)
         if self._loaded == path:
             self._show(source, head, rows=rows)
 
-    def _show(self, source: engine.CsvFile, head: list[tuple[int, list[str]]], rows: int | None) -> None:
+    def _show(self, source: CsvFile, head: list[tuple[int, list[str]]], rows: int | None) -> None:
         i = source.info
         chosen = " (chosen)" if self.state.delimiter else ""
         count = f"{rows:,} rows" if rows is not None else "counting rows…"

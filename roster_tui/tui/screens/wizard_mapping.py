@@ -13,18 +13,23 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from roster_tui.core.csv_reader import ImportFileError
+from roster_tui.core.mapping import FIELD_LABELS, IGNORE, column_letter, mapping_from, resolve_mapping
+from roster_tui.core.models import ROSTER_FIELDS, SyncKey
+from roster_tui.core.validation import check_date_format
 from roster_tui.core.wording import one_line
-from roster_tui.tui import import_engine as engine
+from roster_tui.files import load_mapping, save_mapping, saved_mapping_names
+from roster_tui.paths import mappings_dir
 from roster_tui.tui.screens.dialogs import PromptScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.widgets.lines_view import LinesView
 
-TARGETS: tuple[str, ...] = (*engine.ROSTER_FIELDS, engine.IGNORE)
-SYNC_LABELS = {engine.SyncKey.EMAIL: "Email", engine.SyncKey.EMPLOYEE_ID: "Employee ID"}
+TARGETS: tuple[str, ...] = (*ROSTER_FIELDS, IGNORE)
+SYNC_LABELS = {SyncKey.EMAIL: "Email", SyncKey.EMPLOYEE_ID: "Employee ID"}
 
 
 def target_label(name: str) -> str:
-    return "not imported" if name == engine.IGNORE else f"{engine.FIELD_LABELS.get(name, name)} ({name})"
+    return "not imported" if name == IGNORE else f"{FIELD_LABELS.get(name, name)} ({name})"
 
 
 class PickScreen(ModalScreen[str | None]):
@@ -89,7 +94,7 @@ class MappingStep(WizardStep):
         problem = self.query_one("#mapping-problem", Static)
         try:
             resolved = state.mapping()
-        except engine.ImportFileError as exc:
+        except ImportFileError as exc:
             problem.update(f"! {exc}")
             return
         notes = {n.index: n.reason for n in resolved.notes}
@@ -98,7 +103,7 @@ class MappingStep(WizardStep):
         cursor = view.cursor
 
         def render(i: int) -> Text:
-            letter = engine.column_letter(i)
+            letter = column_letter(i)
             value = one_line(first[i] if i < len(first) else "")
             text = Text(f"{letter:<4}{header[i][:22] or '(no header)':<24}{value[:20]:<22}")
             if i in resolved.fields:
@@ -131,12 +136,12 @@ class MappingStep(WizardStep):
             return
         try:
             current = state.mapping()
-        except engine.ImportFileError:
+        except ImportFileError:
             current = None
-        if current is not None and target != engine.IGNORE:
+        if current is not None and target != IGNORE:
             for i, name in current.fields.items():
                 if name == target and i != index and header[i]:
-                    state.overrides[header[i]] = engine.IGNORE
+                    state.overrides[header[i]] = IGNORE
         state.overrides[header[index]] = target
         self.refresh_mapping(keep_cursor=True)
 
@@ -147,9 +152,9 @@ class MappingStep(WizardStep):
         if not view.count:
             return
         try:
-            current = self.state.mapping().fields.get(view.cursor, engine.IGNORE)
-        except engine.ImportFileError:
-            current = engine.IGNORE
+            current = self.state.mapping().fields.get(view.cursor, IGNORE)
+        except ImportFileError:
+            current = IGNORE
         self._set_target(view.cursor, TARGETS[(TARGETS.index(current) + step) % len(TARGETS)])
 
     def action_pick_field(self) -> None:
@@ -179,8 +184,8 @@ class MappingStep(WizardStep):
             value = value.strip()
             if value:
                 try:
-                    engine.check_date_format(value)
-                except engine.ImportFileError as exc:
+                    check_date_format(value)
+                except ImportFileError as exc:
                     self.notify(str(exc), severity="error", timeout=5)
                     return
             self.state.date_format = value or None
@@ -194,10 +199,10 @@ class MappingStep(WizardStep):
             if not name or not name.strip():
                 return
             try:
-                mapping = engine.mapping_from(self.state.mapping())
+                mapping = mapping_from(self.state.mapping())
                 mapping.sync_key, mapping.date_format = self.state.sync_key.value, self.state.date_format
-                path = engine.save_mapping(mapping, name.strip())
-            except (engine.ImportFileError, OSError) as exc:
+                path = save_mapping(mapping, name.strip())
+            except (ImportFileError, OSError) as exc:
                 self.notify(f"Not saved: {exc}", severity="error", timeout=5)
                 return
             self.notify(f"Mapping saved to {path}", timeout=3)
@@ -206,26 +211,25 @@ class MappingStep(WizardStep):
                                           placeholder="e.g. workday"), chosen)
 
     def action_load_mapping(self) -> None:
-        folder = engine.mappings_dir()
-        names = sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+        names = saved_mapping_names()
         if not names:
-            self.notify(f"No saved mappings in {folder} yet (w saves one).", severity="warning", timeout=4)
+            self.notify(f"No saved mappings in {mappings_dir()} yet (w saves one).", severity="warning", timeout=4)
             return
 
         def chosen(name: str | None) -> None:
             if not name:
                 return
             try:
-                saved = engine.load_mapping(name)
+                saved = load_mapping(name)
                 header = self.state.source.info.header if self.state.source else []
                 columns = {h: f for h, f in saved.columns.items() if h in header}
-                engine.resolve_mapping(header, columns)
-            except engine.ImportFileError as exc:
+                resolve_mapping(header, columns)
+            except ImportFileError as exc:
                 self.notify(f"Not loaded: {exc}", severity="error", timeout=5)
                 return
             self.state.overrides = columns
             if saved.sync_key:
-                self.state.sync_key = engine.SyncKey(saved.sync_key)
+                self.state.sync_key = SyncKey(saved.sync_key)
             self.state.date_format = saved.date_format or self.state.date_format
             self.refresh_mapping()
             self.notify(f"Mapping {name!r} loaded", timeout=2)
@@ -235,7 +239,7 @@ class MappingStep(WizardStep):
     def action_next(self) -> None:
         try:
             resolved = self.state.mapping()
-        except engine.ImportFileError as exc:
+        except ImportFileError as exc:
             self.notify(str(exc), severity="error", timeout=5)
             return
         if resolved.column_of(self.state.sync_key.value) is None:

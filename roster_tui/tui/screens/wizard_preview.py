@@ -11,9 +11,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from roster_tui.api.errors import RosterApiError
+from roster_tui.core.csv_reader import ImportFileError
+from roster_tui.core.mapping import FIELD_LABELS
+from roster_tui.core.plan import FULL_SYNC_LIMIT, PlanRow, display_manager
 from roster_tui.core.wording import one_line
-from roster_tui.tui import import_engine as engine
+from roster_tui.scim.errors import RosterApiError
+from roster_tui.sync.slices import run_in_slices
 from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.widgets.counts_bar import KINDS, CountsBar
@@ -28,7 +31,7 @@ def show(value: Any) -> str:
     return "(blank)" if value in (None, "") else one_line(str(value))
 
 
-def row_summary(row: engine.PlanRow, kind: str) -> str:
+def row_summary(row: PlanRow, kind: str) -> str:
     """One line about a plan row for the list of ``kind``."""
     if kind == "error":
         return one_line("; ".join(row.errors))
@@ -43,14 +46,14 @@ def row_summary(row: engine.PlanRow, kind: str) -> str:
     return f"{text} · {row.training}" if row.training else text
 
 
-def current_values(state: WizardState, row: engine.PlanRow) -> dict[str, Any]:
+def current_values(state: WizardState, row: PlanRow) -> dict[str, Any]:
     """What the roster holds now for the row's user (as the plan saw it)."""
     index = state.index
     entry = index.by_id.get(row.user_id) if index is not None and row.user_id else None
     if entry is None:
         return {}
     values = {name: getattr(entry, name, None) for name in FIELDS if name not in ("manager", "status")}
-    values["manager"] = engine.display_manager(index, entry.manager_id) if index is not None else None
+    values["manager"] = display_manager(index, entry.manager_id) if index is not None else None
     values["status"] = "active" if entry.active else "inactive"
     return values
 
@@ -60,7 +63,7 @@ class DiffScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close", "Close")]
 
-    def __init__(self, state: WizardState, row: engine.PlanRow) -> None:
+    def __init__(self, state: WizardState, row: PlanRow) -> None:
         super().__init__(classes="dialog")
         self.state, self.row = state, row
 
@@ -78,7 +81,7 @@ class DiffScreen(ModalScreen[None]):
         before = current_values(self.state, row)
         lines: list[Text] = []
         for name in FIELDS:
-            label = f"{engine.FIELD_LABELS[name]:<14}"
+            label = f"{FIELD_LABELS[name]:<14}"
             if name in row.changes:
                 old, new = row.changes[name]
                 text = Text(label)
@@ -118,7 +121,7 @@ class PreviewStep(WizardStep):
     def __init__(self, state: WizardState) -> None:
         super().__init__(state)
         self.kind = "create"
-        self.groups: dict[str, list[engine.PlanRow]] = {}
+        self.groups: dict[str, list[PlanRow]] = {}
 
     def compose(self) -> ComposeResult:
         yield from self.step_title()
@@ -137,15 +140,15 @@ class PreviewStep(WizardStep):
         plan = self.state.plan
         assert plan is not None
 
-        groups: dict[str, list[engine.PlanRow]] = {k: [] for k in KINDS}
+        groups: dict[str, list[PlanRow]] = {k: [] for k in KINDS}
 
-        def group(rows: list[engine.PlanRow]) -> None:
+        def group(rows: list[PlanRow]) -> None:
             for row in rows:
                 groups[row.action].append(row)
                 if row.warnings:
                     groups["warning"].append(row)
 
-        await engine.run_in_slices(iter(plan.rows), group)
+        await run_in_slices(iter(plan.rows), group)
         self.groups = groups
         first = next((k for k in KINDS if self.groups[k]), "create")
         self.kind = first
@@ -210,7 +213,7 @@ class PreviewStep(WizardStep):
         label = self.query_one("#preview-kind", Static)
         try:
             await self.run_plan(label.update)
-        except (engine.ImportFileError, RosterApiError) as exc:
+        except (ImportFileError, RosterApiError) as exc:
             label.update(f"! Planning failed: {exc}")
             return
         await self._group()
@@ -230,7 +233,7 @@ class PreviewStep(WizardStep):
         self.app.push_screen(ConfirmScreen(
             "FULL SYNC: every active user who is NOT in this file will be DEACTIVATED.\n"
             f"Only use it with a file of the whole roster. It is refused when it would deactivate more than "
-            f"{engine.FULL_SYNC_LIMIT:.0%} of the active users. Plan a full sync?", yes="Plan full sync"), answer)
+            f"{FULL_SYNC_LIMIT:.0%} of the active users. Plan a full sync?", yes="Plan full sync"), answer)
 
     def action_force(self) -> None:
         """Pass the full sync's size guard: only by typing the number of users it would deactivate."""

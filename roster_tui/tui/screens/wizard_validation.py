@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Input, ProgressBar, Static
 
-from roster_tui.api.errors import RosterApiError
+from roster_tui.core.csv_reader import ImportFileError
+from roster_tui.core.validation import telling_examples
 from roster_tui.core.wording import one_line
-from roster_tui.tui import import_engine as engine
+from roster_tui.scim.errors import RosterApiError
 from roster_tui.tui.screens.dialogs import ConfirmScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.widgets.lines_view import LinesView
@@ -67,7 +68,7 @@ class ValidationStep(WizardStep):
         stage = self.query_one("#validation-stage", Static)
         try:
             await self.run_plan(stage.update)
-        except engine.ImportFileError as exc:
+        except ImportFileError as exc:
             stage.update(f"! The file cannot be imported: {exc}. Press escape to go back.")
         except RosterApiError as exc:
             stage.update(f"! The roster API could not be used: {exc}. Press escape, then enter to retry.")
@@ -84,7 +85,7 @@ class ValidationStep(WizardStep):
 
         state = self.state
         assert state.prepared is not None
-        examples = engine.telling_examples(state.prepared.scan.date_values, state.date_choices)
+        examples = telling_examples(state.prepared.scan.date_values, state.date_choices)
 
         def chosen(value: str | None) -> None:
             if value:

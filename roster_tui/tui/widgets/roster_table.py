@@ -15,10 +15,10 @@ from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
-from roster_tui.api.client import RosterClient
-from roster_tui.api.errors import RosterApiError
 from roster_tui.core.models import User
 from roster_tui.core.scim import user_from_scim
+from roster_tui.scim.client import RosterClient
+from roster_tui.scim.errors import RosterApiError
 from roster_tui.tui.query import RosterQuery
 from roster_tui.tui.widgets.roster_columns import (
     COLUMNS,

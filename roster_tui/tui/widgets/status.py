@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.timer import Timer
 from textual.widgets import Static
 
-from roster_tui.api.errors import ConnectionFailed, RosterApiError, ServerError
+from roster_tui.scim.errors import ConnectionFailed, RosterApiError, ServerError
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 

@@ -1,0 +1,219 @@
+"""``roster import``: plan a CSV import (and with ``--apply``, apply it). Exit codes: :mod:`roster_tui.cli.runner`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+
+from roster_tui.cli.output import COLOURS, SERVICE_HELP, Style, fail, show
+from roster_tui.cli.runner import confirm_and_apply, exit_code, print_applied
+from roster_tui.connect import open_client
+from roster_tui.core.csv_reader import ImportFileError
+from roster_tui.core.mapping import mapping_from, parse_overrides
+from roster_tui.core.models import ROSTER_FIELDS
+from roster_tui.core.plan import KINDS, WRITES, Plan, PlanRow
+from roster_tui.core.validation import telling_examples
+from roster_tui.files import load_mapping, save_mapping
+from roster_tui.scim.errors import RosterApiError
+from roster_tui.sync.apply import ApplyResult, apply_plan
+from roster_tui.sync.import_file import PreparedFile, error_lines, prepare_file, write_errors_csv
+from roster_tui.sync.importer import plan_import
+
+if TYPE_CHECKING:
+    from roster_tui.config import ApiSettings
+
+SYNC_KEYS = {"email": "email", "employee-id": "employee_id", "employee_id": "employee_id"}
+
+
+def add_import_parser(sub: Any, api_flags: Any) -> None:
+    imp = sub.add_parser("import", help="plan (and with --apply, apply) a CSV import")
+    api_flags(imp)
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--sync-key", choices=("email", "employee-id"), help="match rows by (default: email)")
+    imp.add_argument("--map", action="append", default=[], metavar="HEADER=field",
+                     help=f"map a column to a field ({', '.join(ROSTER_FIELDS)}, or ignore)")
+    imp.add_argument("--mapping", metavar="FILE|NAME", help="a saved mapping (TOML)")
+    imp.add_argument("--save-mapping", metavar="FILE|NAME", help="save the mapping used for reuse")
+    imp.add_argument("--date-format", metavar="FMT", help="the file's date format, e.g. '%%m/%%d/%%Y'")
+    imp.add_argument("--deactivate-missing", action="store_true",
+                     help="full sync: deactivate active users missing from the file")
+    imp.add_argument("--force", action="store_true", help="allow the full sync past the 20%% guard")
+    imp.add_argument("--errors-csv", metavar="OUT", help="write the rows with errors, plus an error column")
+    imp.add_argument("--json", action="store_true", help="print the plan as one JSON object")
+    imp.add_argument("--apply", action="store_true", help="write the changes (asks first unless --yes)")
+    imp.add_argument("--yes", action="store_true", help="apply without asking")
+
+
+
+# -- output helpers ------------------------------------------------------------------------------------
+
+
+def _row_json(r: PlanRow) -> dict[str, Any]:
+    out = {"line": r.line, "action": r.action, "key": r.key,
+           "changes": {k: [b, a] for k, (b, a) in r.changes.items()}, "errors": r.errors, "warnings": r.warnings}
+    if r.training:
+        out["training"] = r.training
+    return out
+
+
+def plan_json(plan: Plan, applied: ApplyResult | None = None) -> dict[str, Any]:
+    """The ``--json`` object: ``{"summary": ..., "rows": [...], "applied": ...}`` (applied only with --apply)."""
+    out: dict[str, Any] = {"summary": plan.summary(), "notes": plan.notes, "rows": [_row_json(r) for r in plan.rows]}
+    if applied is not None:
+        out["applied"] = applied.counts()
+    return out
+
+
+def write_plan_json(plan: Plan, applied: ApplyResult | None, out: BinaryIO, chunk: int = 1000) -> None:
+    """:func:`plan_json` as orjson writes it, plus a newline, streamed row by row (never the whole text)."""
+    import orjson
+
+    dumps = orjson.dumps
+    out.write(b'{"summary":' + dumps(plan.summary()) + b',"notes":' + dumps(plan.notes) + b',"rows":[')
+    parts: list[bytes] = []
+    sep = b""
+    for row in plan.rows:
+        parts.append(dumps(_row_json(row)))
+        if len(parts) >= chunk:
+            out.write(sep + b",".join(parts))
+            parts, sep = [], b","
+    if parts:
+        out.write(sep + b",".join(parts))
+    out.write(b"]" + (b',"applied":' + dumps(applied.counts()) if applied is not None else b"") + b"}\n")
+
+
+MAX_NOTES = 50  # unmapped columns listed one by one; a file with thousands gets a count
+
+
+def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO) -> None:
+    s = Style(out)
+    info = prepared.csv.info
+    print(f"{info.path}: {info.encoding_label}, {info.delimiter_name}-separated, {prepared.scan.rows} rows; "
+          f"matched by {plan.sync_key.value}", file=out)
+    mapped = ", ".join(f"{prepared.mapping.describe(i)} -> {f}" for i, f in prepared.mapping.fields.items())
+    print(f"Columns: {mapped}", file=out)
+    notes = prepared.mapping.notes
+    for note in notes[:MAX_NOTES]:
+        print(s(f"  not imported: {note.header or '(no header)'} (column {note.letter}): {note.reason}", "33"),
+              file=out)
+    if len(notes) > MAX_NOTES:
+        print(s(f"  … and {len(notes) - MAX_NOTES:,} more columns not imported", "33"), file=out)
+    summary = plan.summary()
+    print("Plan: " + ", ".join(s(f"{summary[k]} {k}", COLOURS[k]) for k in (*KINDS, "warning")), file=out)
+    if plan.full_sync and plan.missing and not plan.refusal:
+        print(s(f"!! FULL SYNC: {plan.missing} users missing from the file will be DEACTIVATED", "1;31"),
+              file=out)
+    for kind in ("create", "update", "reactivate", "deactivate"):
+        rows = [r for r in plan.rows if r.action == kind]
+        if rows:
+            print(s(f"\n{kind.capitalize()} ({len(rows)})", f"1;{COLOURS[kind]}"), file=out)
+            for row in rows:
+                _print_row(row, out, s, plan.sync_key.value)
+    errors = [r for r in plan.rows if r.action == "error"]
+    if errors:
+        print(s(f"\nErrors ({len(errors)})", "1;31"), file=out)
+        for row in errors:
+            for error in row.errors:
+                print(f"  line {row.line}: {error}", file=out)
+    warned = [r for r in plan.rows if r.warnings]
+    if warned or plan.notes:
+        print(s(f"\nWarnings ({len(warned) + len(plan.notes)})", "1;33"), file=out)
+        for note in plan.notes:
+            print(f"  {note}", file=out)
+        for row in warned:
+            for warning in row.warnings:
+                print(f"  line {row.line} {row.key}: {warning}", file=out)
+
+
+def _print_row(row: PlanRow, out: TextIO, s: Style, key_field: str) -> None:
+    where = f"line {row.line}" if row.line is not None else "not in file"
+    if row.action == "create":
+        fields = "; ".join(f"{k} {show(a)}" for k, (_b, a) in row.changes.items() if k != key_field)
+        print(f"  + {where}  {row.key}  ({fields})", file=out)
+        return
+    print(f"  {where}  {row.key}", file=out)
+    for name, (before, after) in row.changes.items():
+        print(f"      {name}: {s(show(before), '2')} -> {show(after)}", file=out)
+    if row.training:
+        print(f"      training: {row.training}", file=out)
+
+
+# -- the commands --------------------------------------------------------------------------------------
+
+
+def cmd_import(args: argparse.Namespace, settings: ApiSettings) -> int:
+    if args.yes and not args.apply:
+        return fail("--yes only makes sense with --apply")
+    if args.force and not args.deactivate_missing:
+        return fail("--force only makes sense with --deactivate-missing")
+    if args.apply and not args.yes and not sys.stdin.isatty():
+        return fail("--apply asks for confirmation, but stdin is not a terminal: pass --yes to apply")
+    try:
+        saved = load_mapping(args.mapping) if args.mapping else None
+        overrides = parse_overrides(args.map)
+        sync = SYNC_KEYS[args.sync_key or (saved.sync_key if saved and saved.sync_key else "email")]
+        prepared = prepare_file(args.file, sync_key=sync, overrides=overrides, saved=saved,
+                                date_format=args.date_format, scan=False)  # plan_import scans it
+    except ImportFileError as exc:
+        return fail(str(exc))
+    try:
+        return asyncio.run(_import(args, settings, prepared))
+    except RosterApiError as exc:
+        return fail(f"the roster API could not be used ({settings.source}): {exc}. {SERVICE_HELP}")
+    except ImportFileError as exc:
+        return fail(str(exc))
+
+
+async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: PreparedFile) -> int:
+    async with open_client(settings) as client:
+        plan = await plan_import(client, prepared, deactivate_missing=args.deactivate_missing,
+                                 force=args.force)
+        _say_dates(prepared)
+        if args.save_mapping:
+            chosen = mapping_from(prepared.mapping)
+            chosen.sync_key, chosen.date_format = prepared.sync_key.value, prepared.validator.date_format
+            print(f"mapping saved to {save_mapping(chosen, args.save_mapping)}", file=sys.stderr)
+        if plan.refusal:
+            return fail(plan.refusal + ("; pass --force to go ahead" if plan.forcible else ""))
+        if not args.json:
+            print_plan(prepared, plan, sys.stdout)
+        summary = plan.summary()
+        counts = ", ".join(f"{summary[k]} {k}" for k in WRITES)
+        applied = await confirm_and_apply(
+            plan, lambda progress: apply_plan(client, plan, on_progress=progress), apply=args.apply,
+            yes=args.yes, question=f"Apply {plan.changes} changes ({counts})?")
+    if args.json:
+        sys.stdout.flush()
+        write_plan_json(plan, applied, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    elif applied is not None:
+        print_applied(applied, _where, "import the same file again to apply the rest")
+    if args.errors_csv:
+        count = write_errors_csv(prepared, error_lines(plan, applied), args.errors_csv)
+        print(f"{count} rows with errors written to {args.errors_csv}", file=sys.stderr)
+    return exit_code(plan, applied)
+
+
+def _where(row: PlanRow) -> str:
+    return f"line {row.line} {row.key}" if row.line is not None else row.key
+
+
+def _say_dates(prepared: PreparedFile) -> None:
+    """Say which format the file's non-ISO dates were read with, or why they could not be (those rows are
+    errors; the other rows go on)."""
+    column = prepared.mapping.column_of("hire_date")
+    if column is None or not prepared.scan.date_values:
+        return
+    where = f"the dates of {prepared.mapping.describe(column)}"
+    if len(prepared.date_formats) > 1:
+        examples = "; ".join(telling_examples(prepared.scan.date_values, prepared.date_formats))
+        print(f"{where} fit more than one format ({examples}); the rows with such dates are errors until you "
+              "choose one with --date-format", file=sys.stderr)
+    elif prepared.date_format_proposed:
+        print(f"{where} are read as {prepared.validator.date_format}, the only format every one of them fits "
+              "(--date-format chooses another)", file=sys.stderr)
+    elif prepared.validator.date_format is None:
+        print(f"{where} fit no one format: those that are not ISO (YYYY-MM-DD) are errors; declare the "
+              "file's format with --date-format, e.g. '%m/%d/%Y'", file=sys.stderr)

@@ -1,0 +1,112 @@
+"""The ``roster`` command line: the console by default; ``serve``, ``import``, ``export``, ``template``,
+``remove``, ``seed``, ``token``, ``db``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from roster_tui.config import ApiSettings, ConfigError, check_database, resolve_api
+
+
+def _api_flags(parser: argparse.ArgumentParser, default: object = None) -> None:
+    parser.add_argument("--api", metavar="URL", default=default, help="SCIM base URL of the roster API "
+                        "(or ROSTER_API_URL); without it, the embedded service on --db")
+    parser.add_argument("--token-file", metavar="FILE", default=default, help="file (mode 0600) holding the "
+                        "API token (or ROSTER_API_TOKEN)")
+    parser.add_argument("--db", metavar="PATH|URL", default=default, help="database of the embedded service "
+                        "(default: roster.db in the user data dir)")
+    create_flag(parser, False if default is None else default)
+
+
+def create_flag(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
+    """``--create``: a SQLite database that does not exist yet may be created (else it is refused)."""
+    parser.add_argument("--create", action="store_true", default=default, help="create the SQLite database "
+                        "if it does not exist (otherwise a missing one is refused)")
+
+
+def _sub_api_flags(parser: argparse.ArgumentParser) -> None:
+    """The API flags after a subcommand too; they do not reset what was given before it."""
+    _api_flags(parser, argparse.SUPPRESS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from roster_tui.cli.admin_cmd import add_admin_parsers
+    from roster_tui.cli.export_cmd import add_export_parsers
+    from roster_tui.cli.import_cmd import add_import_parser
+    from roster_tui.cli.remove_cmd import add_remove_parser
+    from roster_tui.cli.serve_cmd import add_serve_parser
+
+    parser = argparse.ArgumentParser(prog="roster", description="Keep the training roster in step with HR. "
+                                     "With no command: the console.")
+    _api_flags(parser)
+    sub = parser.add_subparsers(dest="command")
+    add_serve_parser(sub, create_flag)
+    add_admin_parsers(sub, create_flag)
+    add_import_parser(sub, _sub_api_flags)
+    add_export_parsers(sub, _sub_api_flags)
+    add_remove_parser(sub, _sub_api_flags)
+    return parser
+
+
+def _checked(api: ApiSettings, create: bool) -> ApiSettings:
+    """``api``, once its database is known to exist when it is the embedded service's."""
+    if api.url is None:
+        check_database(api.db, create)
+    return api
+
+
+def _run(args: argparse.Namespace) -> int:
+    # Each command imports what it needs when it runs: the console alone loads Textual, the service alone
+    # FastAPI and SQLAlchemy, so no command pays the start-up time of the others.
+    settings = resolve_api(getattr(args, "api", None), None, args.db)
+    if args.command in ("serve", "token") or (args.command == "db" and args.db_command == "upgrade"):
+        check_database(settings.db, args.create)
+    if args.command == "serve":
+        from roster_tui.cli.serve_cmd import cmd_serve
+
+        return cmd_serve(args, settings.db)
+    if args.command in ("seed", "token", "db"):
+        from roster_tui.cli import admin_cmd
+
+        return {"seed": admin_cmd.cmd_seed, "token": admin_cmd.cmd_token, "db": admin_cmd.cmd_db}[
+            args.command](args, settings.db)
+    if args.command == "template":
+        from roster_tui.cli.export_cmd import cmd_template
+
+        return cmd_template(args)
+    api = _checked(resolve_api(args.api, args.token_file, args.db), args.create)
+    if args.command == "export":
+        from roster_tui.cli.export_cmd import cmd_export
+
+        return cmd_export(args, api)
+    if args.command == "import":
+        from roster_tui.cli.import_cmd import cmd_import
+
+        return cmd_import(args, api)
+    if args.command == "remove":
+        from roster_tui.cli.remove_cmd import cmd_remove
+
+        return cmd_remove(args, api)
+    from roster_tui.tui.app import run_app
+
+    return run_app(api)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except ConfigError as exc:
+        print(f"roster: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader went away (`roster export | head -1`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

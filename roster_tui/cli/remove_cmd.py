@@ -1,0 +1,139 @@
+"""``roster remove``: deactivate (or, where nothing is lost, delete) the users of a terms list.
+
+Plans by default; ``--apply`` writes, asking first unless ``--yes``. Exit codes: :mod:`roster_tui.cli.runner`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+from roster_tui.cli.output import COLOURS, SERVICE_HELP, Style, fail
+from roster_tui.cli.runner import confirm_and_apply, exit_code, print_applied
+from roster_tui.connect import open_client
+from roster_tui.core.csv_reader import ImportFileError
+from roster_tui.core.removal_plan import SUMMARY_KEYS, RemovalKey, RemovalPlan, RemovalRow, parse_keys
+from roster_tui.core.wording import plural
+from roster_tui.scim.errors import RosterApiError
+from roster_tui.sync.apply import ApplyResult, apply_removal
+from roster_tui.sync.remover import plan_removal, read_keys_file
+
+if TYPE_CHECKING:
+    from roster_tui.config import ApiSettings
+
+SECTIONS = (("deactivate", "Deactivate"), ("delete", "Delete"), ("unchanged", "Unchanged"),
+            ("error", "Errors"))
+
+
+def add_remove_parser(sub: Any, api_flags: Any) -> None:
+    rem = sub.add_parser("remove", help="plan (and with --apply, apply) removing terminated users",
+                         description="Deactivate the users listed by email or employee ID (keeps their "
+                                     "completed training records); with --delete-when-allowed, delete "
+                                     "those with no training assignments at all.")
+    api_flags(rem)
+    rem.add_argument("keys", nargs="*", metavar="KEY", help="an email, or an employee ID (no @)")
+    rem.add_argument("--from", dest="from_file", metavar="FILE",
+                     help="a terms list: one key per line, or a CSV with an email or employee-ID column")
+    rem.add_argument("--delete-when-allowed", action="store_true",
+                     help="delete (for good) the users who have no training assignments")
+    rem.add_argument("--json", action="store_true", help="print the plan as one JSON object")
+    rem.add_argument("--apply", action="store_true", help="remove the users (asks first unless --yes)")
+    rem.add_argument("--yes", action="store_true", help="apply without asking")
+
+
+def plan_json(plan: RemovalPlan, applied: ApplyResult | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"summary": plan.summary(), "rows": [r.as_json() for r in plan.rows]}
+    if applied is not None:
+        out["applied"] = applied.counts()
+    return out
+
+
+def _where(row: RemovalRow) -> str:
+    return f"{row.origin} {row.line}" if row.line is not None else ""
+
+
+def print_plan(source: str, keys: list[RemovalKey], plan: RemovalPlan, out: TextIO) -> None:
+    s = Style(out)
+    emails = sum(1 for k in keys if k.is_email)
+    print(f"{source}: {len(keys)} keys ({emails} emails, {len(keys) - emails} employee IDs); "
+          f"{'deleting where there are no training assignments' if plan.delete_when_allowed else 'deactivating'}",
+          file=out)
+    summary = plan.summary()
+    print("Plan: " + ", ".join(s(f"{summary[k]} {k}", COLOURS[k]) for k in SUMMARY_KEYS), file=out)
+    for action, title in SECTIONS:
+        rows = [r for r in plan.rows if r.action == action]
+        if not rows:
+            continue
+        print(s(f"\n{title} ({len(rows)})", f"1;{COLOURS[action]}"), file=out)
+        for row in rows:
+            who = f"  {row.name} <{row.email}>" if row.name and row.email.lower() != row.key.lower() else (
+                f"  {row.name}" if row.name else "")
+            print(f"  {_where(row):>10}  {row.key}{who}", file=out)
+            if action != "error":
+                print(f"              {s(row.reason, '2')}", file=out)
+            if row.reports_note and action in ("deactivate", "delete"):
+                print(f"              {row.reports_note}", file=out)
+            for error in row.errors:
+                print(f"              {s(error, '31')}", file=out)
+            for warning in row.warnings:
+                print(f"              {s('warning: ' + warning, COLOURS['warning'])}", file=out)
+    if plan.changes:
+        deletes = summary["delete"]
+        note = f" Deleting is permanent ({deletes} users)." if deletes else ""
+        print(f"\nDeactivation can be undone by reactivating the user.{note}", file=out)
+
+
+def cmd_remove(args: argparse.Namespace, settings: ApiSettings) -> int:
+    if args.yes and not args.apply:
+        return fail("--yes only makes sense with --apply")
+    if args.from_file and args.keys:
+        return fail("give the keys as arguments or with --from FILE, not both")
+    if not args.from_file and not args.keys:
+        return fail("nothing to remove: give emails or employee IDs, or --from FILE")
+    if args.apply and not args.yes and not sys.stdin.isatty():
+        return fail("--apply asks for confirmation, but stdin is not a terminal: pass --yes to apply")
+    try:
+        keys = read_keys_file(args.from_file) if args.from_file else parse_keys(args.keys)
+    except ImportFileError as exc:
+        return fail(str(exc))
+    if not keys:
+        return fail(f"{args.from_file or 'the arguments'}: no emails or employee IDs to remove")
+    source = args.from_file or "arguments"
+    try:
+        return asyncio.run(_remove(args, settings, source, keys))
+    except RosterApiError as exc:
+        return fail(f"the roster API could not be used ({settings.source}): {exc}. {SERVICE_HELP}")
+
+
+async def _remove(args: argparse.Namespace, settings: ApiSettings, source: str, keys: list[RemovalKey]) -> int:
+    import orjson
+
+    async with open_client(settings) as client:
+        plan = await plan_removal(client, keys, delete_when_allowed=args.delete_when_allowed)
+        if not args.json:
+            print_plan(source, keys, plan, sys.stdout)
+            sys.stdout.flush()
+        summary = plan.summary()
+        permanent = " (deleting is permanent)" if summary["delete"] else ""
+        question = (f"Remove {plural(plan.changes, 'user')} ({summary['deactivate']} deactivate, "
+                    f"{summary['delete']} delete){permanent}?")
+        applied = await confirm_and_apply(
+            plan, lambda progress: apply_removal(client, plan, on_progress=progress), apply=args.apply,
+            yes=args.yes, question=question)
+    if applied is not None:
+        for outcome in applied.outcomes:
+            outcome.row.result = outcome.status
+            if outcome.status != "ok":
+                outcome.row.errors.append(f"{outcome.status}: {outcome.error}")
+    if args.json:
+        sys.stdout.buffer.write(orjson.dumps(plan_json(plan, applied)) + b"\n")
+        sys.stdout.flush()
+    elif applied is not None:
+        print_applied(applied, _applied_where, "run the same removal again to apply the rest")
+    return exit_code(plan, applied)
+
+
+def _applied_where(row: RemovalRow) -> str:
+    return f"{_where(row)} {row.key}" if row.line is not None else row.key

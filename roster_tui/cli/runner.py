@@ -1,0 +1,69 @@
+"""What ``roster import`` and ``roster remove`` share once a plan is made: ask, apply with progress, report what
+was and was not written, and the exit code.
+
+Exit codes: 0 nothing to change and no row errors (with ``--apply``: everything applied); 1 changes or row
+errors found (or rows failed or conflicted); 2 the file, the arguments or the service could not be used (also
+when the service stopped answering part-way: what was written is reported, re-running plans only what is left).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from roster_tui.cli.output import Style, progress_bar
+from roster_tui.sync.apply import ApplyResult, Progress
+
+
+class AnyPlan(Protocol):
+    @property
+    def changes(self) -> int: ...
+
+    @property
+    def errors(self) -> int: ...
+
+
+def ask(question: str) -> bool:
+    """A yes/no question on the terminal; anything but yes is no."""
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+async def confirm_and_apply(plan: AnyPlan, write: Callable[[Progress], Awaitable[ApplyResult]], *,
+                            apply: bool, yes: bool, question: str) -> ApplyResult | None:
+    """Apply ``plan`` with ``write(on_progress)`` when asked to and confirmed; None: nothing was applied."""
+    if not apply:
+        return None
+    if not plan.changes:
+        return ApplyResult()
+    if not yes and not ask(question):
+        print("nothing applied", file=sys.stderr)
+        return None
+    with progress_bar(sys.stderr.isatty()) as update:
+        return await write(update)
+
+
+def print_applied(applied: ApplyResult, where: Callable[[Any], str], again: str) -> None:
+    """The counts, each row not applied with why, and what was left out (``again``: how to write the rest)."""
+    counts = applied.counts()
+    s = Style(sys.stdout)
+    print(f"\nApplied: {s(str(counts['ok']) + ' ok', '32')}, {s(str(counts['conflict']) + ' conflict', '33')}, "
+          f"{s(str(counts['failed']) + ' failed', '31')}")
+    for outcome in applied.outcomes:
+        if outcome.status != "ok":
+            print(f"  {where(outcome.row)}: {outcome.status}: {outcome.error}")
+    if applied.stopped or applied.cancelled:
+        why = f"stopped: {applied.stopped}" if applied.stopped else "interrupted"
+        print(f"{why}; {len(applied.not_attempted)} not attempted: {again}")
+
+
+def exit_code(plan: AnyPlan, applied: ApplyResult | None) -> int:
+    if applied is not None and applied.stopped:
+        return 2
+    if applied is not None:
+        return 0 if applied.clean and not plan.errors else 1
+    return 0 if not plan.changes and not plan.errors else 1

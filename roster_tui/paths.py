@@ -1,0 +1,36 @@
+"""Where roster-tui keeps its files: the user config and data dirs (``ROSTER_CONFIG_DIR``/``ROSTER_DATA_DIR``
+replace them)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_config_path, user_data_path
+
+APP = "roster-tui"
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get("ROSTER_CONFIG_DIR") or user_config_path(APP))
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("ROSTER_DATA_DIR") or user_data_path(APP))
+
+
+def default_db() -> Path:
+    return data_dir() / "roster.db"
+
+
+def default_token_file() -> Path:
+    """Where ``roster serve`` on loopback keeps the token it made when none was given."""
+    return config_dir() / "serve-token"
+
+
+def mappings_dir() -> Path:
+    return config_dir() / "mappings"
+
+
+def recent_imports_file() -> Path:
+    return config_dir() / "recent-imports.json"

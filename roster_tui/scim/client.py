@@ -1,0 +1,332 @@
+"""An async client for the roster API: plain SCIM 2.0 (RFC 7644), so it works with any conforming server.
+
+Methods return raw SCIM dicts; decode users with :func:`roster_tui.core.scim.user_from_scim`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Callable
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+import orjson
+
+from roster_tui.core.scim import BULK_REQUEST, CORE_USER, PATCH_OP, SEARCH_REQUEST
+from roster_tui.scim.errors import NotFound, RosterApiError, safe_url
+from roster_tui.scim.messages import (
+    Attributes,
+    ListPage,
+    as_list,
+    csv_param,
+    etag_from_response,
+    list_page,
+    resources_of,
+    user_path,
+    version_of,
+)
+from roster_tui.scim.retry import IDEMPOTENT_METHODS, RetryPolicy, Sleep, send_with_retries
+
+SCIM_JSON = "application/scim+json"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+__all__ = ["DEFAULT_TIMEOUT", "ListPage", "RosterClient", "etag_from_response", "version_of"]
+
+
+class RosterClient:
+    """SCIM 2.0 client for the roster API, over one ``httpx.AsyncClient``.
+
+    Retries connection failures, timeouts, 429 and 503 with exponential backoff and jitter,
+    honouring ``Retry-After``. Non-idempotent requests (POST create, PATCH, bulk) are only
+    retried when they cannot have reached the server (connection refused, connect timeout) or
+    when the server refused them with 429/503.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        max_retries: int = 4,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        retry_after_cap: float = 60.0,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        headers = {"Accept": SCIM_JSON}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.base_url = base_url.rstrip("/")
+        self._has_token = bool(token)
+        self.policy = RetryPolicy(
+            max_retries=max_retries, backoff=backoff, max_backoff=max_backoff, retry_after_cap=retry_after_cap
+        )
+        self._sleep = sleep
+        self._jitter = jitter
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url + "/", headers=headers, transport=transport, timeout=timeout
+        )
+
+    def __repr__(self) -> str:
+        token = "'***'" if self._has_token else "None"
+        return f"RosterClient(base_url={self.base_url!r}, token={token})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        await self._http.aclose()
+
+    # -- transport -----------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> httpx.Response:
+        """Send a request relative to the base URL, retrying as the policy allows.
+
+        Returns the response for 2xx and 304; raises the :mod:`roster_tui.scim.errors` error
+        for anything else. ``idempotent`` defaults to what the method implies.
+        """
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        hdrs = dict(headers or {})
+        content = None
+        if json is not None:
+            content = orjson.dumps(json)
+            hdrs["Content-Type"] = SCIM_JSON
+        if params:
+            params = {k: v for k, v in params.items() if v is not None}
+        path = path.lstrip("/")
+        return await send_with_retries(
+            self._http,
+            lambda: self._http.build_request(method, path, params=params, content=content, headers=hdrs),
+            idempotent=idempotent,
+            policy=self.policy,
+            sleep=self._sleep,
+            jitter=self._jitter,
+        )
+
+    @staticmethod
+    def _decode(response: httpx.Response) -> Any:
+        if response.status_code in (204, 304) or not response.content:
+            return None
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            raise RosterApiError(
+                f"The server sent a body that is not JSON (status {response.status_code})",
+                status=response.status_code,
+                method=response.request.method,
+                url=safe_url(response.request.url),
+            ) from exc
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._decode(await self.request(method, path, **kwargs))
+
+    async def _resource(self, method: str, path: str, **kwargs: Any) -> dict[str, Any] | None:
+        """A single-resource call; the ETag header is copied into ``meta.version`` when the body lacks it."""
+        response = await self.request(method, path, **kwargs)
+        body = self._decode(response)
+        etag = response.headers.get("ETag")
+        if isinstance(body, dict) and etag and not version_of(body):
+            meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+            body["meta"] = {**meta, "version": etag}
+        return body
+
+    @staticmethod
+    def _precondition(etag: str | None, header: str = "If-Match") -> dict[str, str]:
+        return {header: etag} if etag else {}
+
+    # -- users ---------------------------------------------------------------------------------
+
+    async def get_user(
+        self,
+        user_id: str,
+        *,
+        if_none_match: str | None = None,
+        attributes: Attributes = None,
+        excluded_attributes: Attributes = None,
+    ) -> dict[str, Any] | None:
+        """GET one user; None when ``if_none_match`` still matches (304 Not Modified)."""
+        params = {"attributes": csv_param(attributes), "excludedAttributes": csv_param(excluded_attributes)}
+        headers = self._precondition(if_none_match, "If-None-Match")
+        return await self._resource("GET", user_path(user_id), params=params, headers=headers)
+
+    async def list_users(
+        self,
+        *,
+        filter: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+        start_index: int = 1,
+        count: int | None = None,
+        attributes: Attributes = None,
+        excluded_attributes: Attributes = None,
+    ) -> ListPage:
+        """One page of users via ``GET /Users`` (``sort_order``: ``ascending`` or ``descending``)."""
+        params = {
+            "filter": filter,
+            "sortBy": sort_by,
+            "sortOrder": sort_order,
+            "startIndex": start_index,
+            "count": count,
+            "attributes": csv_param(attributes),
+            "excludedAttributes": csv_param(excluded_attributes),
+        }
+        return list_page(await self._json("GET", "Users", params=params), start_index)
+
+    async def search_users(
+        self,
+        *,
+        filter: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+        start_index: int = 1,
+        count: int | None = None,
+        attributes: Attributes = None,
+        excluded_attributes: Attributes = None,
+    ) -> ListPage:
+        """Like :meth:`list_users`, via ``POST /Users/.search`` (keeps long filters out of the URL)."""
+        body: dict[str, Any] = {"schemas": [SEARCH_REQUEST], "startIndex": start_index}
+        for key, value in (
+            ("filter", filter),
+            ("sortBy", sort_by),
+            ("sortOrder", sort_order),
+            ("count", count),
+            ("attributes", as_list(attributes)),
+            ("excludedAttributes", as_list(excluded_attributes)),
+        ):
+            if value is not None:
+                body[key] = value
+        return list_page(await self._json("POST", "Users/.search", json=body, idempotent=True), start_index)
+
+    async def iter_pages(
+        self,
+        *,
+        filter: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+        page_size: int = 1000,
+        attributes: Attributes = None,
+        excluded_attributes: Attributes = None,
+        use_search: bool = False,
+    ) -> AsyncIterator[ListPage]:
+        """Every page of users, by ``startIndex``, until ``totalResults`` are seen or a page is empty.
+
+        The next ``startIndex`` follows from how many resources actually came back, so servers
+        that cap pages below ``page_size`` are paged correctly. Sort for a stable order. The next page
+        is requested before this one is handed over, so the server works while the caller does.
+        """
+        search = self.search_users if use_search else self.list_users
+
+        def fetch(start: int) -> asyncio.Task[ListPage]:
+            return asyncio.ensure_future(search(
+                filter=filter, sort_by=sort_by, sort_order=sort_order, start_index=start, count=page_size,
+                attributes=attributes, excluded_attributes=excluded_attributes))
+
+        seen = 0
+        pending: asyncio.Task[ListPage] | None = fetch(1)
+        try:
+            while pending is not None:
+                page = await pending
+                pending = None
+                if not page.resources:
+                    return
+                seen += len(page.resources)
+                if seen < page.total_results:
+                    pending = fetch(1 + seen)
+                yield page
+        finally:
+            if pending is not None:
+                pending.cancel()
+
+    async def create_user(self, resource: dict[str, Any]) -> dict[str, Any]:
+        """POST a new user; returns the created resource (with its version)."""
+        return await self._resource("POST", "Users", json=resource) or {}
+
+    async def replace_user(
+        self, user_id: str, resource: dict[str, Any], *, etag: str | None = None
+    ) -> dict[str, Any]:
+        """PUT a whole user; with ``etag``, only if unchanged since (else :class:`PreconditionFailed`)."""
+        return (
+            await self._resource("PUT", user_path(user_id), json=resource, headers=self._precondition(etag))
+            or {}
+        )
+
+    async def patch_user(
+        self, user_id: str, operations: list[dict[str, Any]], *, etag: str | None = None
+    ) -> dict[str, Any] | None:
+        """PATCH a user with SCIM PatchOp operations; None when the server answers 204 No Content."""
+        body = {"schemas": [PATCH_OP], "Operations": operations}
+        return await self._resource("PATCH", user_path(user_id), json=body, headers=self._precondition(etag))
+
+    async def delete_user(self, user_id: str, *, etag: str | None = None) -> None:
+        """DELETE a user; with ``etag``, only if unchanged since."""
+        await self.request("DELETE", user_path(user_id), headers=self._precondition(etag))
+
+    async def bulk(
+        self, operations: list[dict[str, Any]], *, fail_on_errors: int | None = None
+    ) -> dict[str, Any]:
+        """POST a BulkRequest; returns the BulkResponse (per-operation ``status`` and ``response``)."""
+        body: dict[str, Any] = {"schemas": [BULK_REQUEST], "Operations": operations}
+        if fail_on_errors is not None:
+            body["failOnErrors"] = fail_on_errors
+        return await self._json("POST", "Bulk", json=body) or {}
+
+    # -- discovery -----------------------------------------------------------------------------
+
+    async def service_provider_config(self) -> dict[str, Any]:
+        """``GET /ServiceProviderConfig``: which features (etag, patch, bulk, sort...) the server supports."""
+        return await self._json("GET", "ServiceProviderConfig") or {}
+
+    async def schemas(self) -> list[dict[str, Any]]:
+        """``GET /Schemas``: the schema definitions the server publishes."""
+        return resources_of(await self._json("GET", "Schemas"))
+
+    async def resource_types(self) -> list[dict[str, Any]]:
+        """``GET /ResourceTypes``."""
+        return resources_of(await self._json("GET", "ResourceTypes"))
+
+    async def user_history(self, user_id: str) -> list[dict[str, Any]]:
+        """The roster API's audit trail of a user, newest first: ``at``, ``token``, ``action`` and
+        ``changes`` (field -> [before, after]). A roster extension: [] from servers without it."""
+        try:
+            return resources_of(await self._json("GET", user_path(user_id) + "/history"))
+        except NotFound:
+            return []
+
+    async def admin_role_catalog(self) -> list[str]:
+        """The admin roles the server offers: ``canonicalValues`` of core User ``roles.value``; [] if none."""
+        try:
+            schemas = await self.schemas()
+        except NotFound:  # a server without /Schemas publishes no catalog
+            return []
+        for schema in schemas:
+            if schema.get("id") != CORE_USER:
+                continue
+            for attr in schema.get("attributes") or []:
+                if str(attr.get("name", "")).lower() != "roles":
+                    continue
+                for sub in attr.get("subAttributes") or []:
+                    if str(sub.get("name", "")).lower() == "value":
+                        return [str(v) for v in sub.get("canonicalValues") or []]
+        return []

@@ -1,0 +1,387 @@
+"""Applying a plan, an import's or a removal's, through one loop: ``/Bulk`` when the server offers it, else
+bounded concurrent single requests.
+
+Every write carries the ``If-Match`` version the plan saw; a conflict or a failure is collected for its row and
+never stops the others. With ``/Bulk`` the next batch is built while the previous one is in flight. When the
+service stops answering (several writes in a row cannot reach it) the apply stops and says which rows were not
+attempted, instead of retrying each of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+from roster_tui.core.models import User
+from roster_tui.core.plan import Plan, PlanRow, RosterIndex
+from roster_tui.core.removal_plan import RemovalPlan, RemovalRow
+from roster_tui.core.scim import PATCH_OP, user_to_scim
+from roster_tui.core.user_changes import field_operations
+from roster_tui.scim.client import RosterClient
+from roster_tui.scim.errors import ConnectionFailed, NotFound, PreconditionFailed, RosterApiError
+
+Progress = Callable[[int, int], None]
+Row = PlanRow | RemovalRow
+#: Writes in a row that could not reach the service, after which the apply stops.
+STOP_AFTER_UNREACHABLE = 3
+CONFLICT = "the user changed since the plan was made; plan again"
+
+
+class Status(StrEnum):
+    OK = "ok"
+    CONFLICT = "conflict"
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one row's write."""
+
+    row: Any  # PlanRow or RemovalRow
+    status: Status
+    error: str | None = None
+
+
+@dataclass
+class ApplyResult:
+    """The outcome of each row written; ``cancelled`` when the admin stopped it, ``stopped`` why it stopped."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    cancelled: bool = False
+    stopped: str | None = None
+    not_attempted: list[Any] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(Status, 0)
+        for o in self.outcomes:
+            out[o.status] += 1
+        return {str(k): v for k, v in out.items()}
+
+    @property
+    def clean(self) -> bool:
+        """Everything was written: no conflict, no failure, nothing left out."""
+        counts = self.counts()
+        return not (counts["conflict"] or counts["failed"] or self.cancelled or self.stopped)
+
+
+def create_resource(row: PlanRow, manager_value: str | None) -> dict[str, Any]:
+    """The SCIM resource of a planned create (never roles or admin fields)."""
+    values = {name: after for name, (_before, after) in row.changes.items()}
+    user = User(email=values["email"], employee_id=values.get("employee_id"),
+                first_name=values["first_name"], last_name=values["last_name"], title=values.get("title"),
+                department=values.get("department"), division=values.get("division"),
+                location=values.get("location"), hire_date=values.get("hire_date"), active=row.active,
+                manager_id=manager_value)
+    return user_to_scim(user)
+
+
+def patch_operations(row: PlanRow, manager_value: str | None,
+                     emails: list[Any] | None = None) -> list[dict[str, Any]]:
+    """PatchOp operations for exactly the changed fields of a planned update (``emails``: the user's addresses
+    as read, so an email change keeps the others)."""
+    ops: list[dict[str, Any]] = []
+    for name, (_before, after) in row.changes.items():
+        if name == "status":
+            ops += field_operations("active", after == "active")
+        elif name == "manager":
+            ops += field_operations("manager_id", manager_value if after is not None else None)
+        elif name == "email":
+            ops += field_operations("email", after, {"emails": emails} if emails else None)
+        else:
+            ops += field_operations(name, after)
+    return ops
+
+
+def _ordered(plan: Plan) -> list[PlanRow]:
+    """The rows to write: creates first, managers before their reports, then the other changes."""
+    creates = {r.line: r for r in plan.rows if r.action == "create"}
+    depth: dict[int | None, int] = {}
+
+    def depth_of(row: PlanRow) -> int:
+        d, cur, hops = 0, row, 0
+        while cur.manager_line is not None and cur.manager_line in creates and hops < len(creates):
+            cur, d, hops = creates[cur.manager_line], d + 1, hops + 1
+        return d
+
+    for row in creates.values():
+        depth[row.line] = depth_of(row)
+    ordered = sorted(creates.values(), key=lambda r: (depth[r.line], r.line or 0))
+    rest = [r for r in plan.rows if r.action in ("update", "reactivate", "deactivate")]
+    return ordered + rest
+
+
+def _error_text(response: Any, status: str) -> str:
+    if status == "412":
+        return CONFLICT
+    if isinstance(response, dict):
+        detail = response.get("detail") or ""
+        scim_type = response.get("scimType")
+        return f"{status}{f' ({scim_type})' if scim_type else ''}: {detail}".strip()
+    return f"status {status}"
+
+
+def bulk_status(result: dict[str, Any]) -> str:
+    """An operation's status in a BulkResponse: ``"201"``, or as some servers write it, ``{"code": "201"}``."""
+    status = result.get("status", "")
+    if isinstance(status, dict):
+        status = status.get("code", "")
+    return str(status)
+
+
+class _Applier:
+    def __init__(self, client: RosterClient, rows: Sequence[Row], on_progress: Progress | None,
+                 cancel: asyncio.Event | None, index: RosterIndex | None = None,
+                 result: ApplyResult | None = None) -> None:
+        self.client, self.rows, self.on_progress, self.cancel = client, rows, on_progress, cancel
+        self.index = index
+        self.created: dict[int, str] = {}  # line -> new user's id
+        self.result = result if result is not None else ApplyResult()
+        self.done = 0
+        self.unreachable = 0  # writes in a row that could not reach the service
+        self.sent: set[int] = set()  # ids of the rows handed to the service (or settled without it)
+
+    # -- bookkeeping -----------------------------------------------------------------------------
+
+    def finish(self, row: Row, status: Status, error: str | None = None) -> None:
+        self.sent.add(id(row))
+        self.result.outcomes.append(Outcome(row, status, error))
+        self.done += 1
+        if self.on_progress:
+            self.on_progress(self.done, len(self.rows))
+
+    def failed(self, row: Row, exc: RosterApiError) -> None:
+        """A write that raised: a conflict, a failure, or one more sign that the service is gone."""
+        if isinstance(exc, PreconditionFailed):
+            self.finish(row, Status.CONFLICT, CONFLICT)
+            return
+        if isinstance(exc, ConnectionFailed):
+            self.unreachable += 1
+            if self.unreachable >= STOP_AFTER_UNREACHABLE and self.result.stopped is None:
+                self.result.stopped = f"the roster API stopped answering ({exc.detail})"
+        self.finish(row, Status.FAILED, "the user no longer exists" if isinstance(exc, NotFound) else str(exc))
+
+    def succeeded(self, row: Row) -> None:
+        self.unreachable = 0
+        self.finish(row, Status.OK)
+
+    def should_stop(self) -> bool:
+        if self.cancel is not None and self.cancel.is_set():
+            self.result.cancelled = True
+        return self.result.cancelled or self.result.stopped is not None
+
+    def settle(self) -> ApplyResult:
+        """The rows never handed to the service are listed as not attempted; outcomes in the rows' order."""
+        self.result.not_attempted = [r for r in self.rows if id(r) not in self.sent]
+        order = {id(r): i for i, r in enumerate(self.rows)}
+        self.result.outcomes.sort(key=lambda o: order[id(o.row)])
+        return self.result
+
+    # -- what each row sends ---------------------------------------------------------------------
+
+    def manager_value(self, row: Row, same_batch: set[int] | None = None) -> tuple[str | None, str | None]:
+        """``(value, error)``: the manager id (or ``bulkId:`` reference) to send for a row."""
+        if not isinstance(row, PlanRow) or row.manager_line is None:
+            return getattr(row, "manager_id", None), None
+        if row.manager_line in self.created:
+            return self.created[row.manager_line], None
+        if same_batch is not None and row.manager_line in same_batch:
+            return f"bulkId:L{row.manager_line}", None
+        return None, f"the manager's row (line {row.manager_line}) was not created"
+
+    def emails_of(self, row: Row) -> list[Any] | None:
+        entry = self.index.by_id.get(row.user_id) if self.index is not None and row.user_id else None
+        return getattr(entry, "emails", None)
+
+    def request(self, row: Row, manager: str | None) -> tuple[str, str, Any]:
+        """``(method, path, data)`` of the row's write (PATCH data: the operations)."""
+        if isinstance(row, RemovalRow):
+            if row.action == "delete":
+                return "DELETE", f"/Users/{row.user_id}", None
+            return "PATCH", f"/Users/{row.user_id}", field_operations("active", False)
+        if row.action == "create":
+            return "POST", "/Users", create_resource(row, manager)
+        return "PATCH", f"/Users/{row.user_id}", patch_operations(row, manager, self.emails_of(row))
+
+    def operation(self, row: Row, manager: str | None) -> dict[str, Any]:
+        method, path, data = self.request(row, manager)
+        op: dict[str, Any] = {"method": method, "path": path}
+        if method == "POST":
+            op["bulkId"] = f"L{row.line}"
+        if method == "PATCH":
+            data = {"schemas": [PATCH_OP], "Operations": data}
+        if data is not None:
+            op["data"] = data
+        if row.version:
+            op["version"] = row.version
+        return op
+
+    # -- /Bulk -----------------------------------------------------------------------------------
+
+    async def run_bulk(self, max_ops: int, max_payload: int) -> None:
+        """Batches of at most ``max_ops`` operations and ``max_payload`` bytes, one in flight at a time."""
+        batch: list[tuple[Row, dict[str, Any]]] = []
+        lines: set[int] = set()
+        size = 0
+        in_flight: asyncio.Task[None] | None = None
+        flying: set[int] = set()  # the create lines of the batch in flight
+
+        async def land() -> None:
+            nonlocal in_flight
+            if in_flight is not None:
+                await in_flight
+                in_flight = None
+                flying.clear()
+
+        for row in self.rows:
+            if getattr(row, "manager_line", None) in flying:  # its manager is being created: wait for its id
+                await land()
+            value, error = self.manager_value(row, lines)
+            if error:
+                self.finish(row, Status.FAILED, error)
+                continue
+            op = self.operation(row, value)
+            op_size = len(orjson.dumps(op))
+            if batch and (len(batch) >= max_ops or size + op_size > max_payload):
+                await land()
+                if self.should_stop():
+                    return
+                in_flight = asyncio.ensure_future(self.send_bulk(batch))
+                flying.update(lines)
+                batch, lines, size = [], set(), 0
+                if getattr(row, "manager_line", None) in flying:
+                    await land()
+                value, error = self.manager_value(row, lines)
+                if error:
+                    self.finish(row, Status.FAILED, error)
+                    continue
+                op = self.operation(row, value)
+            batch.append((row, op))
+            size += op_size
+            if row.action == "create" and row.line is not None:
+                lines.add(row.line)
+        await land()
+        if batch and not self.should_stop():
+            await self.send_bulk(batch)
+
+    async def send_bulk(self, batch: list[tuple[Row, dict[str, Any]]]) -> None:
+        try:
+            response = await self.client.bulk([op for _row, op in batch])
+        except RosterApiError as exc:
+            for row, _op in batch:
+                self.failed(row, exc)
+            return
+        results = response.get("Operations") or []
+        by_bulk_id = {r.get("bulkId"): r for r in results if isinstance(r, dict) and r.get("bulkId")}
+        for i, (row, op) in enumerate(batch):
+            result = by_bulk_id.get(op.get("bulkId")) if op.get("bulkId") else None
+            if result is None and i < len(results) and isinstance(results[i], dict) and not results[i].get("bulkId"):
+                result = results[i]
+            if result is None:
+                self.finish(row, Status.FAILED, "the service did not answer this operation")
+                continue
+            status = bulk_status(result)
+            if status.startswith("2"):
+                if row.action == "create" and row.line is not None:
+                    self.created[row.line] = str(result.get("location", "")).rsplit("/", 1)[-1]
+                self.succeeded(row)
+            elif status == "412":
+                self.finish(row, Status.CONFLICT, CONFLICT)
+            elif status == "404" and isinstance(row, RemovalRow):
+                self.finish(row, Status.FAILED, "the user no longer exists")
+            else:
+                self.finish(row, Status.FAILED, _error_text(result.get("response"), status))
+
+    # -- single requests -------------------------------------------------------------------------
+
+    async def write_one(self, row: Row, manager: str | None) -> None:
+        method, path, data = self.request(row, manager)
+        user_id = path.rsplit("/", 1)[-1]
+        if method == "POST":
+            created = await self.client.create_user(data)
+            if row.line is not None:
+                self.created[row.line] = str(created.get("id"))
+        elif method == "PATCH":
+            await self.client.patch_user(user_id, data, etag=row.version)
+        else:
+            await self.client.delete_user(user_id, etag=row.version)
+
+    async def run_single(self, concurrency: int) -> None:
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(row: Row) -> None:
+            async with gate:
+                if self.should_stop():
+                    return
+                value, error = self.manager_value(row)
+                if error:
+                    self.finish(row, Status.FAILED, error)
+                    return
+                try:
+                    await self.write_one(row, value)
+                except RosterApiError as exc:
+                    self.failed(row, exc)
+                else:
+                    self.succeeded(row)
+
+        # one wave per manager depth, so a manager exists before the users who report to them
+        waves: list[list[Row]] = [[]]
+        in_wave: set[int | None] = set()
+        for row in self.rows:  # creates come ordered by depth
+            manager_line = getattr(row, "manager_line", None)
+            if manager_line is not None and manager_line in in_wave:
+                waves.append([])
+                in_wave = set()
+            waves[-1].append(row)
+            in_wave.add(row.line)
+        for wave in waves:
+            await asyncio.gather(*(one(r) for r in wave))
+            if self.should_stop():
+                return
+
+
+async def _bulk_limits(client: RosterClient, use_bulk: bool | None, max_operations: int) -> tuple[int, int]:
+    """``(operations, bytes)`` a /Bulk request may hold; ``(0, 0)``: send single requests."""
+    if use_bulk is False:
+        return 0, 0
+    try:
+        bulk = (await client.service_provider_config()).get("bulk") or {}
+    except RosterApiError:
+        bulk = {}
+    if not bulk.get("supported"):
+        return 0, 0
+    return min(int(bulk.get("maxOperations") or 0), max_operations), int(int(bulk.get("maxPayloadSize")
+                                                                             or 1_000_000) * 0.9)
+
+
+async def apply_rows(client: RosterClient, rows: Sequence[Row], *, index: RosterIndex | None = None,
+                     concurrency: int = 8, on_progress: Progress | None = None,
+                     cancel_event: asyncio.Event | None = None, use_bulk: bool | None = None,
+                     max_operations: int = 1000, result: ApplyResult | None = None) -> ApplyResult:
+    """Write ``rows`` (in this order); conflicts and failures are collected per row, never abort the rest.
+
+    ``use_bulk`` None: ``/Bulk`` when ServiceProviderConfig offers it (batches of at most ``max_operations``);
+    False: single requests, ``concurrency`` at a time. ``cancel_event`` stops it after the writes in flight.
+    ``result``: the object to fill (a caller that shows the counts as they come).
+    """
+    applier = _Applier(client, rows, on_progress, cancel_event, index, result)
+    max_ops, max_payload = await _bulk_limits(client, use_bulk, max_operations)
+    if max_ops > 0:
+        await applier.run_bulk(max_ops, max_payload)
+    else:
+        await applier.run_single(concurrency)
+    return applier.settle()
+
+
+async def apply_plan(client: RosterClient, plan: Plan, **options: Any) -> ApplyResult:
+    """Write an import plan's changes: creates first (managers before their reports), then the others."""
+    return await apply_rows(client, _ordered(plan), index=plan.index, **options)
+
+
+async def apply_removal(client: RosterClient, plan: RemovalPlan, **options: Any) -> ApplyResult:
+    """Deactivate or delete each planned user, with the version seen while planning."""
+    return await apply_rows(client, plan.to_apply(), **options)

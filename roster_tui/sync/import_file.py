@@ -1,0 +1,143 @@
+"""The import file: open, map and scan it (the first pass), stream its validated rows, write the errors CSV."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from roster_tui.core.csv_reader import CsvFile, ImportFileError, open_csv
+from roster_tui.core.mapping import FIELD_LABELS, Mapping, ResolvedMapping, list_columns, resolve_mapping
+from roster_tui.core.models import SyncKey
+from roster_tui.core.plan import Kind, Plan
+from roster_tui.core.validation import (
+    KeyScan,
+    RowResult,
+    RowValidator,
+    check_date_format,
+    propose_date_formats,
+    scan_keys,
+)
+from roster_tui.files import replaced_whole
+from roster_tui.sync.apply import ApplyResult, Status
+from roster_tui.sync.slices import gc_paused
+
+#: A file of at most this many rows is read once: the first pass keeps its records for the second.
+KEEP_ROWS = 250_000
+
+
+@dataclass
+class PreparedFile:
+    """An import file opened, mapped and scanned (the first pass).
+
+    With no declared date format, the end of the first pass (:meth:`end_scan`) looks at the non-ISO hire
+    dates: ``date_formats`` are the formats every one of them fits; when that is a single one it is the
+    validator's ``date_format`` and ``date_format_proposed`` is set (say so); two or more: ask which.
+    """
+
+    csv: CsvFile
+    mapping: ResolvedMapping
+    validator: RowValidator
+    scan: KeyScan
+    sync_key: SyncKey
+    kept: list[tuple[int, list[str]]] | None = field(default_factory=list, repr=False)
+    scanned: bool = False
+    date_formats: list[str] = field(default_factory=list)
+    date_format_proposed: bool = False
+
+    def scan_records(self, records: Iterable[tuple[int, list[str]]]) -> None:
+        """Add records of the first pass (the whole file, in order, in one or more calls)."""
+        scan_keys(records if self.kept is None else self._keep(records), self.mapping, self.scan)
+
+    def _keep(self, records: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+        kept = self.kept
+        assert kept is not None
+        for record in records:
+            if kept is not None:
+                kept.append(record)
+                if len(kept) > KEEP_ROWS:  # too large to keep: the second pass reads the file again
+                    kept = self.kept = None
+            yield record
+
+    def end_scan(self) -> None:
+        """The first pass is done: with no declared date format, take the one every non-ISO hire date fits."""
+        self.scanned = True
+        if self.validator.date_format is None and self.scan.date_values:
+            self.date_formats = propose_date_formats(self.scan.date_values)
+            if len(self.date_formats) == 1:
+                self.validator.date_format = self.date_formats[0]
+                self.date_format_proposed = True
+
+    def records(self) -> Iterable[tuple[int, list[str]]]:
+        """The data records: kept by the first pass when the file is small enough, else read again."""
+        return self.kept if self.scanned and self.kept is not None else self.csv.records()
+
+    def rows(self) -> Iterator[RowResult]:
+        """The validated rows (the second pass), with the problems the reader found in their records."""
+        validate, problems = self.validator, self.csv.problems
+        for line, cells in self.records():
+            row = validate(line, cells)
+            if line in problems:  # filled as the records stream: the first pass has them all
+                row.errors.append(problems[line])
+            yield row
+
+
+def prepare_file(path: str | Path, *, sync_key: SyncKey | str = SyncKey.EMAIL,
+                 overrides: dict[str, str] | None = None, saved: Mapping | None = None,
+                 date_format: str | None = None, encoding: str | None = None, delimiter: str | None = None,
+                 scan: bool = True) -> PreparedFile:
+    """Open, map and scan a file; raises :class:`ImportFileError` when it cannot be imported at all.
+
+    ``encoding`` / ``delimiter`` replace what was detected. With ``scan=False`` the first pass is left to
+    ``importer.plan_import`` (in slices, beside the roster's fetch).
+    """
+    source = open_csv(path, encoding=encoding, delimiter=delimiter)
+    columns = {**(saved.columns if saved else {}), **(overrides or {})}
+    date_format = date_format or (saved.date_format if saved else None)
+    if date_format:
+        check_date_format(date_format)
+    key = SyncKey(sync_key)
+    mapping = resolve_mapping(source.info.header, columns)
+    if mapping.column_of(key.value) is None:
+        raise ImportFileError(
+            f"no column is mapped to {key.value} ({FIELD_LABELS[key.value]}), the sync field",
+            path=source.info.path, line=source.info.header_line,
+            hint=f"Columns: {list_columns(source.info.header)}. Use --map 'HEADER={key.value}' "
+                 "or choose another --sync-key")
+    validator = RowValidator(mapping, key, date_format, source.info.delimiter_name)
+    prepared = PreparedFile(source, mapping, validator, KeyScan(), key)
+    if scan:
+        with gc_paused():
+            prepared.scan_records(source.records())
+        prepared.end_scan()
+    return prepared
+
+
+def write_errors_csv(prepared: PreparedFile, errors: dict[int, str], out: str | Path) -> int:
+    """The rows with errors, as the file had them (invalid bytes too), plus an ``error`` column; returns the
+    row count."""
+    info = prepared.csv.info
+    count = 0
+    with replaced_whole(out, encoding="utf-8-sig", errors="surrogateescape") as f:
+        writer = csv.writer(f, delimiter=info.delimiter, lineterminator="\r\n")
+        writer.writerow([*info.header, "error"])
+        for line, cells in prepared.csv.records():
+            if line in errors:
+                row = [*cells, *[""] * (len(info.header) - len(cells))]
+                while len(row) > len(info.header) and not row[-1].strip():
+                    row.pop()
+                writer.writerow([*row, errors[line]])
+                count += 1
+    return count
+
+
+def error_lines(plan: Plan, applied: ApplyResult | None = None) -> dict[int, str]:
+    """Line -> reason of every row the errors CSV holds: the plan's errors, and after an apply, the rows that
+    conflicted or failed."""
+    errors = {r.line: "; ".join(r.errors) for r in plan.rows if r.action == Kind.ERROR and r.line is not None}
+    if applied is not None:
+        for outcome in applied.outcomes:
+            if outcome.status != Status.OK and outcome.row.line is not None:
+                errors[outcome.row.line] = f"{outcome.status}: {outcome.error}"
+    return errors
