@@ -5,7 +5,7 @@
 
 Seeded databases are cached as /tmp/roster-tui-bench-<N>.db. Each case runs in a fresh process (peak RSS is
 per process); the default run measures both cases, ``--runs`` times each, and prints medians side by side with
-their ratio. Latency is measured as MEASURING.md says: a key is sent through the driver (``events.Key``) and
+their ratio. Latency is measured as docs/PERFORMANCE.md says: a key is sent through the driver (``events.Key``) and
 timed to the first frame, rendered to segments (as a real terminal would get it), that shows its effect (the
 cursor moved): a frame that was already due when the key came does not count. "CPU to frame" is the process CPU
 from the key to that frame; "CPU/key all" is the process CPU of the whole series divided by the presses, so it

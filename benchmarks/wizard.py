@@ -6,7 +6,7 @@
 The file: every roster user with a new title (updates), the rest new hires (creates), 2% rows with a bad
 email (errors). A ``roster serve`` process serves a copy of the cached seeded roster over loopback.
 Per step, keys are sent through the driver while that step's work runs in workers, and timed to the next
-frame rendered to segments (MEASURING.md). Steps: file (the file re-read and counted in a thread, keys typed
+frame rendered to segments (docs/PERFORMANCE.md). Steps: file (the file re-read and counted in a thread, keys typed
 in the path), mapping (cursor keys), validation (reading, roster crawl and planning in workers; ``/`` and
 ``enter`` move the focus to the search line and back), preview (the plan rebuilt in workers; cursor keys over 80k rows),
 apply (bulk writes in an async worker; ``?`` toggles the help panel), and the same ``?`` with nothing running

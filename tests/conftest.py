@@ -25,6 +25,14 @@ def free_port() -> int:
 POSTGRES_URL = os.environ.get("ROSTER_TEST_POSTGRES_URL")
 
 
+def pytest_report_header() -> str:
+    """Say whether the PostgreSQL variants run (a quarter of the suite is skipped without them)."""
+    if POSTGRES_URL:
+        return "PostgreSQL backend: on (ROSTER_TEST_POSTGRES_URL is set)"
+    return ("PostgreSQL backend: OFF, its tests are skipped; set ROSTER_TEST_POSTGRES_URL "
+            "(.ci/postgres.sh starts a throwaway server and prints it)")
+
+
 @dataclass
 class RunningServer:
     url: str  # SCIM base URL

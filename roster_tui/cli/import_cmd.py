@@ -11,7 +11,8 @@ from roster_tui.cli.output import COLOURS, SERVICE_HELP, Style, fail, show
 from roster_tui.cli.runner import confirm_and_apply, exit_code, print_applied
 from roster_tui.connect import open_client
 from roster_tui.core.csv_reader import ImportFileError
-from roster_tui.core.mapping import mapping_from, parse_overrides
+from roster_tui.core.issues import Hint
+from roster_tui.core.mapping import IGNORE, check_field, mapping_from
 from roster_tui.core.models import ROSTER_FIELDS
 from roster_tui.core.plan import KINDS, WRITES, Plan, PlanRow
 from roster_tui.core.validation import telling_examples
@@ -25,6 +26,18 @@ if TYPE_CHECKING:
     from roster_tui.config import ApiSettings
 
 SYNC_KEYS = {"email": "email", "employee-id": "employee_id", "employee_id": "employee_id"}
+
+
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    """``HEADER=field`` strings from ``--map`` as a dict; raises on a malformed item or unknown field."""
+    out: dict[str, str] = {}
+    for item in items:
+        header, sep, target = item.rpartition("=")
+        if not sep or not header.strip():
+            raise ImportFileError(f"--map {item!r} is not HEADER=field",
+                                  hint=f"Fields: {', '.join(ROSTER_FIELDS)} (or {IGNORE})")
+        out[header.strip()] = check_field(target.strip(), f"--map {item!r}")
+    return out
 
 
 def add_import_parser(sub: Any, api_flags: Any) -> None:
@@ -96,8 +109,9 @@ def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO) -> None:
     print(f"Columns: {mapped}", file=out)
     notes = prepared.mapping.notes
     for note in notes[:MAX_NOTES]:
-        print(s(f"  not imported: {note.header or '(no header)'} (column {note.letter}): {note.reason}", "33"),
-              file=out)
+        how = f" (--map '{note.header}=FIELD' imports it)" if note.hint == Hint.MAP_COLUMN else ""
+        print(s(f"  not imported: {note.header or '(no header)'} (column {note.letter}): {note.reason}{how}",
+                "33"), file=out)
     if len(notes) > MAX_NOTES:
         print(s(f"  … and {len(notes) - MAX_NOTES:,} more columns not imported", "33"), file=out)
     summary = plan.summary()
@@ -157,7 +171,8 @@ def cmd_import(args: argparse.Namespace, settings: ApiSettings) -> int:
         prepared = prepare_file(args.file, sync_key=sync, overrides=overrides, saved=saved,
                                 date_format=args.date_format, scan=False)  # plan_import scans it
     except ImportFileError as exc:
-        return fail(str(exc))
+        flags = " (--map 'HEADER=field', --sync-key)" if exc.action == Hint.MAP_COLUMN else ""
+        return fail(f"{exc}{flags}")
     try:
         return asyncio.run(_import(args, settings, prepared))
     except RosterApiError as exc:

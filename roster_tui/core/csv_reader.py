@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from itertools import islice, tee
 from pathlib import Path
 
+from roster_tui.core.issues import Hint
+
 SAMPLE_BYTES = 64 * 1024
 CHUNK_BYTES = 1024 * 1024
 DELIMITERS = (",", ";", "\t")
@@ -34,11 +36,12 @@ csv.field_size_limit(MAX_FIELD)
 
 
 class ImportFileError(Exception):
-    """The file (or a line of it) cannot be used; the message says where and what to do."""
+    """The file (or a line of it) cannot be used; the message says where and what to do (``action``: what a
+    surface can offer, in its own words)."""
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 column: int | None = None, hint: str | None = None) -> None:
-        self.path, self.line, self.column, self.hint = path, line, column, hint
+                 column: int | None = None, hint: str | None = None, action: Hint | None = None) -> None:
+        self.path, self.line, self.column, self.hint, self.action = path, line, column, hint, action
         self.reason = message
         where = ":".join(str(p) for p in (path, line, column) if p is not None)
         text = f"{where}: {message}" if where else message

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from roster_tui.core.csv_reader import ImportFileError
+from roster_tui.core.issues import Hint, Where, column_letter
 from roster_tui.core.models import ROSTER_FIELDS
 
 #: The headers of the export and the template, in column order.
@@ -59,16 +60,6 @@ def normalise(header: str) -> str:
     return "".join(c for c in text if c.isalnum() and not unicodedata.combining(c))
 
 
-def column_letter(index: int) -> str:
-    """Spreadsheet column letters of a 0-based index (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 @dataclass(frozen=True)
 class ColumnNote:
     """A column that is not imported, and why."""
@@ -76,6 +67,7 @@ class ColumnNote:
     index: int
     header: str
     reason: str
+    hint: Hint | None = None  # what would import it
 
     @property
     def letter(self) -> str:
@@ -105,24 +97,16 @@ class ResolvedMapping:
                 return index
         return None
 
+    def where(self, index: int) -> Where:
+        """Column ``index`` as issues name it."""
+        return Where(self.header[index] if index < len(self.header) else "", index)
+
     def describe(self, index: int) -> str:
-        header = self.header[index] if index < len(self.header) else ""
-        return f"{header or '(no header)'} (column {column_letter(index)})"
+        """``Header (column X)``."""
+        return str(self.where(index))
 
 
-def parse_overrides(items: list[str]) -> dict[str, str]:
-    """``HEADER=field`` strings from ``--map`` as a dict; raises on a malformed item or unknown field."""
-    out: dict[str, str] = {}
-    for item in items:
-        header, sep, target = item.rpartition("=")
-        if not sep or not header.strip():
-            raise ImportFileError(f"--map {item!r} is not HEADER=field",
-                                  hint=f"Fields: {', '.join(ROSTER_FIELDS)} (or {IGNORE})")
-        out[header.strip()] = _check_field(target.strip(), f"--map {item!r}")
-    return out
-
-
-def _check_field(name: str, where: str) -> str:
+def check_field(name: str, where: str) -> str:
     name = name.strip().lower().replace("-", "_").replace(" ", "_")
     if name in ("", IGNORE):
         return IGNORE
@@ -146,7 +130,7 @@ def resolve_mapping(header: list[str], overrides: dict[str, str] | None = None) 
     present = set(header) | {normalise(x) for x in header}
     for h in overrides:
         if h not in present and normalise(h) not in present:
-            raise ImportFileError(f"--map names a column {h!r} that the file does not have",
+            raise ImportFileError(f"the mapping names a column {h!r} that the file does not have",
                                   hint=f"The file's columns: {list_columns(header)}")
     fields: dict[int, str] = {}
     notes: list[ColumnNote] = []
@@ -178,7 +162,7 @@ def resolve_mapping(header: list[str], overrides: dict[str, str] | None = None) 
             notes.append(ColumnNote(i, h, ADMIN_REASON))
             continue
         if target is None:
-            notes.append(ColumnNote(i, h, f"no field has this name; use --map '{h}=FIELD' to import it"))
+            notes.append(ColumnNote(i, h, "no field has this name", Hint.MAP_COLUMN))
         elif target in used:
             first = next(header[j] for j, f in chosen.items() if f == target)
             notes.append(ColumnNote(i, h, f"{target} is already read from column {first!r}"))
@@ -233,7 +217,7 @@ def loads_mapping(text: str, where: str = "mapping") -> Mapping:
     date_format = data.get("date_format")
     if date_format is not None and not isinstance(date_format, str):
         raise ImportFileError("date_format must be a string", path=where)
-    return Mapping({h: _check_field(f, where) for h, f in columns.items()},
+    return Mapping({h: check_field(f, where) for h, f in columns.items()},
                    sync_key.replace("-", "_") if sync_key else None, date_format)
 
 

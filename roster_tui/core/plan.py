@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from roster_tui.core.mapping import FIELD_LABELS
 from roster_tui.core.models import SyncKey
 from roster_tui.core.validation import (
     CLEAR,
@@ -234,8 +233,7 @@ class _Planner:
             lines = dups.get(key) if key and key != CLEAR else None
             if lines:
                 where = ", ".join(str(n) for n in lines)
-                out.errors.append(f"{r.columns.get(name, FIELD_LABELS[name])}: {key} appears on "
-                                  f"{len(lines)} rows (lines {where}); keep one")
+                out.errors.append(r.issue(name, f"{key} appears on {len(lines)} rows (lines {where}); keep one"))
 
     def _guard(self, r: RowResult, user: Any, out: PlanRow) -> None:
         """The duplicate guard: the other unique key must not belong to another user."""
@@ -246,33 +244,31 @@ class _Planner:
                  else self.index.by_email.get(email_key(value)))
         if owner is None or (user is not None and owner.id == user.id):
             return
-        col = r.columns.get(self.other, FIELD_LABELS[self.other])
         if self.other == "employee_id":
-            out.errors.append(f"{col}: {value} belongs to {owner.email}: if their email changed, change it "
-                              "on their profile first")
+            out.errors.append(r.issue(self.other, f"{value} belongs to {owner.email}: if their email changed, "
+                                                  "change it on their profile first"))
         else:
             who = owner.employee_id or f"the user without an employee ID ({owner.id})"
-            out.errors.append(f"{col}: {value} belongs to {who}: if their employee ID changed, change it "
-                              "on their profile first")
+            out.errors.append(r.issue(self.other, f"{value} belongs to {who}: if their employee ID changed, "
+                                                  "change it on their profile first"))
 
     def _manager(self, r: RowResult, out: PlanRow, own_id: str | None) -> tuple[str | None, bool]:
         """Resolve the manager cell: ``(display, resolved)``; sets ``manager_id`` / ``manager_line``."""
         ref = r.values["manager"]
-        col = r.columns.get("manager", "Manager")
         user = self.index.by_reference(ref)
         if user is not None:
             if own_id is not None and user.id == own_id:
-                out.errors.append(f"{col}: a user cannot be their own manager")
+                out.errors.append(r.issue("manager", "a user cannot be their own manager"))
                 return None, False
             out.manager_id = user.id
             return user.email, True
         in_file = (self.scan.emails.get(email_key(ref)) if "@" in ref
                    else self.scan.employee_ids.get(ref.strip()))
         if in_file is None:
-            out.errors.append(f"{col}: manager {ref!r} is neither in the roster nor in this file")
+            out.errors.append(r.issue("manager", f"manager {ref!r} is neither in the roster nor in this file"))
             return None, False
         if in_file == r.line:
-            out.errors.append(f"{col}: a user cannot be their own manager")
+            out.errors.append(r.issue("manager", "a user cannot be their own manager"))
             return None, False
         out.manager_line = in_file
         return ref, True
@@ -282,8 +278,7 @@ class _Planner:
         self._guard(r, None, out)
         for name in (*REQUIRED_FOR_CREATE, self.key_field):
             if not v.get(name) or v[name] == CLEAR:
-                col = r.columns.get(name) or f"{FIELD_LABELS[name]} (no such column)"
-                out.errors.append(f"{col}: required for a new user")
+                out.errors.append(r.issue(name, "required for a new user"))
         changes: dict[str, tuple[Any, Any]] = {}
         for name in PATCHABLE:
             value = v.get(name)
@@ -295,7 +290,7 @@ class _Planner:
                 changes["manager"] = (None, display)
         status = v.get("status")
         if status == CLEAR:
-            out.errors.append(f"{r.columns.get('status')}: the status cannot be cleared")
+            out.errors.append(r.issue("status", "the status cannot be cleared"))
         out.active = status != "inactive"
         changes["status"] = (None, "active" if out.active else "inactive")
         if not out.active:
@@ -312,7 +307,7 @@ class _Planner:
             value, before = v[name], getattr(user, name)
             if value == CLEAR:
                 if name in REQUIRED_FOR_CREATE:
-                    out.errors.append(f"{r.columns.get(name)}: required, cannot be cleared")
+                    out.errors.append(r.issue(name, "required, cannot be cleared"))
                 elif before:
                     changes[name] = (before, None)
             elif name == "email":
@@ -320,8 +315,8 @@ class _Planner:
                     changes[name] = (before, value)
             elif value != same_text(before):
                 if mojibake_of(before, value):
-                    out.errors.append(f"{r.columns.get(name, FIELD_LABELS[name])}: {value!r} looks like {before!r} "
-                                      "read with the wrong encoding; re-save the file as CSV UTF-8")
+                    out.errors.append(r.issue(name, f"{value!r} looks like {before!r} read with the wrong "
+                                                    "encoding; re-save the file as CSV UTF-8"))
                 else:
                     changes[name] = (before or None, value)
         if "manager" in v:
@@ -338,7 +333,7 @@ class _Planner:
         status = v.get("status")
         action = Kind.UPDATE if changes else Kind.UNCHANGED
         if status == CLEAR:
-            out.errors.append(f"{r.columns.get('status')}: the status cannot be cleared")
+            out.errors.append(r.issue("status", "the status cannot be cleared"))
         elif status == "inactive" and user.active:
             action, changes["status"] = Kind.DEACTIVATE, ("active", "inactive")
         elif status == "active" and not user.active:

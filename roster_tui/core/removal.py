@@ -1,4 +1,4 @@
-"""Removing terminated users: deactivate or delete, decided by their training assignments (DOMAIN.md).
+"""Removing terminated users: deactivate or delete, decided by their training assignments (docs/RULES.md).
 
 One implementation for the service (which enforces it) and the console and CLI (which explain it).
 """

@@ -112,14 +112,19 @@ class RemovalPlan:
         return [r for r in self.rows if r.action in CHANGES]
 
 
-def is_active_account_admin(user: User) -> bool:
-    return user.active and ACCOUNT_ADMIN in user.roles
+#: What the last active Account Admin cannot do, by the change refused.
+_LAST_ADMIN_CANNOT = {"deactivate": "be deactivated", "delete": "be deleted", "unassign": "lose that role"}
+
+
+def is_active_account_admin(active: bool, roles: Iterable[str]) -> bool:
+    """Whether a user with this status and these roles is an active Account Admin."""
+    return active and ACCOUNT_ADMIN in roles
 
 
 def last_admin_reason(email: str, action: str) -> str:
-    """Why the last active Account Admin (``email``) cannot be removed (``action``: deactivate or delete)."""
-    what = "be deleted" if action == "delete" else "be deactivated"
-    return (f"{email} is the last active {ACCOUNT_ADMIN} and cannot {what}; "
+    """Why the last active Account Admin (``email``) cannot have the change ``action``: ``deactivate``,
+    ``delete`` or ``unassign`` (lose the Account Admin role). The console, the CLI and the service say this."""
+    return (f"{email} is the last active {ACCOUNT_ADMIN} and cannot {_LAST_ADMIN_CANNOT[action]}; "
             f"give another active user the {ACCOUNT_ADMIN} role first")
 
 
@@ -139,7 +144,7 @@ def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | Roste
     """
     index = users if isinstance(users, RosterIndex) else RosterIndex.of(users)
     if active_admin_ids is None:
-        remaining = {u.id for u in index.users() if u.id and is_active_account_admin(u)}
+        remaining = {u.id for u in index.users() if u.id and is_active_account_admin(u.active, u.roles)}
     else:
         remaining = set(active_admin_ids)
     rows: list[RemovalRow] = []
@@ -178,7 +183,7 @@ def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | Roste
                          reports=(reports or {}).get(user.id or "", 0))
         if action == "unchanged":
             row.warnings.append("already inactive")
-        elif is_active_account_admin(user):
+        elif is_active_account_admin(user.active, user.roles):
             if remaining - {user.id}:
                 remaining.discard(user.id)
             else:

@@ -1,4 +1,4 @@
-"""Field and row validation of the roster rules (DOMAIN.md); shared by the importer and the profile screen.
+"""Field and row validation of the roster rules (docs/RULES.md); shared by the importer and the profile screen.
 
 ``validate_field`` / ``clean_field`` check one value; :class:`RowValidator` checks an import row cell by
 cell; :func:`scan_keys` is the cheap first pass over a file that collects the keys the plan needs (and the
@@ -17,6 +17,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from roster_tui.core.csv_reader import INVALID_BYTE, ImportFileError, show_invalid
+from roster_tui.core.issues import Hint, Issue, Where
 from roster_tui.core.mapping import FIELD_LABELS, ResolvedMapping
 from roster_tui.core.models import SyncKey
 
@@ -231,9 +232,17 @@ class RowResult:
     line: int
     key: str
     values: dict[str, str]
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # Issue values (a str with its parts)
     warnings: list[str] = field(default_factory=list)
-    columns: dict[str, str] = field(default_factory=dict)  # field -> "Header (column X)"
+    columns: dict[str, Where] = field(default_factory=dict)  # field -> its column
+
+    def where(self, name: str) -> Where:
+        """The column of field ``name`` (a column the file does not have when it is not mapped)."""
+        return self.columns.get(name) or Where(FIELD_LABELS[name])
+
+    def issue(self, name: str, message: str, hint: Hint | None = None) -> Issue:
+        """An issue about field ``name`` of this row."""
+        return Issue(message, self.where(name), field=name, hint=hint)
 
 
 class RowValidator:
@@ -246,7 +255,7 @@ class RowValidator:
         self._date_format = date_format
         self.width = len(mapping.header)
         self.delimiter_name = delimiter_name
-        self.described = {f: mapping.describe(i) for i, f in mapping.fields.items()}
+        self.described = {f: mapping.where(i) for i, f in mapping.fields.items()}
         #: (column, field, None for plain text, _EMAIL, else the valid values already parsed: raw -> canonical)
         self.items: list[tuple[int, str, Any]] = [
             (i, f, _EMAIL if f == "email" else {} if f in CHECKED else None) for i, f in mapping.fields.items()]
@@ -298,7 +307,7 @@ class RowValidator:
                     if error is None:
                         values[name] = raw
                     else:
-                        errors.append(f"{self.described[name]}: {error}")
+                        errors.append(Issue(error, self.described[name], field=name))
                     continue
                 known = parsed.get(raw)  # dates and status words repeat: parse each value once
                 if known is not None:
@@ -306,7 +315,8 @@ class RowValidator:
                     continue
             value, error = clean_field(name, raw, date_format)
             if error:
-                errors.append(f"{self.described[name]}: {error}")
+                hint = Hint.DATE_FORMAT if name == "hire_date" and not _ISO_DATE.fullmatch(raw) else None
+                errors.append(Issue(error, self.described[name], field=name, hint=hint))
             else:
                 values[name] = value  # type: ignore[assignment]
                 if parsed is not None and parsed is not _EMAIL and len(parsed) < MEMO_SIZE:
@@ -314,10 +324,10 @@ class RowValidator:
         key_field = self.key_field
         key = values.get(key_field, "")
         if key == CLEAR:
-            errors.append(f"{self.describe(key_field)}: the sync field cannot be cleared")
+            errors.append(Issue("the sync field cannot be cleared", self.describe(key_field), field=key_field))
             key = ""
-        elif not key and not any(e.startswith(self.describe(key_field)) for e in errors):
-            errors.append(f"{self.describe(key_field)}: required (it is the sync field)")
+        elif not key and not any(getattr(e, "field", None) == key_field for e in errors):
+            errors.append(Issue("required (it is the sync field)", self.describe(key_field), field=key_field))
         if key and key_field == "email":
             key = email_key(key)
         if not key:
@@ -327,8 +337,8 @@ class RowValidator:
                 key = show_invalid(raw_key)  # shown for an invalid key; matches nothing
         return RowResult(line, key, values, errors, [], self.described)
 
-    def describe(self, name: str) -> str:
-        return self.described.get(name) or f"{FIELD_LABELS[name]} (no such column)"
+    def describe(self, name: str) -> Where:
+        return self.described.get(name) or Where(FIELD_LABELS[name])
 
 
 @dataclass

@@ -19,11 +19,12 @@ from roster_tui.server import openapi as oa
 from roster_tui.server import schemas, service
 from roster_tui.server.auth import TokenRegistry
 from roster_tui.server.bulk import run_bulk
-from roster_tui.server.errors import ScimError, invalid_syntax, invalid_value, not_found, require_schema
+from roster_tui.server.errors import ScimError, from_storage, invalid_syntax, invalid_value, not_found, require_schema
 from roster_tui.server.filters import parse_attribute_list, parse_filter
 from roster_tui.server.projection import parse_projection
 from roster_tui.server.render import list_bytes, render
 from roster_tui.server.storage.base import Storage
+from roster_tui.server.storage.errors import StorageError
 from roster_tui.server.writes import WriteQueue
 
 SCIM_JSON = "application/scim+json"
@@ -109,6 +110,13 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
     @app.exception_handler(ScimError)
     async def _scim_error(_request: Request, exc: ScimError) -> Response:
         return error_response(exc)
+
+    @app.exception_handler(StorageError)
+    async def _storage_error(_request: Request, exc: StorageError) -> Response:
+        scim = from_storage(exc)
+        if scim.status == 500:
+            log.error("unexpected storage error: %r", exc)
+        return error_response(scim)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> Response:

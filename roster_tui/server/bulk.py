@@ -6,8 +6,9 @@ from typing import Any
 
 from roster_tui.core.scim import BULK_REQUEST, BULK_RESPONSE
 from roster_tui.server import service
-from roster_tui.server.errors import ScimError, invalid_syntax, invalid_value, require_schema
+from roster_tui.server.errors import ScimError, from_storage, invalid_syntax, invalid_value, require_schema
 from roster_tui.server.storage.base import Writer
+from roster_tui.server.storage.errors import StorageError
 
 
 def _resolve(value: Any, ids: dict[str, str]) -> Any:
@@ -83,8 +84,9 @@ def run_bulk(writer: Writer, body: Any, users_url: str, max_operations: int) -> 
             else:
                 result["location"] = f"{users_url}/{id}"
             result["status"] = status
-        except ScimError as exc:
+        except (ScimError, StorageError) as exc:
+            error = from_storage(exc) if isinstance(exc, StorageError) else exc
             errors += 1
-            result.update(status=str(exc.status), response=exc.body())
+            result.update(status=str(error.status), response=error.body())
         results.append(result)
     return {"schemas": [BULK_RESPONSE], "Operations": results}

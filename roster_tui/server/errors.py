@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from roster_tui.server.storage.errors import (
+    NotFilterable,
+    NotSortable,
+    NotUnique,
+    StorageError,
+    UserNotFound,
+    VersionMismatch,
+)
+
 
 class ScimError(Exception):
     """An error the client should see, with its HTTP status and optional ``scimType``."""
@@ -57,6 +66,24 @@ def not_found(detail: str) -> ScimError:
 
 def precondition_failed(detail: str) -> ScimError:
     return ScimError(412, detail)
+
+
+#: The status and scimType a client gets for each refusal of the storage; the detail is the refusal's own.
+_STORAGE_ERRORS: tuple[tuple[type[StorageError], int, str | None], ...] = (
+    (UserNotFound, 404, None),
+    (VersionMismatch, 412, None),
+    (NotUnique, 409, "uniqueness"),
+    (NotFilterable, 400, "invalidFilter"),
+    (NotSortable, 400, "invalidValue"),
+)
+
+
+def from_storage(exc: StorageError) -> ScimError:
+    """The SCIM error for what the storage refused (for endpoints and for each /Bulk operation alike)."""
+    for kind, status, scim_type in _STORAGE_ERRORS:
+        if isinstance(exc, kind):
+            return ScimError(status, str(exc), scim_type)
+    return ScimError(500, "internal error; the service log has the details")
 
 
 def require_schema(body: object, urn: str) -> dict[str, object]:

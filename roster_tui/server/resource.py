@@ -1,4 +1,4 @@
-"""Validate incoming SCIM User documents against the published schemas and extract the roster columns."""
+"""Validate incoming SCIM User documents against the published schemas."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from roster_tui.core.models import ADMIN_ROLES
-from roster_tui.core.scim import CORE_USER, ENTERPRISE_USER, ROSTER_USER, primary_email
+from roster_tui.core.scim import CORE_USER, ROSTER_USER
 from roster_tui.core.validation import email_error
 from roster_tui.server.errors import invalid_syntax, invalid_value
 from roster_tui.server.schemas import ATTRS_BY_SCHEMA, EXTENSIONS, MAX_STRING, sub_attrs
@@ -160,15 +160,6 @@ def keep_server_managed(old: dict[str, Any], new: dict[str, Any]) -> dict[str, A
     return new
 
 
-def without_manager(doc: dict[str, Any]) -> dict[str, Any]:
-    """``doc`` with its enterprise ``manager`` dropped (and the extension, if nothing else is left in it)."""
-    ent = {k: v for k, v in (doc.get(ENTERPRISE_USER) or {}).items() if k != "manager"}
-    new = {k: ent if k == ENTERPRISE_USER else v for k, v in doc.items() if k != ENTERPRISE_USER or ent}
-    if not ent:
-        new["schemas"] = [urn for urn in doc.get("schemas") or [] if urn != ENTERPRISE_USER]
-    return new
-
-
 def _apply_rules(doc: dict[str, Any]) -> None:
     """Roster rules beyond the schema types: required fields, email syntax, the role catalog."""
     if not doc.get("userName"):
@@ -194,27 +185,3 @@ def _apply_rules(doc: dict[str, Any]) -> None:
             raise invalid_value(f"roles.value '{value}' is not an admin role; known roles: {', '.join(ADMIN_ROLES)}")
         role["value"] = canonical
 
-
-def extract_columns(doc: dict[str, Any]) -> dict[str, Any]:
-    """The indexed roster columns of a canonical document."""
-    name = doc.get("name") or {}
-    ent = doc.get(ENTERPRISE_USER) or {}
-    ours = doc.get(ROSTER_USER) or {}
-    roles = [r["value"] for r in doc.get("roles") or []]
-    return {
-        "user_name": doc["userName"],
-        "email": primary_email(doc).strip().lower(),
-        "employee_number": ent.get("employeeNumber"),
-        "external_id": doc.get("externalId"),
-        "given_name": name.get("givenName"),
-        "family_name": name.get("familyName"),
-        "display_name": doc.get("displayName"),
-        "title": doc.get("title"),
-        "department": ent.get("department"),
-        "division": ent.get("division"),
-        "location": ours.get("location"),
-        "hire_date": ours.get("hireDate"),
-        "manager_id": (ent.get("manager") or {}).get("value"),
-        "active": doc.get("active", True) is not False,
-        "roles": f"|{'|'.join(roles)}|" if roles else None,
-    }

@@ -12,7 +12,7 @@ import orjson
 
 from roster_tui.core.models import ACCOUNT_ADMIN, ADMIN_ROLES
 from roster_tui.core.scim import CORE_USER, ENTERPRISE_USER, ROSTER_USER
-from roster_tui.server.resource import extract_columns
+from roster_tui.server.storage.documents import extract_columns
 
 FIRST = ("James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Barbara Richard Susan "
          "Joseph Jessica Thomas Sarah Charles Karen Christopher Lisa Daniel Nancy Matthew Betty Anthony Sandra "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from roster_tui.core.models import ACCOUNT_ADMIN
 from roster_tui.core.removal import (
     can_delete,
     deactivate_assignments,
@@ -12,6 +11,7 @@ from roster_tui.core.removal import (
     reactivate_assignments,
     status_counts,
 )
+from roster_tui.core.removal_plan import is_active_account_admin, last_admin_reason
 from roster_tui.core.scim import ENTERPRISE_USER, ROSTER_USER
 from roster_tui.server.errors import ScimError, invalid_value, precondition_failed
 from roster_tui.server.patch import apply_patch
@@ -55,16 +55,15 @@ def _is_active(doc: dict[str, Any]) -> bool:
 
 
 def _is_active_account_admin(doc: dict[str, Any]) -> bool:
-    return _is_active(doc) and any(r.get("value") == ACCOUNT_ADMIN for r in doc.get("roles") or [])
+    return is_active_account_admin(_is_active(doc), [r.get("value") for r in doc.get("roles") or []])
 
 
 def _guard_last_admin(writer: Writer, id: str, old: dict[str, Any], new: dict[str, Any] | None) -> None:
     """The last active Account Admin can be neither deactivated, deleted nor stripped of that role."""
     if _is_active_account_admin(old) and (new is None or not _is_active_account_admin(new)) \
             and writer.active_account_admins(excluding=id) == 0:
-        what = "be deleted" if new is None else ("be deactivated" if not _is_active(new) else "lose that role")
-        raise ScimError(409, f"{old.get('userName')} is the last active {ACCOUNT_ADMIN} and cannot {what}; "
-                             f"give another active user the {ACCOUNT_ADMIN} role first")
+        action = "delete" if new is None else ("deactivate" if not _is_active(new) else "unassign")
+        raise ScimError(409, last_admin_reason(str(old.get("userName")), action))
 
 
 def _keep_status(old: dict[str, Any], new: dict[str, Any], *, keep_true: bool) -> dict[str, Any]:

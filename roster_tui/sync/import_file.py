@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from roster_tui.core.csv_reader import CsvFile, ImportFileError, open_csv
+from roster_tui.core.issues import Hint
 from roster_tui.core.mapping import FIELD_LABELS, Mapping, ResolvedMapping, list_columns, resolve_mapping
 from roster_tui.core.models import SyncKey
 from roster_tui.core.plan import Kind, Plan
@@ -20,8 +21,8 @@ from roster_tui.core.validation import (
     scan_keys,
 )
 from roster_tui.files import replaced_whole
+from roster_tui.heap import gc_paused
 from roster_tui.sync.apply import ApplyResult, Status
-from roster_tui.sync.slices import gc_paused
 
 #: A file of at most this many rows is read once: the first pass keeps its records for the second.
 KEEP_ROWS = 250_000
@@ -103,8 +104,8 @@ def prepare_file(path: str | Path, *, sync_key: SyncKey | str = SyncKey.EMAIL,
         raise ImportFileError(
             f"no column is mapped to {key.value} ({FIELD_LABELS[key.value]}), the sync field",
             path=source.info.path, line=source.info.header_line,
-            hint=f"Columns: {list_columns(source.info.header)}. Use --map 'HEADER={key.value}' "
-                 "or choose another --sync-key")
+            hint=f"Columns: {list_columns(source.info.header)}. Map a column to {key.value}, or match rows by "
+                 "the other sync field", action=Hint.MAP_COLUMN)
     validator = RowValidator(mapping, key, date_format, source.info.delimiter_name)
     prepared = PreparedFile(source, mapping, validator, KeyScan(), key)
     if scan:

@@ -24,12 +24,13 @@ from roster_tui.core.plan_checks import (
 )
 from roster_tui.core.scim import FIELD_PATHS
 from roster_tui.core.validation import RowResult
+from roster_tui.heap import gc_paused
 from roster_tui.scim.client import RosterClient
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.import_file import PreparedFile
 from roster_tui.sync.remover import active_account_admins
 from roster_tui.sync.roster_index import LOOKUP_CONCURRENCY, assignments_by_id, crawl, fetch_index, prefer_crawl
-from roster_tui.sync.slices import gc_paused, run_in_slices
+from roster_tui.sync.slices import run_in_slices
 
 #: Distinct new group values asked about one by one (a file with more gets notes for these only).
 MAX_VALUE_CHECKS = 200

@@ -7,11 +7,9 @@ UI thread wait for it. Slices of a few milliseconds separated by ``await asyncio
 from __future__ import annotations
 
 import asyncio
-import gc
 import itertools
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -50,23 +48,3 @@ async def run_in_slices(items: Iterator[T], consume: Callable[[list[T]], object]
         await asyncio.sleep(0)
         if until is not None and until.done():
             return fed
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside, and what is alive at the end is frozen (``gc.freeze``).
-
-    Building a plan allocates about ten objects per row that all stay alive: the collector would walk them
-    at every full collection meanwhile, and the first collection after would walk every one of them once
-    more (a third of a second at 100,000 rows). Frozen objects are still freed by reference counting as
-    usual; only reference cycles among them wait for ``gc.unfreeze()`` (the console calls it when the
-    import wizard ends; a command-line run just exits).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.freeze()
-            gc.enable()

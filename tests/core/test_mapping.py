@@ -6,6 +6,7 @@ import pytest
 
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.export import HEADER
+from roster_tui.core.issues import Hint
 from roster_tui.core.mapping import (
     ADMIN_REASON,
     IGNORE,
@@ -14,7 +15,6 @@ from roster_tui.core.mapping import (
     dumps_mapping,
     loads_mapping,
     normalise,
-    parse_overrides,
     resolve_mapping,
 )
 from roster_tui.core.models import ROSTER_FIELDS
@@ -43,7 +43,8 @@ def test_export_headers_round_trip() -> None:
 def test_unmapped_and_admin_columns_are_reported_with_reasons() -> None:
     m = resolve_mapping(["Email", "Favourite Colour", "Is Admin", "Roles", "", "Permissions", "Job Role"])
     reasons = {n.header: n.reason for n in m.notes}
-    assert "--map 'Favourite Colour=FIELD'" in reasons["Favourite Colour"]
+    assert reasons["Favourite Colour"] == "no field has this name"
+    assert next(n for n in m.notes if n.header == "Favourite Colour").hint == Hint.MAP_COLUMN
     assert reasons["Is Admin"] == ADMIN_REASON
     assert reasons["Roles"] == ADMIN_REASON
     assert reasons["Permissions"] == ADMIN_REASON
@@ -59,17 +60,12 @@ def test_a_second_column_for_the_same_field_is_reported() -> None:
 
 
 def test_overrides_win_and_can_ignore() -> None:
-    m = resolve_mapping(["Work Mail", "Email", "Notes"],
-                        parse_overrides(["Work Mail=email", "email=ignore", "notes=title"]))
+    m = resolve_mapping(["Work Mail", "Email", "Notes"], {"Work Mail": "email", "email": "ignore", "notes": "title"})
     assert m.fields == {0: "email", 2: "title"}
     assert m.notes[0].reason == "ignored by the mapping"
 
 
 def test_bad_overrides_are_clear_errors() -> None:
-    with pytest.raises(ImportFileError, match="unknown field 'salary'"):
-        parse_overrides(["Pay=salary"])
-    with pytest.raises(ImportFileError, match="HEADER=field"):
-        parse_overrides(["nothing"])
     with pytest.raises(ImportFileError, match="does not have"):
         resolve_mapping(["Email"], {"Missing": "title"})
     with pytest.raises(ImportFileError, match="two columns"):

@@ -1,4 +1,4 @@
-"""The plan: matching by the sync field, classification, before -> after, the guards (DOMAIN.md)."""
+"""The plan: matching by the sync field, classification, before -> after, the guards (docs/RULES.md)."""
 
 from __future__ import annotations
 

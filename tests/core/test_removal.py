@@ -1,4 +1,4 @@
-"""DOMAIN.md "Removing terminated users": the policy (core/removal) and the plan of a terms list."""
+"""docs/RULES.md "Removing terminated users": the policy (core/removal) and the plan of a terms list."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Per-cell and per-row validation of the DOMAIN.md import rules."""
+"""Per-cell and per-row validation of the docs/RULES.md import rules."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """The independent conformance checker (scim2-tester, via the `scim2 test` command) against an empty roster API.
 
 The checker fills attributes with random values, roles included. When a draw makes it remove the roles of the
-only active Account Admin, the service refuses, as DOMAIN.md requires (tested in test_removal_rules.py); about
+only active Account Admin, the service refuses, as docs/RULES.md requires (tested in test_removal_rules.py); about
 one run in ten draws that. When a draw makes the user inactive and then removes ``active``, the user stays
-inactive, as DOMAIN.md requires (an unassigned ``active`` reads as active, and removing it never reactivates
+inactive, as docs/RULES.md requires (an unassigned ``active`` reads as active, and removing it never reactivates
 anyone: tested in test_reactivation.py); about one run in two draws that. The checker's random seed is therefore
 fixed to one that draws neither, so CI is deterministic.
 """

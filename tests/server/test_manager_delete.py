@@ -1,4 +1,4 @@
-"""DOMAIN.md "Managers": deleting a manager clears the manager of each report, in the same transaction."""
+"""docs/RULES.md "Managers": deleting a manager clears the manager of each report, in the same transaction."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DOMAIN.md: reactivating undoes what deactivation cancelled, by any path; no status given changes no status."""
+"""docs/RULES.md: reactivating undoes what deactivation cancelled, by any path; no status given changes no status."""
 
 from __future__ import annotations
 

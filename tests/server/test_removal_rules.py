@@ -1,4 +1,4 @@
-"""DOMAIN.md "Removing terminated users", enforced by the service over HTTP."""
+"""docs/RULES.md "Removing terminated users", enforced by the service over HTTP."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_deactivation_cancels_open_assignments_and_reactivation_restores_them(
     assert [a["status"] for a in off.json()[ROSTER_USER]["trainingAssignments"]] == [
         "completed", "cancelled", "cancelled", "cancelled"]
     on = http.patch(f"/Users/{user['id']}", json=patch({"op": "replace", "path": "active", "value": True})).json()
-    assert [a["status"] for a in on[ROSTER_USER]["trainingAssignments"]] == [  # DOMAIN.md: reactivating undoes it
+    assert [a["status"] for a in on[ROSTER_USER]["trainingAssignments"]] == [  # docs/RULES.md: reactivating undoes it
         "completed", "in_progress", "not_started", "cancelled"]
     deactivation = next(e for e in audit(server, user["id"]) if e["changes"].get("active") == [True, False])
     assert deactivation["changes"]["trainingAssignments"] == [

@@ -20,10 +20,11 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from roster_tui.core.scim import CORE_USER, ENTERPRISE_USER, ROSTER_USER
-from roster_tui.server.errors import ScimError
+from roster_tui.server.errors import from_storage
 from roster_tui.server.filter_eval import matches
 from roster_tui.server.filters import AttrPath, Compare, Node, Present, ValuePath, parse_filter
 from roster_tui.server.storage import tables
+from roster_tui.server.storage.errors import NotFilterable, NotSortable
 from roster_tui.server.storage.sql_filter import compile_filter, order_by
 
 ENT, ROS = ENTERPRISE_USER, ROSTER_USER
@@ -401,10 +402,10 @@ def test_postgresql_column_filters() -> None:
 
 def test_unfilterable_attributes() -> None:
     for text in ('meta.version eq "W/\\"1\\""', 'meta.resourceType eq "User"', "meta.location pr"):
-        with pytest.raises(ScimError) as info:
+        with pytest.raises(NotFilterable) as info:
             compile_filter(parse_filter(text))
-        assert info.value.scim_type == "invalidFilter"
-        assert "is not supported" in info.value.detail
+        assert from_storage(info.value).scim_type == "invalidFilter"
+        assert "is not supported" in from_storage(info.value).detail
     with pytest.raises(ValueError):
         compile_filter(parse_filter("title pr"), "oracle")
 
@@ -418,9 +419,10 @@ def test_order_by(engine: Engine) -> None:
     assert str(order_by("userName", "postgresql")) == "lower(users.user_name)"
     assert order_by("id", "postgresql") is tables.users.c.id
     for text in ("emails.type", "name.formatted", "name", "nickName", "userName,title"):
-        with pytest.raises(ScimError) as info:
+        with pytest.raises(NotSortable) as info:
             order_by(text)
-        assert (info.value.status, info.value.scim_type) == (400, "invalidValue")
+        error = from_storage(info.value)
+        assert (error.status, error.scim_type) == (400, "invalidValue")
     with engine.connect() as conn:
         column = order_by("name.familyName", engine.dialect.name)
         names = list(conn.scalars(select(tables.users.c.family_name).order_by(column)))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from roster_tui.heap import gc_paused
 from roster_tui.sync import slices
-from roster_tui.sync.slices import gc_paused, run_in_slices
+from roster_tui.sync.slices import run_in_slices
 
 
 async def test_feeds_everything_in_order_and_lets_other_tasks_run(monkeypatch) -> None:  # type: ignore[no-untyped-def]

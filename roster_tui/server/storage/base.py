@@ -1,4 +1,7 @@
-"""The one small interface the service uses to keep users: a record type and the storage protocol."""
+"""The one small interface the service uses to keep users: a record type and the storage protocol.
+
+What the storage refuses it raises as :mod:`roster_tui.server.storage.errors`.
+"""
 
 from __future__ import annotations
 
@@ -24,19 +27,26 @@ class StoredUser(NamedTuple):
         return f'W/"{self.version}"'
 
 
-#: Turns the stored document into the new one (or raises a ScimError); runs inside the write transaction.
+#: Turns the stored document into the new one; runs inside the write transaction. What it raises (the
+#: service's rules) goes through the storage untouched, and the write is not kept.
 Mutation = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class Writer(Protocol):
     """Writes inside one transaction; each call may be wrapped in a savepoint by ``savepoint()``."""
 
-    def create(self, doc: dict[str, Any]) -> StoredUser: ...
+    def create(self, doc: dict[str, Any]) -> StoredUser:
+        """Store a new user; ``NotUnique`` if another has the same userName, email or employee number."""
+        ...
 
-    def update(self, id: str, mutate: Mutation, expected_version: int | None, action: str) -> StoredUser: ...
+    def update(self, id: str, mutate: Mutation, expected_version: int | None, action: str) -> StoredUser:
+        """Store ``mutate(doc)``; ``UserNotFound``, ``VersionMismatch`` or ``NotUnique`` if it cannot."""
+        ...
 
     def delete(self, id: str, expected_version: int | None,
-               check: Callable[[dict[str, Any]], None] | None = None) -> None: ...
+               check: Callable[[dict[str, Any]], None] | None = None) -> None:
+        """Delete the user once ``check(doc)`` passes; ``UserNotFound`` or ``VersionMismatch`` if it cannot."""
+        ...
 
     def user_exists(self, id: str) -> bool: ...
 
@@ -51,7 +61,9 @@ class Storage(Protocol):
     def get(self, id: str) -> StoredUser | None: ...
 
     def list(self, filter: Any, sort_by: Any, descending: bool, offset: int, limit: int,
-             ) -> tuple[int, list[StoredUser]]: ...
+             ) -> tuple[int, list[StoredUser]]:
+        """The number of matches and one page of them; ``NotFilterable`` or ``NotSortable`` if it cannot."""
+        ...
 
     def write(self, actor: str) -> AbstractContextManager[Writer]: ...
 

@@ -15,12 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from roster_tui.core.models import ACCOUNT_ADMIN
 from roster_tui.core.removal import describe_counts, status_counts
-from roster_tui.core.scim import ENTERPRISE_USER, ROSTER_USER
-from roster_tui.server.errors import ScimError, not_found, precondition_failed, uniqueness
-from roster_tui.server.filters import AttrPath, Compare
-from roster_tui.server.resource import extract_columns, without_manager
+from roster_tui.core.scim import ROSTER_USER
 from roster_tui.server.storage import migrations, sql_filter
 from roster_tui.server.storage.base import Mutation, StoredUser
+from roster_tui.server.storage.documents import extract_columns, without_manager
+from roster_tui.server.storage.errors import NotUnique, UserNotFound, VersionMismatch
 from roster_tui.server.storage.tables import FOLD_TOTALS, SQLITE_FTS, api_tokens, audit, user_totals, users
 
 _RECORD = (users.c.id, users.c.version, users.c.created, users.c.last_modified, users.c.doc)
@@ -37,7 +36,6 @@ _KEYSET = (select(*_RECORD, users.c.pk).where(users.c.pk > bindparam("after")).o
 _KEYSET_DESC = (select(*_RECORD, users.c.pk).where(users.c.pk < bindparam("after")).order_by(users.c.pk.desc())
                 .limit(bindparam("limit")))
 _FOLD_LOCK_ID = 7_464_392
-_MANAGER = AttrPath(ENTERPRISE_USER, "manager", "value")
 #: The audit action on each report of a deleted manager, whose manager the delete cleared.
 MANAGER_DELETED = "manager-deleted"
 _UNIQUE = {"user_name": "userName", "email": "emails.value", "employee_number": "employeeNumber"}
@@ -66,12 +64,10 @@ def _audited(doc: dict[str, Any]) -> dict[str, Any]:
     return {**extract_columns(doc), "trainingAssignments": describe_counts(status_counts(statuses))}
 
 
-def _uniqueness_error(exc: IntegrityError) -> ScimError:
+def _not_unique(exc: IntegrityError) -> NotUnique:
+    """Which unique attribute the refused statement would have repeated."""
     text = str(exc.orig)
-    for column, attribute in _UNIQUE.items():
-        if column in text:
-            return uniqueness(f"{attribute} is already taken by another user")
-    return uniqueness("the user conflicts with an existing user")
+    return NotUnique(next((attribute for column, attribute in _UNIQUE.items() if column in text), None))
 
 
 def database_url(db: str) -> str:
@@ -85,7 +81,7 @@ def database_url(db: str) -> str:
 
 def reports_query(manager: str, dialect: str) -> Select[Any]:
     """The reports of ``manager`` (``pk`` and record), found on the manager_id index (PostgreSQL: locked)."""
-    query = select(users.c.pk, *_RECORD).where(sql_filter.compile_filter(Compare(_MANAGER, "eq", manager), dialect))
+    query = select(users.c.pk, *_RECORD).where(sql_filter.manager_is(manager, dialect))
     return query.with_for_update() if dialect == "postgresql" else query
 
 
@@ -142,7 +138,7 @@ class SqlWriter:
             self.conn.execute(_INSERT_USER, {"id": record.id, "version": 1, "created": stamp,
                                              "last_modified": stamp, "doc": record.doc, **columns})
         except IntegrityError as exc:
-            raise _uniqueness_error(exc) from None
+            raise _not_unique(exc) from None
         self._audit(record.id, "create", _diff({}, {k: v for k, v in columns.items() if v is not None}), stamp)
         return record
 
@@ -152,14 +148,14 @@ class SqlWriter:
             query = query.with_for_update()
         row = self.conn.execute(query).first()
         if row is None:
-            raise not_found(f"User {id} not found")
+            raise UserNotFound(id)
         return row
 
     def update(self, id: str, mutate: Mutation, expected_version: int | None, action: str) -> StoredUser:
         pk, _id, version, created, _modified, doc_text = self._current(id)
         if expected_version is not None and expected_version != version:
-            raise precondition_failed(f"User {id} was changed since version {expected_version} "
-                                      f"(now {version}); reload it and try again")
+            raise VersionMismatch(id, expected_version, version, f"User {id} was changed since version "
+                                  f"{expected_version} (now {version}); reload it and try again")
         old = orjson.loads(doc_text)
         new = mutate(old)
         if new == old:
@@ -175,9 +171,9 @@ class SqlWriter:
             result = self.conn.execute(_UPDATE_USER, {"b_pk": pk, "b_version": version, "version": version + 1,
                                                       "last_modified": stamp, "doc": record.doc, **after})
         except IntegrityError as exc:
-            raise _uniqueness_error(exc) from None
+            raise _not_unique(exc) from None
         if result.rowcount != 1:  # another process won the race
-            raise precondition_failed(f"User {id} was changed concurrently; reload it and try again")
+            raise VersionMismatch(id, version, None, f"User {id} was changed concurrently; reload it and try again")
         self._audit(id, action, _diff(before, after), stamp)
         return record
 
@@ -185,7 +181,8 @@ class SqlWriter:
                check: Callable[[dict[str, Any]], None] | None = None) -> None:
         pk, _id, version, _c, _m, doc_text = self._current(id)
         if expected_version is not None and expected_version != version:
-            raise precondition_failed(f"User {id} was changed since version {expected_version}")
+            raise VersionMismatch(id, expected_version, version,
+                                  f"User {id} was changed since version {expected_version}")
         doc = orjson.loads(doc_text)
         if check is not None:
             check(doc)

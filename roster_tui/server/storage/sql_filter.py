@@ -13,7 +13,7 @@ Semantics, matching :func:`roster_tui.server.filter_eval.matches` except where n
 * Case-insensitive strings: SQLite folds ASCII letters only (NOCASE, ``LIKE``), PostgreSQL uses
   ``lower()``/``ILIKE``; ``gt``/``ge``/``lt``/``le`` compare in code-point order on both.
 * ``manager`` and ``manager pr`` use ``manager_id``. ``meta.version``, ``meta.resourceType`` and
-  ``meta.location`` cannot be filtered on (``invalidFilter``).
+  ``meta.location`` cannot be filtered on (:class:`NotFilterable`).
 
 The expression may evaluate to NULL where the filter is false: use it in WHERE, don't negate it.
 """
@@ -44,7 +44,6 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 
 from roster_tui.core.scim import ENTERPRISE_USER, ROSTER_USER
-from roster_tui.server.errors import invalid_filter, invalid_value
 from roster_tui.server.filters import (
     And,
     AttrPath,
@@ -56,14 +55,16 @@ from roster_tui.server.filters import (
     ValuePath,
     attr_definition,
     compared_definition,
-    parse_attribute_list,
+    resolve_path,
 )
+from roster_tui.server.storage.errors import NotFilterable, NotSortable
 from roster_tui.server.storage.tables import FTS_COLUMNS, users
 
 Expr = ColumnElement[Any]
 #: Appended to a prefix, the smallest string greater than every string starting with the prefix.
 MAX_CHAR = "\U0010ffff"
 DIALECTS = ("sqlite", "postgresql")
+_MANAGER = AttrPath(ENTERPRISE_USER, "manager", "value")
 
 #: Filter paths (urn, attr, sub) with their own column. Bare complex paths compare their ``value``.
 COLUMNS: dict[tuple[str | None, str, str | None], str] = {
@@ -259,7 +260,7 @@ class _Compiler:
             return self.test(col, node, nocase=_is_nocase(col, self.dialect),
                              fts=name if name in FTS_COLUMNS and self.dialect == "sqlite" else None)
         if path.attr in _NOT_IN_DOC:
-            raise invalid_filter(f"filtering on {path} is not supported")
+            raise NotFilterable(f"filtering on {path} is not supported")
         top = attr_definition(AttrPath(path.urn, path.attr))
         keys = (path.urn, path.attr) if path.urn else (path.attr,)
         sub = path.sub or ("value" if isinstance(node, Compare) and top["type"] == "complex" else None)
@@ -269,7 +270,7 @@ class _Compiler:
         if not top["multiValued"]:
             return self.json_test((doc, (*keys, *((sub,) if sub else ()))), node)
         if sub is None:
-            raise invalid_filter(f"filtering on {path} is not supported")  # no multi-valued simple attrs
+            raise NotFilterable(f"filtering on {path} is not supported")  # no multi-valued simple attrs
         frm, elem, is_object = _json_objects((doc, keys), self.dialect)
         cond = self.json_test((elem, (sub,)), node)
         return select(literal(1)).select_from(frm).where(is_object, cond).exists()
@@ -342,24 +343,37 @@ _ORDER: dict[str, Callable[[Any, Any], Expr]] = {
 def compile_filter(node: Node, dialect_name: str = "sqlite") -> Expr:
     """A WHERE condition on ``users`` selecting the users that match the parsed filter ``node``.
 
-    Raises ``invalidFilter`` for attributes that cannot be filtered on.
+    Raises :class:`NotFilterable` for attributes that cannot be filtered on.
     """
     return _Compiler(dialect_name).node(node, None)
+
+
+def manager_is(manager: str, dialect_name: str = "sqlite") -> Expr:
+    """The users whose manager is ``manager`` (on the ``manager_id`` index), as ``manager.value eq`` finds them."""
+    return compile_filter(Compare(_MANAGER, "eq", manager), dialect_name)
+
+
+def _sort_path(text: str) -> AttrPath:
+    """The one attribute ``text`` names, as a ``sortBy`` parameter would."""
+    try:
+        paths = {resolve_path(name.strip()) for name in text.split(",") if name.strip()}
+    except LookupError as exc:
+        raise NotSortable(f"{exc.args[0]} in sortBy") from None
+    if len(paths) != 1:
+        raise NotSortable("sortBy must name exactly one attribute")
+    return paths.pop()
 
 
 def order_by(path: AttrPath | str, dialect_name: str = "sqlite") -> Expr:
     """The column to sort by for a ``sortBy`` attribute (ascending; add ``.desc()`` as needed).
 
-    Only attributes with a roster column are sortable; others raise ``invalidValue``.
+    Only attributes with a roster column are sortable; others raise :class:`NotSortable`.
     """
     if isinstance(path, str):
-        paths = parse_attribute_list(path, "sortBy")
-        if len(paths) != 1:
-            raise invalid_value("sortBy must name exactly one attribute")
-        path = paths[0]
+        path = _sort_path(path)
     name = COLUMNS.get((path.urn, path.attr, path.sub))
     if name is None:
-        raise invalid_value(f"cannot sort by {path}")
+        raise NotSortable(f"cannot sort by {path}")
     col = users.c[name]
     if dialect_name == "postgresql" and _is_nocase(col, "sqlite"):
         return func.lower(col)
