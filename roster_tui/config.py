@@ -53,6 +53,20 @@ def load_config_file() -> dict[str, object]:
         raise ConfigError(f"{path}: {exc}") from None
 
 
+def keymap() -> dict[str, str]:
+    """The console's key bindings rebound in the ``[keys]`` table of config.toml: ``binding_id = "key,other"``.
+
+    Only the table's shape is checked here (the console reports ids it does not know); docs/CONSOLE.md lists them.
+    """
+    table = load_config_file().get("keys", {})
+    if not isinstance(table, dict):
+        raise ConfigError('config.toml: [keys] must be a table of binding_id = "key,other"')
+    for binding_id, keys in table.items():
+        if not isinstance(keys, str) or not keys.strip():
+            raise ConfigError(f'config.toml [keys]: {binding_id} must be a string of keys, e.g. "ctrl+f" or "f3,/"')
+    return dict(table)
+
+
 @dataclass(frozen=True)
 class ApiSettings:
     """The roster API to use: a URL and token, or ``url=None`` for the embedded service on ``db``."""

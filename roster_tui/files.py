@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TextIO
 
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.mapping import Mapping, dumps_mapping, loads_mapping
-from roster_tui.paths import mappings_dir, recent_imports_file
+from roster_tui.paths import console_log_file, mappings_dir, recent_imports_file
 
 RECENT_MAX = 10
 
@@ -119,3 +121,16 @@ def remember(path: str) -> None:
     with contextlib.suppress(OSError):  # remembering is a convenience, never a reason to fail
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps({"files": files}, indent=1), encoding="utf-8")
+
+
+# -- the console's log ---------------------------------------------------------------------------------
+
+
+def console_log() -> logging.Handler:
+    """A handler writing to ``console.log`` in the user data dir (0600: messages may quote user data), kept
+    to a few hundred kilobytes."""
+    path = console_log_file()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handler = RotatingFileHandler(path, maxBytes=512 * 1024, backupCount=1, encoding="utf-8", delay=False)
+    os.chmod(path, 0o600)
+    return handler

@@ -34,3 +34,8 @@ def mappings_dir() -> Path:
 
 def recent_imports_file() -> Path:
     return config_dir() / "recent-imports.json"
+
+
+def console_log_file() -> Path:
+    """Where the console logs what went wrong unexpectedly."""
+    return data_dir() / "console.log"

@@ -89,9 +89,9 @@ def _run(args: argparse.Namespace) -> int:
         from roster_tui.cli.remove_cmd import cmd_remove
 
         return cmd_remove(args, api)
-    from roster_tui.tui.app import run_app
+    from roster_tui.cli.console_cmd import run_console
 
-    return run_app(api)
+    return run_console(api)
 
 
 def main(argv: list[str] | None = None) -> int:

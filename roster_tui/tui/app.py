@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import os
-import time
-from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
-from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.message_pump import MessagePump
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 import roster_tui
-from roster_tui.config import ApiSettings
+from roster_tui import heap
 from roster_tui.core.models import SyncKey
 from roster_tui.scim.client import RosterClient
-
-KEY_PASSES = 2  # rounds through the focus chain after a key: its bindings, then what their messages did
-KEY_HOLD_POLL = 0.02  # seconds between looks at a screen that holds keys (opening, loading)
-KEY_STUCK = 1.0  # seconds after which a key whose handling never reported back stops holding the others
+from roster_tui.tui.keys import unknown_ids
+from roster_tui.tui.screens.roster import RosterScreen
+from roster_tui.tui.typeahead import Typeahead
 
 
 def styles_dir() -> Path:
@@ -37,8 +30,9 @@ def styles_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "styles"
 
 
-class RosterApp(App[int]):
-    """Review the roster and keep profiles right, keyboard only."""
+class RosterApp(Typeahead, App[int]):
+    """Review the roster and keep profiles right, keyboard only (the :class:`~roster_tui.tui.context.Console` of
+    its screens)."""
 
     CSS_PATH: ClassVar[list[str | Path]] = [
         styles_dir() / "app.tcss",
@@ -47,8 +41,8 @@ class RosterApp(App[int]):
     ]
     TITLE = "roster"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark,f1", "toggle_help", "Help", key_display="?"),
-        Binding("ctrl+q", "quit", "Quit", show=False),
+        Binding("question_mark,f1", "toggle_help", "Help", key_display="?", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
     ]
 
     def __init__(
@@ -58,6 +52,7 @@ class RosterApp(App[int]):
         source: str,
         sync_field: SyncKey = SyncKey.EMAIL,
         role_catalog: list[str] | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.client = client
@@ -66,11 +61,9 @@ class RosterApp(App[int]):
         self._role_catalog = role_catalog
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"
-        self._heap_frozen = False
-        self._typeahead: deque[events.Key] = deque()
-        self._key_since: float | None = None  # when the key being handled was handed over
-        self._key_chain: list[MessagePump] = []  # where the marker that follows it has still to go
-        self._key_poll = False
+        self._keymap = dict(keymap or {})
+        if self._keymap:
+            self.set_keymap(self._keymap)
 
     async def role_catalog(self) -> list[str]:
         """The admin roles the service offers (asked once)."""
@@ -85,90 +78,41 @@ class RosterApp(App[int]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
-        from roster_tui.tui.screens.roster import RosterScreen
-
         self.push_screen(RosterScreen())
-
-    # -- typeahead ---------------------------------------------------------------------------------
-    #
-    # Textual hands a key to the widget focused when the key is read, and keys read in one burst are all read
-    # before the first is handled: after "tab" or "/" the next letters still went to the field being left, and
-    # letters typed while a profile opened were taken as roster commands. Keys are handed over one at a time
-    # instead: the next once the previous one has been handled (its binding run, and the messages that posted),
-    # and while the screen is opening or says it holds keys (``holds_keys``, e.g. a profile loading) they wait.
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            self._typeahead.append(event)
-            if self._key_since is not None and time.monotonic() - self._key_since > KEY_STUCK:
-                self._key_since = None  # its handling was lost (a widget closed under it): do not wait forever
-            await self._deliver_key()
-            return
-        await super().on_event(event)
-
-    def _holding_keys(self) -> bool:
-        screen = self.screen
-        return not screen.is_mounted or bool(getattr(screen, "holds_keys", False))
-
-    async def _deliver_key(self) -> None:
-        """Hand the next waiting key to Textual's usual handling (priority bindings, then the focused widget)."""
-        if self._key_since is not None or not self._typeahead:
-            return
-        if self._holding_keys():
-            if "escape" not in (k.key for k in self._typeahead):
-                if not self._key_poll:
-                    self._key_poll = True
-                    self.set_timer(KEY_HOLD_POLL, self._poll_keys)
-                return
-            while self._typeahead[0].key != "escape":  # escape cancels what was typed ahead, and goes through
-                self._typeahead.popleft()
-        event = self._typeahead.popleft()
-        target: MessagePump = self.focused or self.screen
-        # the widget, its containers, the screen, the app: where the key and what it posts travel
-        self._key_chain = list(reversed(target.ancestors_with_self)) * KEY_PASSES
-        self._key_since = time.monotonic()
-        await super().on_event(event)
-        self._after_key()
-
-    def _after_key(self) -> None:
-        """Pass a marker along the chain, each after what its node has queued; the last one lets the next key go."""
-        chain = self._key_chain
-        while chain:
-            # a Callback message as call_later posts, without its partial (whose signature is looked up each time)
-            if chain.pop().post_message(events.Callback(callback=self._after_key)):
-                return
-            # that node has closed: nothing more will come from it
-        self._key_since = None
-        self.post_message(events.Callback(callback=self._deliver_key))
-
-    def _poll_keys(self) -> None:
-        self._key_poll = False
-        self.post_message(events.Callback(callback=self._deliver_key))  # in the app's turn, not the timer's
+        if unknown := unknown_ids(self._keymap):
+            self.notify(f"config.toml [keys]: no binding has the id {', '.join(unknown)}; the console's binding ids "
+                        "are listed in docs/CONSOLE.md.", severity="warning", timeout=10)
 
     def freeze_heap(self, *, more: bool = False) -> None:
-        """Keep what is alive now (modules, the service, the roster's pages) out of the garbage collector's scans.
+        """Keep what is alive now out of the garbage collector's scans (:func:`roster_tui.heap.freeze`).
 
-        The roster calls this once its first rows are up, and again when it is back on screen. A full collection
-        walks every tracked object, and with the embedded service loaded that took 90-190 ms on a 2-core machine,
-        every few seconds of scrolling: the slowest key presses were those. Frozen objects are still freed by
-        reference counting; only cycles among them wait until :meth:`release_heap`. ``more``: also freeze what
-        was allocated since the last freeze (the import wizard's plan, once built).
+        The roster calls this once its first rows are up, and again when it is back on screen; the import wizard
+        with ``more`` once its plan is built.
         """
-        if gc.get_freeze_count() and not more:
-            return
-        if self._heap_frozen and not gc.get_freeze_count():
-            gc.collect()  # released since: collect its garbage once before freezing again
-        gc.freeze()
-        self._heap_frozen = True
+        heap.freeze(more=more)
 
     def release_heap(self) -> None:
         """Hand the frozen objects back to the collector (the wizard ended: its plan is garbage now)."""
-        gc.unfreeze()
+        heap.release()
 
     def on_unmount(self) -> None:
-        if self._heap_frozen:
-            self._heap_frozen = False
-            self.release_heap()
+        heap.release(final=True)
+
+    # -- the way home ------------------------------------------------------------------------------
+
+    def _roster_screen(self) -> RosterScreen | None:
+        return next((s for s in self.screen_stack if isinstance(s, RosterScreen)), None)
+
+    def roster_changed(self) -> None:
+        """Users were written: reload the roster table and its counts."""
+        roster = self._roster_screen()
+        if roster is not None:
+            roster.reload_roster()
+
+    def back_to_roster(self) -> None:
+        """Close every screen above the roster."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, RosterScreen):
+            self.pop_screen()
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
@@ -199,18 +143,8 @@ def create_app(
     source: str,
     sync_field: SyncKey = SyncKey.EMAIL,
     role_catalog: list[str] | None = None,
+    keymap: Mapping[str, str] | None = None,
 ) -> RosterApp:
-    """Build the console around ``client``; ``source`` is what the header says the data comes from."""
-    return RosterApp(client, source=source, sync_field=sync_field, role_catalog=role_catalog)
-
-
-def run_app(settings: ApiSettings) -> int:
-    """Open the configured roster API and run the console until the admin quits."""
-    from roster_tui.connect import open_client
-
-    async def main() -> int:
-        async with open_client(settings) as client:
-            await create_app(client, source=settings.source).run_async()
-        return 0
-
-    return asyncio.run(main())
+    """Build the console around ``client``; ``source`` is what the header says the data comes from, ``keymap``
+    the bindings rebound (binding id: keys, the ``[keys]`` table of config.toml)."""
+    return RosterApp(client, source=source, sync_field=sync_field, role_catalog=role_catalog, keymap=keymap)

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from roster_tui.core.csv_reader import CsvFile
+from roster_tui.core.issues import parts
 from roster_tui.core.mapping import ResolvedMapping, resolve_mapping
 from roster_tui.core.models import SyncKey
 from roster_tui.core.plan import Plan, RosterIndex
 from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.import_file import PreparedFile, error_lines, write_errors_csv
-
-_COLUMN = re.compile(r"^(.*?) \(column ([A-Z]+)\): ")
-
-
-def column_index(letters: str) -> int:
-    """0-based index of spreadsheet column letters (A -> 0, AA -> 26)."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 @dataclass(slots=True)
@@ -35,6 +25,7 @@ class Issue:
     value: str
     message: str
     key: str
+    index: int | None = None  # the file's column the issue is about
 
     def matches(self, needle: str) -> bool:
         needle = needle.lower()
@@ -43,15 +34,15 @@ class Issue:
 
 
 def issues_of(plan: Plan) -> list[Issue]:
-    """The plan's errors and warnings, one per message; the column parsed from ``Header (column X): ...``."""
+    """The plan's errors and warnings, one per message, with the column each names (``B Employee ID``)."""
     out: list[Issue] = []
     for row in plan.rows:
         for kind, messages in (("error", row.errors), ("warning", row.warnings)):
             for message in messages:
-                m = _COLUMN.match(message)
-                column = f"{m.group(2)} {m.group(1)}" if m else ""
-                text = message[m.end():] if m else message
-                out.append(Issue(row.line, kind, column, "", text, row.key))
+                where, text = parts(message)
+                index = where.index if where is not None else None
+                column = f"{where.letter} {where.header}" if where is not None and index is not None else ""
+                out.append(Issue(row.line, kind, column, "", text, row.key, index))
     return out
 
 
@@ -59,7 +50,7 @@ def issues_by_line(issues: list[Issue]) -> dict[int, list[Issue]]:
     """The issues that name a cell, by line (for :func:`fill_values`)."""
     wanted: dict[int, list[Issue]] = {}
     for issue in issues:
-        if issue.line is not None and issue.column:
+        if issue.line is not None and issue.index is not None:
             wanted.setdefault(issue.line, []).append(issue)
     return wanted
 
@@ -68,7 +59,7 @@ def fill_values(wanted: dict[int, list[Issue]], records: Iterable[tuple[int, lis
     """Set each wanted issue's cell value from the file's records (all of them, or a slice)."""
     for line, cells in records:
         for issue in wanted.get(line, ()):
-            index = column_index(issue.column.split(" ", 1)[0])
+            index = issue.index or 0
             issue.value = cells[index] if index < len(cells) else ""
 
 

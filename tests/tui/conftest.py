@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -24,6 +25,20 @@ USERS = 300
 SEED = 7
 SOURCE = "embedded: roster.db"
 TOKEN = "tui-test-token"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "task_failures: the test makes a console task fail on purpose")
+
+
+@pytest.fixture(autouse=True)
+def no_task_fails_unseen(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """A console task (worker) that failed is reported in the log: no test passes over one unnoticed."""
+    yield
+    if request.node.get_closest_marker("task_failures") is None:
+        failed = [r.getMessage() for r in caplog.get_records("call")
+                  if r.name == "roster_tui.tui" and r.levelno >= logging.ERROR]
+        assert failed == [], "a console task failed (see the captured log)"
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from roster_tui.core.scim import user_from_scim
 from roster_tui.scim.client import RosterClient
 from roster_tui.tui.app import RosterApp, create_app
 from roster_tui.tui.screens.conflict import ConflictScreen
-from roster_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen
+from roster_tui.tui.screens.dialogs import ConfirmScreen, PickScreen, PromptScreen
 from roster_tui.tui.screens.profile import ProfileScreen
 from roster_tui.tui.screens.removal import RemovalScreen
 from roster_tui.tui.screens.removal_result import RemovalRunScreen
@@ -32,7 +32,7 @@ from roster_tui.tui.screens.roster import RosterScreen
 from roster_tui.tui.screens.terms_list import TermsListScreen
 from roster_tui.tui.screens.wizard_apply import ResultStep
 from roster_tui.tui.screens.wizard_file import FileStep
-from roster_tui.tui.screens.wizard_mapping import MappingStep, PickScreen
+from roster_tui.tui.screens.wizard_mapping import MappingStep
 from roster_tui.tui.screens.wizard_preview import DiffScreen, PreviewStep
 from roster_tui.tui.screens.wizard_validation import ValidationStep
 from roster_tui.tui.widgets.roster_table import RosterTable

@@ -187,7 +187,7 @@ async def test_errors_are_listed_filtered_searched_saved_and_valid_rows_go_on(
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: isinstance(app.screen, MappingStep))
         await pilot.press("enter")
-        from roster_tui.tui.screens.wizard_mapping import PickScreen
+        from roster_tui.tui.screens.dialogs import PickScreen
 
         await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))  # 03/04/2026: which format?
         await pilot.press("escape")  # none: that row stays an error
@@ -355,7 +355,7 @@ async def test_full_sync_is_guarded_then_a_user_edited_after_the_preview_is_a_co
 
 async def test_dates_are_read_in_the_one_format_that_fits_or_the_admin_chooses(embedded: Embedded,
                                                                                tmp_path: Path) -> None:
-    from roster_tui.tui.screens.wizard_mapping import PickScreen
+    from roster_tui.tui.screens.dialogs import PickScreen
 
     us = tmp_path / "us.csv"
     us.write_text("Email,First Name,Last Name,Hire Date\nus1@acme.example,Us,One,11/16/2022\n"

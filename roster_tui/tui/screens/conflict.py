@@ -47,11 +47,11 @@ class ConflictScreen(ModalScreen[dict[str, str] | None]):
     """Choose per conflicting field; dismisses with ``{field: "mine" | "theirs"}``, or None (keep editing)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle", "Yours/theirs"),
-        Binding("enter", "save", "Save", priority=True),
-        Binding("o", "all('mine')", "Keep all yours"),
-        Binding("r", "all('theirs')", "Keep all theirs"),
-        Binding("escape", "cancel", "Keep editing"),
+        Binding("space", "toggle", "Yours/theirs", id="conflict.toggle"),
+        Binding("enter", "save", "Save", priority=True, id="conflict.save"),
+        Binding("o", "all('mine')", "Keep all yours", id="conflict.all_mine"),
+        Binding("r", "all('theirs')", "Keep all theirs", id="conflict.all_theirs"),
+        Binding("escape", "cancel", "Keep editing", id="conflict.cancel"),
     ]
 
     def __init__(self, mine: User, theirs: User, conflicts: list[str], *, kept: list[str] | None = None,

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, SelectionList, Static, Switch
 
 from roster_tui.core.models import User
 from roster_tui.core.removal import cancels_phrase, restored_counts, restores_phrase
+from roster_tui.core.removal_plan import RemovalKey
 from roster_tui.core.scim import FIELD_PATHS, user_from_scim, user_to_scim
 from roster_tui.core.user_changes import changed_fields, merge, user_operations
 from roster_tui.core.wording import plural
 from roster_tui.scim.errors import NotFound, PreconditionFailed, RosterApiError
 from roster_tui.sync.roster_index import emails_by_id
-from roster_tui.tui.profile_form import FIELDS, UNIQUE, sync_key_field, text_values, validate, with_values
+from roster_tui.tui.profile_form import FIELD_BY_KEY, FIELDS, UNIQUE, sync_key_field, text_values, validate, with_values
 from roster_tui.tui.profile_tables import history_table, people_in, training_table
 from roster_tui.tui.query import scim_string
+from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.conflict import ConflictScreen, field_title
 from roster_tui.tui.screens.dialogs import ConfirmScreen
+from roster_tui.tui.screens.removal import RemovalScreen
 from roster_tui.tui.widgets.status import Banner, Busy, is_transient
-
-if TYPE_CHECKING:
-    from roster_tui.tui.app import RosterApp
 
 STATUS_OPTIONS = [("active", "active"), ("inactive", "inactive")]
 
@@ -41,14 +40,14 @@ def status_note(user: User, active: bool) -> str:
     return f"deactivating {cancels_phrase(a.status.value for a in user.assignments)} (reactivating restores them)"
 
 
-class ProfileScreen(Screen[bool]):
+class ProfileScreen(ConsoleScreen[bool]):
     """Edit one user (``user_id``) or add one (``None``); dismisses with True when something was saved."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "leave", "Back"),
-        Binding("ctrl+r", "reload", "Reload"),
-        Binding("ctrl+d", "remove_user", "Remove user", priority=True, show=False),
+        Binding("ctrl+s", "save", "Save", id="profile.save"),
+        Binding("escape", "leave", "Back", id="profile.back"),
+        Binding("ctrl+r", "reload", "Reload", id="profile.reload"),
+        Binding("ctrl+d", "remove_user", "Remove user", priority=True, show=False, id="profile.remove"),
     ]
 
     def __init__(self, user_id: str | None) -> None:
@@ -63,10 +62,6 @@ class ProfileScreen(Screen[bool]):
         self._manager_note = ""
         self._duplicates: dict[str, str] = {}
         self._opening = True
-
-    @property
-    def roster_app(self) -> RosterApp:
-        return cast("RosterApp", self.app)
 
     @property
     def holds_keys(self) -> bool:
@@ -105,7 +100,7 @@ class ProfileScreen(Screen[bool]):
         self.query_one("#form").disabled = True
         for field in self.query(Input):  # no blinking when animations are off (snapshots stay stable too)
             field.cursor_blink = self.app.animation_level != "none"
-        self.run_worker(self._load(), group="profile-load", exclusive=True, exit_on_error=False)
+        self.run_task(self._load(), group="profile-load", exclusive=True)
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -113,13 +108,13 @@ class ProfileScreen(Screen[bool]):
         busy = self.query_one(Busy)
         busy.start()
         try:
-            catalog = self._catalog = await self.roster_app.role_catalog()
+            catalog = self._catalog = await self.console.role_catalog()
             user, manager, history, resource, people = User(), "", [], {}, {}
             if self.user_id is not None:
-                resource = await self.roster_app.client.get_user(self.user_id) or {}
+                resource = await self.console.client.get_user(self.user_id) or {}
                 user = user_from_scim(resource)
                 manager = await self._manager_label(user.manager_id)
-                history = await self.roster_app.client.user_history(self.user_id)
+                history = await self.console.client.user_history(self.user_id)
                 people = await self._people(history)
         except RosterApiError as exc:
             self._show_error(exc, "Could not load the profile")
@@ -133,7 +128,7 @@ class ProfileScreen(Screen[bool]):
     async def _load_history(self) -> None:
         if self.user.id:
             try:
-                history = await self.roster_app.client.user_history(self.user.id)
+                history = await self.console.client.user_history(self.user.id)
                 people = await self._people(history)
             except RosterApiError:
                 return
@@ -142,7 +137,7 @@ class ProfileScreen(Screen[bool]):
     async def _people(self, history: list[dict[str, Any]]) -> dict[str, str]:
         """Emails of the users the history names (managers), so it never shows a raw id."""
         ids = people_in(history)
-        return await emails_by_id(self.roster_app.client, ids) if ids else {}
+        return await emails_by_id(self.console.client, ids) if ids else {}
 
     async def _manager_label(self, manager_id: str | None) -> str:
         """How the manager is shown: their email (never a raw id; ``_manager_note`` says why one is missing)."""
@@ -150,7 +145,7 @@ class ProfileScreen(Screen[bool]):
         if not manager_id:
             return ""
         try:
-            manager = user_from_scim(await self.roster_app.client.get_user(manager_id) or {})
+            manager = user_from_scim(await self.console.client.get_user(manager_id) or {})
         except NotFound:
             self._manager_note = "the manager set on this user is no longer in the roster"
             return ""
@@ -218,10 +213,9 @@ class ProfileScreen(Screen[bool]):
         """Show the field's error, its duplicate, or the sync-field warning beside it."""
         value = self.query_one(f"#f-{key}", Input).value
         original = dict(self._original[0]).get(key, "") if self._original else ""
-        error = self._duplicates.get(key) or (next(f for f in FIELDS if f.key == key).check(value)
-                                              if value != original else None)
+        error = self._duplicates.get(key) or (FIELD_BY_KEY[key].check(value) if value != original else None)
         label = self.query_one(f"#e-{key}", Static)
-        sync = sync_key_field(self.roster_app.sync_field)
+        sync = sync_key_field(self.console.sync_field)
         if error:
             label.set_classes("field-error")
             label.update(error)
@@ -243,13 +237,12 @@ class ProfileScreen(Screen[bool]):
     def _left(self, event: Input.Blurred) -> None:
         key = (event.input.id or "").removeprefix("f-")
         if key in UNIQUE and event.value.strip():
-            self.run_worker(self._check_unique(key, event.value.strip()), group=f"unique-{key}",
-                            exclusive=True, exit_on_error=False)
+            self.run_task(self._check_unique(key, event.value.strip()), group=f"unique-{key}", exclusive=True)
 
     async def _check_unique(self, key: str, value: str) -> str | None:
         """Look up who else has ``value`` in the unique field ``key``; show it beside the field."""
         try:
-            page = await self.roster_app.client.list_users(
+            page = await self.console.client.list_users(
                 filter=f"{UNIQUE[key]} eq {scim_string(value)}", count=2, attributes="userName")
         except RosterApiError:
             return None  # the save will tell
@@ -291,7 +284,7 @@ class ProfileScreen(Screen[bool]):
     # -- saving --------------------------------------------------------------------------------
 
     def action_save(self) -> None:
-        self.run_worker(self._save(), group="profile-save", exclusive=True, exit_on_error=False)
+        self.run_task(self._save(), group="profile-save", exclusive=True)
 
     def _collect(self) -> tuple[User | None, dict[str, str]]:
         values = self._values()
@@ -317,7 +310,7 @@ class ProfileScreen(Screen[bool]):
         if not text:
             return user.model_copy(update={"manager_id": None})
         literal = scim_string(text)
-        page = await self.roster_app.client.list_users(
+        page = await self.console.client.list_users(
             filter=f"userName eq {literal} or {FIELD_PATHS['employee_id']} eq {literal}", count=1,
             attributes="userName")
         if not page.resources:
@@ -336,7 +329,7 @@ class ProfileScreen(Screen[bool]):
             return
         busy = self.query_one(Busy)
         busy.start()
-        client = self.roster_app.client
+        client = self.console.client
         try:
             for key in UNIQUE:
                 value = self._values()[key].strip()
@@ -367,7 +360,7 @@ class ProfileScreen(Screen[bool]):
     async def _write(self, resource: dict[str, Any], base: User, mine: User, fields: list[str]) -> dict[str, Any]:
         """PATCH exactly ``fields`` of ``mine`` onto the user read as ``resource`` (``base``), with its ETag."""
         assert base.id is not None
-        client = self.roster_app.client
+        client = self.console.client
         ops = user_operations(resource, base, mine, fields, catalog=self._catalog)
         saved = await client.patch_user(base.id, ops, etag=base.version)
         return saved if saved is not None else (await client.get_user(base.id) or {})
@@ -376,14 +369,14 @@ class ProfileScreen(Screen[bool]):
         self.saved_something = True
         saved_user = user_from_scim(saved)
         self._fill(saved_user, await self._manager_label(saved_user.manager_id), resource=saved)
-        self.run_worker(self._load_history(), group="profile-history", exclusive=True, exit_on_error=False)
+        self.run_task(self._load_history(), group="profile-history", exclusive=True)
         self.query_one(Banner).show(f"Saved {saved_user.display_name}.{note}", kind="info")
         self.notify(f"Saved {saved_user.display_name}", timeout=2)
 
     async def _conflict(self, mine: User) -> None:
         """Someone saved the user since it was loaded: keep their changes, ask only about fields both changed."""
         assert self.user.id is not None
-        client = self.roster_app.client
+        client = self.console.client
         try:
             resource = await client.get_user(self.user.id) or {}
         except RosterApiError as exc:
@@ -460,13 +453,10 @@ class ProfileScreen(Screen[bool]):
     def _reload(self) -> None:
         self.user_id = self.user.id or self.user_id
         self.query_one(Banner).clear()
-        self.run_worker(self._load(), group="profile-load", exclusive=True, exit_on_error=False)
+        self.run_task(self._load(), group="profile-load", exclusive=True)
 
     def action_remove_user(self) -> None:
         """Preview removing this user (deactivate, or delete when there is nothing to keep)."""
-        from roster_tui.core.removal_plan import RemovalKey
-        from roster_tui.tui.screens.removal import RemovalScreen
-
         if self.user.id is None:
             self.query_one(Banner).show("Nothing to remove: this user is not saved yet.", kind="warning")
             return

@@ -9,14 +9,13 @@ Applying, progress and the result: :mod:`roster_tui.tui.screens.removal_result`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -31,11 +30,10 @@ from roster_tui.scim.client import RosterClient
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.remover import look_up_for_removal
+from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen
+from roster_tui.tui.screens.removal_result import RemovalRunScreen
 from roster_tui.tui.widgets.status import Banner, Busy, is_transient
-
-if TYPE_CHECKING:
-    from roster_tui.tui.app import RosterApp
 
 #: More users than this are confirmed by typing their number.
 TYPED_CONFIRMATION_OVER = 10
@@ -152,14 +150,14 @@ def confirm_question(plan: RemovalPlan) -> str:
     return text
 
 
-class RemovalScreen(Screen[ApplyResult | None]):
+class RemovalScreen(ConsoleScreen[ApplyResult | None]):
     """Preview the removal of ``keys``; dismisses with what was applied (None: nothing)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("x", "toggle_delete", "Delete/deactivate"),
-        Binding("a", "all_deletable", "All deletable: delete"),
-        Binding("enter", "confirm", "Remove…", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("x", "toggle_delete", "Delete/deactivate", id="removal.toggle_delete"),
+        Binding("a", "all_deletable", "All deletable: delete", id="removal.all_deletable"),
+        Binding("enter", "confirm", "Remove…", priority=True, id="removal.confirm"),
+        Binding("escape", "cancel", "Cancel", id="removal.cancel"),
     ]
 
     def __init__(self, keys: list[RemovalKey], source: str) -> None:
@@ -167,10 +165,6 @@ class RemovalScreen(Screen[ApplyResult | None]):
         self.keys = keys
         self.source = source
         self.choices: RemovalChoices | None = None
-
-    @property
-    def roster_app(self) -> RosterApp:
-        return cast("RosterApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="removal-header"):
@@ -185,13 +179,13 @@ class RemovalScreen(Screen[ApplyResult | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.run_worker(self._plan(), group="removal-plan", exclusive=True, exit_on_error=False)
+        self.run_task(self._plan(), group="removal-plan", exclusive=True)
 
     async def _plan(self) -> None:
         busy = self.query_one(Busy)
         busy.start()
         try:
-            deactivate, delete = await plan_both(self.roster_app.client, self.keys)
+            deactivate, delete = await plan_both(self.console.client, self.keys)
         except RosterApiError as exc:
             what = "Connection lost" if is_transient(exc) else "The service refused the lookup"
             self.query_one(Banner).show(f"{what}: {exc.detail} Escape to go back.")
@@ -270,8 +264,6 @@ class RemovalScreen(Screen[ApplyResult | None]):
             self.app.push_screen(ConfirmScreen(question, yes="Remove", no="Cancel"), answered)
 
     def _apply(self, plan: RemovalPlan) -> None:
-        from roster_tui.tui.screens.removal_result import RemovalRunScreen
-
         self.app.push_screen(RemovalRunScreen(plan), self.dismiss)
 
     def action_cancel(self) -> None:

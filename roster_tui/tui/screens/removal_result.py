@@ -7,22 +7,19 @@ stops the removal after the writes already in flight; rows never sent are listed
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
 from roster_tui.core.removal_plan import RemovalPlan, RemovalRow
 from roster_tui.core.wording import plural
 from roster_tui.sync.apply import ApplyResult, Outcome, apply_removal
 from roster_tui.sync.remover import CONCURRENCY
-
-if TYPE_CHECKING:
-    from roster_tui.tui.app import RosterApp
+from roster_tui.tui.screens.base import ConsoleScreen
 
 DONE_VERBS = {"deactivate": "deactivated", "delete": "deleted"}
 
@@ -59,12 +56,12 @@ def result_text(result: ApplyResult) -> Text:
     return text
 
 
-class RemovalRunScreen(Screen[ApplyResult | None]):
+class RemovalRunScreen(ConsoleScreen[ApplyResult | None]):
     """Apply ``plan`` with progress; then show the result. Dismisses with the result."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "stop_or_close", "Stop/back"),
-        Binding("enter", "close", "Back"),
+        Binding("escape", "stop_or_close", "Stop/back", id="removal_run.stop"),
+        Binding("enter", "close", "Back", id="removal_run.close"),
     ]
 
     def __init__(self, plan: RemovalPlan, *, batch: int = CONCURRENCY) -> None:
@@ -75,10 +72,6 @@ class RemovalRunScreen(Screen[ApplyResult | None]):
         self.result = ApplyResult()
         self.cancel = asyncio.Event()
         self.finished = False
-
-    @property
-    def roster_app(self) -> RosterApp:
-        return cast("RosterApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(f"Removing {plural(len(self.rows), 'user')}", id="run-title", markup=False)
@@ -92,7 +85,7 @@ class RemovalRunScreen(Screen[ApplyResult | None]):
     def on_mount(self) -> None:
         self.query_one("#run-result").display = False
         self._show_counts(0)
-        self.run_worker(self._run(), group="removal-apply", exclusive=True, exit_on_error=False)
+        self.run_task(self._run(), group="removal-apply", exclusive=True)
 
     def _show_counts(self, done: int) -> None:
         c = self.result.counts()
@@ -103,7 +96,7 @@ class RemovalRunScreen(Screen[ApplyResult | None]):
 
     async def _run(self) -> None:
         try:
-            await apply_removal(self.roster_app.client, self.plan, result=self.result, cancel_event=self.cancel,
+            await apply_removal(self.console.client, self.plan, result=self.result, cancel_event=self.cancel,
                                 on_progress=lambda done, _total: self._show_counts(done), use_bulk=False,
                                 concurrency=self.batch)
         finally:

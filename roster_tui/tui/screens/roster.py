@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
+from roster_tui.core.removal_plan import RemovalKey
 from roster_tui.scim.errors import RosterApiError, Unauthorized
 from roster_tui.tui.query import RosterQuery
+from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.dialogs import PromptScreen
+from roster_tui.tui.screens.profile import ProfileScreen
+from roster_tui.tui.screens.removal import RemovalScreen
+from roster_tui.tui.screens.terms_list import TermsListScreen
+from roster_tui.tui.screens.wizard_file import FileStep
 from roster_tui.tui.widgets.roster_table import RosterTable
 from roster_tui.tui.widgets.status import Banner, Busy, is_transient
-
-if TYPE_CHECKING:
-    from roster_tui.tui.app import RosterApp
 
 #: How an admin supplies the token, for a 401.
 TOKEN_HELP = ("Give roster the token: set ROSTER_API_TOKEN, pass --token-file FILE (a file of mode 0600), "
@@ -31,22 +33,22 @@ RETRY_DELAY = 3.0
 HEAP_REFREEZE_DELAY = 0.5  # seconds after the roster is back: the screens that left have unmounted by then
 
 
-class RosterScreen(Screen[None]):
+class RosterScreen(ConsoleScreen[None]):
     """Browse the roster: search, filter, sort, mark, and open profiles."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search"),
-        Binding("escape", "clear_query", "Clear query"),
-        Binding("s", "cycle_status", "Status"),
-        Binding("a", "toggle_admins", "Admins only"),
-        Binding("d", "department", "Department"),
-        Binding("o", "sort", "Sort by column"),
-        Binding("n", "new_user", "New user"),
-        Binding("i", "import_csv", "Import CSV", show=False),
-        Binding("r", "refresh", "Refresh"),
-        Binding("R", "remove_users", "Remove marked", key_display="R", show=False),
-        Binding("T", "terms_list", "Remove from list", key_display="T", show=False),
-        Binding("q", "app.quit", "Quit"),
+        Binding("slash", "search", "Search", id="roster.search"),
+        Binding("escape", "clear_query", "Clear query", id="roster.clear_query"),
+        Binding("s", "cycle_status", "Status", id="roster.status"),
+        Binding("a", "toggle_admins", "Admins only", id="roster.admins"),
+        Binding("d", "department", "Department", id="roster.department"),
+        Binding("o", "sort", "Sort by column", id="roster.sort"),
+        Binding("n", "new_user", "New user", id="roster.new_user"),
+        Binding("i", "import_csv", "Import CSV", show=False, id="roster.import"),
+        Binding("r", "refresh", "Refresh", id="roster.refresh"),
+        Binding("R", "remove_users", "Remove marked", key_display="R", show=False, id="roster.remove"),
+        Binding("T", "terms_list", "Remove from list", key_display="T", show=False, id="roster.terms_list"),
+        Binding("q", "app.quit", "Quit", id="roster.quit"),
     ]
 
     def __init__(self) -> None:
@@ -57,19 +59,15 @@ class RosterScreen(Screen[None]):
         self._query_text = ""
         self._first_rows_shown = False
 
-    @property
-    def roster_app(self) -> RosterApp:
-        return cast("RosterApp", self.app)
-
     def compose(self) -> ComposeResult:
         with Horizontal(id="roster-header"):
             yield Static("Roster", id="counts", markup=False)
             yield Busy(id="busy")
-        yield Static(f"source: {self.roster_app.source}", id="source", markup=False)
+        yield Static(f"source: {self.console.source}", id="source", markup=False)
         yield Banner(id="banner")
         yield Input(placeholder="search name, email or employee ID", id="search")
         yield Static(id="query", markup=False)
-        yield RosterTable(self.roster_app.client, id="table")
+        yield RosterTable(self.console.client, id="table")
         yield Footer()
 
     @property
@@ -88,10 +86,10 @@ class RosterScreen(Screen[None]):
     # -- counts and query bar ------------------------------------------------------------------
 
     def load_counts(self) -> None:
-        self.run_worker(self._load_counts(), group="counts", exclusive=True, exit_on_error=False)
+        self.run_task(self._load_counts(), group="counts", exclusive=True)
 
     async def _load_counts(self) -> None:
-        client = self.roster_app.client
+        client = self.console.client
         busy = self.query_one(Busy)
         busy.start()
         try:
@@ -146,10 +144,14 @@ class RosterScreen(Screen[None]):
             self._connection_down = False
             self.query_one(Banner).clear()
 
-    def _retry(self) -> None:
-        self._retry_timer = None
+    def reload_roster(self) -> None:
+        """Load the table's rows and the counts again."""
         self.table.reload()
         self.load_counts()
+
+    def _retry(self) -> None:
+        self._retry_timer = None
+        self.reload_roster()
 
     @on(RosterTable.LoadFailed)
     def _page_failed(self, event: RosterTable.LoadFailed) -> None:
@@ -165,7 +167,7 @@ class RosterScreen(Screen[None]):
         self._show_query()
         if not self._first_rows_shown:
             self._first_rows_shown = True
-            self.call_after_refresh(self.roster_app.freeze_heap)
+            self.call_after_refresh(self.console.freeze_heap)
 
     # -- search --------------------------------------------------------------------------------
 
@@ -242,43 +244,33 @@ class RosterScreen(Screen[None]):
     # -- actions -------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        self.table.reload()
-        self.load_counts()
+        self.reload_roster()
         self.notify("Refreshed", timeout=1.5)
 
     def _after_profile(self, changed: bool | None) -> None:
         if changed:
-            self.table.reload()
-            self.load_counts()
+            self.reload_roster()
         self.set_focus(self.table)
 
     @on(RosterTable.Opened)
     def _open(self, event: RosterTable.Opened) -> None:
-        from roster_tui.tui.screens.profile import ProfileScreen
-
         self.app.push_screen(ProfileScreen(event.user.id), self._after_profile)
 
     def action_new_user(self) -> None:
-        from roster_tui.tui.screens.profile import ProfileScreen
-
         self.app.push_screen(ProfileScreen(None), self._after_profile)
 
     def action_import_csv(self) -> None:
-        from roster_tui.tui.screens.wizard_file import FileStep
-
         self.app.push_screen(FileStep())
 
     def on_screen_resume(self) -> None:
         self._show_query()
         if self._first_rows_shown:  # back from a screen that may have unfrozen the heap (the import wizard)
-            self.set_timer(HEAP_REFREEZE_DELAY, self.roster_app.freeze_heap)
+            self.set_timer(HEAP_REFREEZE_DELAY, self.console.freeze_heap)
 
     # -- removing users ------------------------------------------------------------------------
 
     def action_remove_users(self) -> None:
         """Preview removing the marked users (or the user at the cursor when none is marked)."""
-        from roster_tui.core.removal_plan import RemovalKey
-
         users = list(self.table.marked.values())
         source = f"{len(users)} marked"
         if not users and self.table.cursor_user is not None:
@@ -289,8 +281,6 @@ class RosterScreen(Screen[None]):
         self._open_removal([RemovalKey(u.email) for u in users], source)
 
     def action_terms_list(self) -> None:
-        from roster_tui.tui.screens.terms_list import TermsListScreen
-
         def chosen(picked: tuple[list, str] | None) -> None:
             if picked is not None:
                 self._open_removal(*picked)
@@ -298,8 +288,6 @@ class RosterScreen(Screen[None]):
         self.app.push_screen(TermsListScreen(), chosen)
 
     def _open_removal(self, keys: list, source: str) -> None:
-        from roster_tui.tui.screens.removal import RemovalScreen
-
         self.app.push_screen(RemovalScreen(keys, source), self._after_removal)
 
     def _after_removal(self, result: object) -> None:
@@ -308,7 +296,6 @@ class RosterScreen(Screen[None]):
             for outcome in outcomes:
                 if outcome.status == "ok" and outcome.row.user_id:
                     self.table.marked.pop(outcome.row.user_id, None)
-            self.table.reload()
-            self.load_counts()
+            self.reload_roster()
             self._show_query()
         self.set_focus(self.table)

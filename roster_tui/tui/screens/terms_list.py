@@ -45,9 +45,9 @@ class TermsListScreen(Screen[tuple[list[RemovalKey], str] | None]):
     """Paste or load a terms list; dismisses with its keys and where they came from (None: cancelled)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "preview_pasted", "Preview pasted"),
-        Binding("ctrl+o", "load_file", "Load file"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "preview_pasted", "Preview pasted", id="terms.preview"),
+        Binding("ctrl+o", "load_file", "Load file", id="terms.load_file"),
+        Binding("escape", "cancel", "Cancel", id="terms.cancel"),
     ]
 
     def __init__(self) -> None:

@@ -51,8 +51,8 @@ class ApplyStep(WizardStep):
 
     STEP = 5
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+c", "cancel", "Cancel", show=False, priority=True),
+        Binding("escape", "cancel", "Cancel", id="wizard.apply.cancel"),
+        Binding("ctrl+c", "cancel", "Cancel", show=False, priority=True, id="wizard.apply.interrupt"),
     ]
 
     def __init__(self, state: WizardState) -> None:
@@ -73,7 +73,7 @@ class ApplyStep(WizardStep):
 
     def on_mount(self) -> None:
         self._started = time.monotonic()
-        self.run_worker(self._apply(), group="apply", exclusive=True, exit_on_error=False)
+        self.run_task(self._apply(), group="apply", exclusive=True)
 
     def _progress(self, done: int, total: int) -> None:
         now = time.monotonic()
@@ -87,9 +87,8 @@ class ApplyStep(WizardStep):
         state = self.state
         assert state.plan is not None
         try:
-            result = await apply_plan(self.roster_app.client, state.plan, on_progress=self._progress,
-                                             cancel_event=self.cancel,
-                                             max_operations=APPLY_BATCH)
+            result = await apply_plan(self.console.client, state.plan, on_progress=self._progress,
+                                      cancel_event=self.cancel, max_operations=APPLY_BATCH)
         except RosterApiError as exc:
             result = ApplyResult(cancelled=True)
             self.notify(f"The roster API could not be used: {exc}", severity="error", timeout=8)
@@ -107,8 +106,8 @@ class ResultStep(WizardStep):
 
     STEP = 5
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter", "done", "Back to roster"),
-        Binding("s", "save_errors", "Save errors CSV"),
+        Binding("escape,enter", "done", "Back to roster", id="wizard.result.done"),
+        Binding("s", "save_errors", "Save errors CSV", id="wizard.result.save_errors"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -147,21 +146,10 @@ class ResultStep(WizardStep):
         view.empty = "Nothing was written."
         view.set_rows(len(outcomes), render)
         view.focus()
-        self._refresh_roster()
-
-    def _refresh_roster(self) -> None:
-        from roster_tui.tui.screens.roster import RosterScreen
-
-        for screen in self.app.screen_stack:
-            if isinstance(screen, RosterScreen):
-                screen.table.reload()
-                screen.load_counts()
+        self.console.roster_changed()
 
     def action_done(self) -> None:
-        from roster_tui.tui.screens.roster import RosterScreen
-
-        while len(self.app.screen_stack) > 1 and not isinstance(self.app.screen, RosterScreen):
-            self.app.pop_screen()
+        self.console.back_to_roster()
 
     def action_save_errors(self) -> None:
         self.save_errors("Write the rows with errors, conflicts and failures to:", "rows")

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Static
-from textual.worker import WorkerFailed
 
 from roster_tui.sync.import_file import PreparedFile, prepare_file
 from roster_tui.sync.importer import plan_import
 from roster_tui.sync.slices import run_in_slices
+from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.dialogs import PromptScreen
 from roster_tui.tui.wizard_state import WizardState, fill_values, issues_by_line, issues_of
-
-if TYPE_CHECKING:
-    from roster_tui.tui.app import RosterApp
 
 T = TypeVar("T")
 PROGRESS_SECONDS = 0.2
@@ -28,19 +24,15 @@ PROGRESS_WORDS = {"scanning": "Reading the file", "checking": "Checking rows whi
 STEPS = ("File", "Mapping", "Validation", "Preview", "Apply")
 
 
-class WizardStep(Screen[None]):
+class WizardStep(ConsoleScreen[None]):
     """One step of the wizard; ``escape`` goes back a step (nothing is written before the last one)."""
 
     STEP = 1
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back", id="wizard.back")]
 
     def __init__(self, state: WizardState) -> None:
         super().__init__(classes="wizard")
         self.state = state
-
-    @property
-    def roster_app(self) -> RosterApp:
-        return cast("RosterApp", self.app)
 
     def step_title(self) -> ComposeResult:
         trail = " › ".join(f"[{n}]" if i + 1 == self.STEP else n for i, n in enumerate(STEPS))
@@ -51,20 +43,24 @@ class WizardStep(Screen[None]):
         self.app.pop_screen()
 
     async def in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run CPU-bound ``fn`` in a thread worker and wait for it (raises what ``fn`` raised)."""
-        worker = self.run_worker(lambda: fn(*args, **kwargs), thread=True, group="wizard-thread",
-                                 exit_on_error=False)
-        try:
-            await worker.wait()
-        except WorkerFailed as exc:
-            raise exc.error from None
-        return cast(T, worker.result)
+        """Run CPU-bound ``fn`` in a thread worker and wait for it (raises what ``fn`` raised: the caller knows
+        which errors it expects, and the task it runs in reports the others)."""
+        def call() -> tuple[T | None, Exception | None]:
+            try:
+                return fn(*args, **kwargs), None
+            except Exception as exc:
+                return None, exc
+
+        result, error = await self.run_task(call, group="wizard-thread", thread=True).wait()
+        if error is not None:
+            raise error
+        return cast(T, result)
 
     def save_errors(self, prompt: str, written: str) -> None:
         """Ask where to write the errors CSV (``prompt``), then write it; ``written`` names its rows."""
         def chosen(path: str | None) -> None:
             if path and path.strip():
-                self.run_worker(self._save_errors(path.strip(), written), group="save", exit_on_error=False)
+                self.run_task(self._save_errors(path.strip(), written), group="save")
 
         self.app.push_screen(PromptScreen(prompt, self.state.errors_csv_default()), chosen)
 
@@ -112,13 +108,13 @@ class WizardStep(Screen[None]):
                 total = f" of {prepared.scan.rows:,}" if what != "scanning" else ""
                 stage(f"{PROGRESS_WORDS[what]}: {rows:,}{total} rows…")
 
-        plan = await plan_import(self.roster_app.client, prepared, deactivate_missing=state.full_sync,
-                                        force=state.force, progress=progress)
+        plan = await plan_import(self.console.client, prepared, deactivate_missing=state.full_sync,
+                                 force=state.force, progress=progress)
         self._settle_dates(prepared)
         issues = issues_of(plan)
         stage(f"Collecting {len(issues):,} messages…")
         wanted = issues_by_line(issues)
         if wanted:
             await run_in_slices(iter(prepared.records()), lambda batch: fill_values(wanted, batch))
-        self.roster_app.freeze_heap(more=True)  # the plan lives until the wizard ends
+        self.console.freeze_heap(more=True)  # the plan lives until the wizard ends
         state.prepared, state.index, state.plan, state.issues = prepared, plan.index, plan, issues

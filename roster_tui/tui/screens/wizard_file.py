@@ -22,6 +22,7 @@ from roster_tui.core.wording import one_line
 from roster_tui.files import load_recent, remember
 from roster_tui.sync.slices import run_in_slices
 from roster_tui.tui.screens.wizard_base import WizardStep
+from roster_tui.tui.screens.wizard_mapping import MappingStep
 from roster_tui.tui.wizard_state import WizardState
 
 ENCODING_CHOICES: tuple[str | None, ...] = (None, "utf-8", "utf-8-sig", "cp1252", "utf-16")
@@ -60,7 +61,7 @@ class PathSuggester(Suggester):
 class BrowseScreen(ModalScreen[str | None]):
     """A directory browser: enter on a file chooses it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="browse.cancel")]
 
     def __init__(self, start: Path) -> None:
         super().__init__(classes="dialog")
@@ -86,12 +87,12 @@ class FileStep(WizardStep):
 
     STEP = 1
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back to roster"),
-        Binding("ctrl+o", "browse", "Browse"),
-        Binding("ctrl+r", "recent", "Recent files"),
-        Binding("ctrl+g", "cycle_encoding", "Encoding"),
-        Binding("ctrl+t", "cycle_delimiter", "Delimiter"),
-        Binding("ctrl+n", "next", "Next: mapping"),
+        Binding("escape", "back", "Back to roster", id="wizard.back"),
+        Binding("ctrl+o", "browse", "Browse", id="wizard.file.browse"),
+        Binding("ctrl+r", "recent", "Recent files", id="wizard.file.recent"),
+        Binding("ctrl+g", "cycle_encoding", "Encoding", id="wizard.file.encoding"),
+        Binding("ctrl+t", "cycle_delimiter", "Delimiter", id="wizard.file.delimiter"),
+        Binding("ctrl+n", "next", "Next: mapping", id="wizard.file.next"),
     ]
 
     def __init__(self, state: WizardState | None = None) -> None:
@@ -110,7 +111,7 @@ class FileStep(WizardStep):
         yield Footer()
 
     def on_unmount(self) -> None:
-        self.roster_app.release_heap()  # the wizard is over: its plan (frozen once built) can go
+        self.console.release_heap()  # the wizard is over: its plan (frozen once built) can go
 
     def on_mount(self) -> None:
         recent = self.query_one("#recent", OptionList)
@@ -176,7 +177,7 @@ class FileStep(WizardStep):
             self.state.encoding = self.state.delimiter = None
         self._loaded = None
         self.query_one("#file-info", Static).update(f"Reading {path}…")
-        self.run_worker(self._open(path), group="file", exclusive=True, exit_on_error=False)
+        self.run_task(self._open(path), group="file", exclusive=True)
 
     async def _open(self, path: str) -> None:
         state = self.state
@@ -222,6 +223,4 @@ class FileStep(WizardStep):
         if self._loaded is None or self.state.source is None:
             self.notify("Open a file first (type its path and press enter).", severity="warning", timeout=3)
             return
-        from roster_tui.tui.screens.wizard_mapping import MappingStep
-
         self.app.push_screen(MappingStep(self.state))

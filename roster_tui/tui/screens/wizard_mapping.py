@@ -5,23 +5,21 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Static
 
 from roster_tui.core.csv_reader import ImportFileError
+from roster_tui.core.issues import Hint
 from roster_tui.core.mapping import FIELD_LABELS, IGNORE, column_letter, mapping_from, resolve_mapping
 from roster_tui.core.models import ROSTER_FIELDS, SyncKey
 from roster_tui.core.validation import check_date_format
 from roster_tui.core.wording import one_line
 from roster_tui.files import load_mapping, save_mapping, saved_mapping_names
 from roster_tui.paths import mappings_dir
-from roster_tui.tui.screens.dialogs import PromptScreen
+from roster_tui.tui.screens.dialogs import PickScreen, PromptScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
+from roster_tui.tui.screens.wizard_validation import ValidationStep
 from roster_tui.tui.widgets.lines_view import LinesView
 
 TARGETS: tuple[str, ...] = (*ROSTER_FIELDS, IGNORE)
@@ -32,43 +30,21 @@ def target_label(name: str) -> str:
     return "not imported" if name == IGNORE else f"{FIELD_LABELS.get(name, name)} ({name})"
 
 
-class PickScreen(ModalScreen[str | None]):
-    """Choose one of a list of values (enter), or cancel (escape)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, question: str, options: list[tuple[str, str]]) -> None:
-        super().__init__(classes="dialog")
-        self.question, self.options = question, options
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
-            yield Static(self.question, classes="dialog-text", markup=False)
-            yield OptionList(*(Option(label, id=value) for value, label in self.options), id="pick", markup=False)
-        yield Footer()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 class MappingStep(WizardStep):
     """Confirm or change how columns map to fields, the sync field and the date format."""
 
     STEP = 2
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("right", "cycle_field(1)", "Field", key_display="←→", priority=True),
-        Binding("left", "cycle_field(-1)", "Previous field", show=False, priority=True),
-        Binding("enter", "next", "Validate", priority=True),
-        Binding("f", "pick_field", "Pick field"),
-        Binding("s", "sync_field", "Sync field"),
-        Binding("d", "date_format", "Dates"),
-        Binding("w", "save_mapping", "Save"),
-        Binding("l", "load_mapping", "Load"),
+        Binding("escape", "back", "Back", id="wizard.back"),
+        Binding("right", "cycle_field(1)", "Field", key_display="←→", priority=True, id="wizard.mapping.next_field"),
+        Binding("left", "cycle_field(-1)", "Previous field", show=False, priority=True,
+                id="wizard.mapping.previous_field"),
+        Binding("enter", "next", "Validate", priority=True, id="wizard.mapping.next"),
+        Binding("f", "pick_field", "Pick field", id="wizard.mapping.pick_field"),
+        Binding("s", "sync_field", "Sync field", id="wizard.mapping.sync_field"),
+        Binding("d", "date_format", "Dates", id="wizard.mapping.dates"),
+        Binding("w", "save_mapping", "Save", id="wizard.mapping.save"),
+        Binding("l", "load_mapping", "Load", id="wizard.mapping.load"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -97,7 +73,8 @@ class MappingStep(WizardStep):
         except ImportFileError as exc:
             problem.update(f"! {exc}")
             return
-        notes = {n.index: n.reason for n in resolved.notes}
+        notes = {n.index: n.reason + (" (←→ or f picks a field)" if n.hint == Hint.MAP_COLUMN else "")
+                 for n in resolved.notes}
         first = state.head[0][1] if state.head else []
         view = self.query_one(LinesView)
         cursor = view.cursor
@@ -245,7 +222,5 @@ class MappingStep(WizardStep):
         if resolved.column_of(self.state.sync_key.value) is None:
             self.notify("Map a column to the sync field first.", severity="error", timeout=4)
             return
-        from roster_tui.tui.screens.wizard_validation import ValidationStep
-
         self.state.reset_plan()
         self.app.push_screen(ValidationStep(self.state))

@@ -18,6 +18,7 @@ from roster_tui.core.wording import one_line
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.slices import run_in_slices
 from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen
+from roster_tui.tui.screens.wizard_apply import ApplyStep, confirmation
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.widgets.counts_bar import KINDS, CountsBar
 from roster_tui.tui.widgets.lines_view import LinesView
@@ -61,7 +62,7 @@ def current_values(state: WizardState, row: PlanRow) -> dict[str, Any]:
 class DiffScreen(ModalScreen[None]):
     """Every field of one user: before -> after (changed, coloured) or as it stays."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close", "Close", id="diff.close")]
 
     def __init__(self, state: WizardState, row: PlanRow) -> None:
         super().__init__(classes="dialog")
@@ -109,13 +110,14 @@ class PreviewStep(WizardStep):
 
     STEP = 4
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("right,tab", "kind(1)", "Kind", key_display="←→", priority=True),
-        Binding("left,shift+tab", "kind(-1)", "Previous kind", show=False, priority=True),
-        Binding("enter", "details", "Fields"),
-        Binding("a", "apply", "Apply…"),
-        Binding("F", "full_sync", "Full sync…"),
-        Binding("exclamation_mark", "force", "Force full sync", key_display="!"),
+        Binding("escape", "back", "Back", id="wizard.back"),
+        Binding("right,tab", "kind(1)", "Kind", key_display="←→", priority=True, id="wizard.preview.next_kind"),
+        Binding("left,shift+tab", "kind(-1)", "Previous kind", show=False, priority=True,
+                id="wizard.preview.previous_kind"),
+        Binding("enter", "details", "Fields", id="wizard.preview.details"),
+        Binding("a", "apply", "Apply…", id="wizard.preview.apply"),
+        Binding("F", "full_sync", "Full sync…", id="wizard.preview.full_sync"),
+        Binding("exclamation_mark", "force", "Force full sync", key_display="!", id="wizard.preview.force"),
     ]
 
     def __init__(self, state: WizardState) -> None:
@@ -134,7 +136,7 @@ class PreviewStep(WizardStep):
 
     def on_mount(self) -> None:
         self.query_one(LinesView).focus()
-        self.run_worker(self._group(), group="preview", exclusive=True, exit_on_error=False)
+        self.run_task(self._group(), group="preview", exclusive=True)
 
     async def _group(self) -> None:
         plan = self.state.plan
@@ -207,7 +209,7 @@ class PreviewStep(WizardStep):
     def _replan(self) -> None:
         self.groups = {}
         self.query_one("#preview-kind", Static).update("Planning again…")
-        self.run_worker(self._replan_work(), group="preview", exclusive=True, exit_on_error=False)
+        self.run_task(self._replan_work(), group="preview", exclusive=True)
 
     async def _replan_work(self) -> None:
         label = self.query_one("#preview-kind", Static)
@@ -261,7 +263,6 @@ class PreviewStep(WizardStep):
             self.notify("Nothing to change: every row is unchanged or has errors.", severity="warning",
                         timeout=4)
             return
-        from roster_tui.tui.screens.wizard_apply import ApplyStep, confirmation
 
         def answer(yes: bool | None) -> None:
             if yes:

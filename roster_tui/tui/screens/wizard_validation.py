@@ -14,8 +14,9 @@ from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.validation import telling_examples
 from roster_tui.core.wording import one_line
 from roster_tui.scim.errors import RosterApiError
-from roster_tui.tui.screens.dialogs import ConfirmScreen
+from roster_tui.tui.screens.dialogs import ConfirmScreen, PickScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
+from roster_tui.tui.screens.wizard_preview import PreviewStep
 from roster_tui.tui.widgets.lines_view import LinesView
 from roster_tui.tui.wizard_state import Issue, WizardState
 
@@ -27,11 +28,11 @@ class ValidationStep(WizardStep):
 
     STEP = 3
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("f", "cycle_filter", "Filter"),
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("s", "save_errors", "Save errors CSV"),
-        Binding("enter", "next", "Next: preview", priority=True),
+        Binding("escape", "back", "Back", id="wizard.back"),
+        Binding("f", "cycle_filter", "Filter", id="wizard.validation.filter"),
+        Binding("slash", "search", "Search", key_display="/", id="wizard.validation.search"),
+        Binding("s", "save_errors", "Save errors CSV", id="wizard.validation.save_errors"),
+        Binding("enter", "next", "Next: preview", priority=True, id="wizard.validation.next"),
     ]
 
     def __init__(self, state: WizardState) -> None:
@@ -56,7 +57,7 @@ class ValidationStep(WizardStep):
         self.query_one("#validation-search").display = False
         self.query_one(LinesView).focus()
         if self.state.plan is None:
-            self.run_worker(self._check(), group="plan", exclusive=True, exit_on_error=False)
+            self.run_task(self._check(), group="plan", exclusive=True)
         else:
             self._show()
 
@@ -81,8 +82,6 @@ class ValidationStep(WizardStep):
 
     def _ask_date_format(self) -> None:
         """The dates fit several formats: the admin says which one, and the file is checked again with it."""
-        from roster_tui.tui.screens.wizard_mapping import PickScreen
-
         state = self.state
         assert state.prepared is not None
         examples = telling_examples(state.prepared.scan.date_values, state.date_choices)
@@ -91,7 +90,7 @@ class ValidationStep(WizardStep):
             if value:
                 state.date_format = value
                 state.reset_plan()
-                self.run_worker(self._check(), group="plan", exclusive=True, exit_on_error=False)
+                self.run_task(self._check(), group="plan", exclusive=True)
 
         self.app.push_screen(PickScreen(f"{state.date_note} Which one?",
                                         [(f, e) for f, e in zip(state.date_choices, examples, strict=True)]),
@@ -180,8 +179,6 @@ class ValidationStep(WizardStep):
         if plan is None:
             self.notify("Still checking the file…", timeout=2)
             return
-        from roster_tui.tui.screens.wizard_preview import PreviewStep
-
         if not plan.errors:
             self.app.push_screen(PreviewStep(self.state))
             return

@@ -26,12 +26,12 @@ class LinesView(ScrollView, can_focus=True):
         *(f"lines-view--{kind}" for kind in KIND_NAMES),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "move(-1)", "Up", show=False),
-        Binding("down,j", "move(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,g", "jump(0)", "First", show=False),
-        Binding("end,G", "jump(-1)", "Last", show=False),
+        Binding("up,k", "move(-1)", "Up", show=False, id="lines.up"),
+        Binding("down,j", "move(1)", "Down", show=False, id="lines.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="lines.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="lines.page_down"),
+        Binding("home,g", "jump(0)", "First", show=False, id="lines.first"),
+        Binding("end,G", "jump(-1)", "Last", show=False, id="lines.last"),
     ]
 
     def __init__(self, *, header: str = "", empty: str = "Nothing to show.", id: str | None = None) -> None:

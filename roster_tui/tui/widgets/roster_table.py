@@ -20,6 +20,7 @@ from roster_tui.core.scim import user_from_scim
 from roster_tui.scim.client import RosterClient
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.tui.query import RosterQuery
+from roster_tui.tui.tasks import Tasks
 from roster_tui.tui.widgets.roster_columns import (
     COLUMNS,
     GUTTER,
@@ -41,22 +42,20 @@ _QueryKey = tuple[str | None, str, str, int]
 _PageKey = tuple[_QueryKey, int]
 
 
-class RosterTable(ScrollView, can_focus=True):
+class RosterTable(Tasks, ScrollView, can_focus=True):
     """Users of a :class:`RosterQuery`, ``PAGE_SIZE`` at a time, with a row/column cursor and marks."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("left", "cursor_left", "Left column", show=False),
-        Binding("right", "cursor_right", "Right column", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("home,g", "first", "First row", show=False),
-        Binding("end,G", "last", "Last row", show=False),
-        Binding("enter", "open", "Open profile"),
-        Binding("space", "toggle_mark", "Mark"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="roster.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="roster.up"),
+        Binding("left", "cursor_left", "Left column", show=False, id="roster.left"),
+        Binding("right", "cursor_right", "Right column", show=False, id="roster.right"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="roster.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="roster.page_up"),
+        Binding("home,g", "first", "First row", show=False, id="roster.first"),
+        Binding("end,G", "last", "Last row", show=False, id="roster.last"),
+        Binding("enter", "open", "Open profile", id="roster.open"),
+        Binding("space", "toggle_mark", "Mark", id="roster.mark"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "roster-table--header", "roster-table--cursor", "roster-table--cursor-cell", "roster-table--marked",
@@ -175,7 +174,7 @@ class RosterTable(ScrollView, can_focus=True):
             self._pages.move_to_end(pkey)
         elif pkey not in self._loading:
             self._loading.add(pkey)
-            self.run_worker(self._load_page(pkey), group="roster-pages", exit_on_error=False)
+            self.run_task(self._load_page(pkey), group="roster-pages")
 
     def _page_on_screen(self, page: int) -> bool:
         first = int(self.scroll_offset.y)

@@ -1,0 +1,26 @@
+"""``roster`` with no command: the console, on the configured roster API (or the embedded service)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from roster_tui.config import ApiSettings, keymap
+from roster_tui.connect import open_client
+from roster_tui.files import console_log
+from roster_tui.tui.app import create_app
+
+
+def run_console(settings: ApiSettings) -> int:
+    """Open the configured roster API and run the console until the admin quits. What goes wrong unexpectedly is
+    written to the console's log (the console says where)."""
+    keys = keymap()
+    logging.basicConfig(handlers=[console_log()], level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def main() -> int:
+        async with open_client(settings) as client:
+            await create_app(client, source=settings.source, keymap=keys).run_async()
+        return 0
+
+    return asyncio.run(main())
