@@ -64,7 +64,6 @@ async def plan_import(client: RosterClient, prepared: PreparedFile, *, deactivat
 
 async def _plan(client: RosterClient, prepared: PreparedFile, deactivate_missing: bool, force: bool,
                 progress: Progress | None) -> Plan:
-    managers = prepared.mapping.column_of("manager") is not None
     fetch: asyncio.Future[RosterIndex] | None = None
     try:
         if not prepared.scanned:
@@ -72,8 +71,7 @@ async def _plan(client: RosterClient, prepared: PreparedFile, deactivate_missing
                 fetch = asyncio.ensure_future(crawl(client))  # the whole roster comes while the file is read
             await scan_file(prepared, progress)
         if fetch is None:
-            fetch = asyncio.ensure_future(fetch_index(client, prepared.scan, full=deactivate_missing,
-                                                      managers=managers))
+            fetch = asyncio.ensure_future(fetch_index(client, prepared.scan, full=deactivate_missing))
         rows = iter(prepared.rows())
         ahead: list[RowResult] = []
         await run_in_slices(rows, ahead.extend, until=fetch, limit=CHECK_AHEAD,

@@ -161,9 +161,9 @@ def prefer_crawl(keys: int, total: int) -> bool:
     return math.ceil(total / PAGE_SIZE) + per_user * total <= lookups
 
 
-async def fetch_index(client: RosterClient, scan: KeyScan, *, full: bool = False,
-                      managers: bool = False) -> RosterIndex:
-    """The existing users the plan needs: by lookups or by one crawl, whichever is cheaper (or ``full``)."""
+async def fetch_index(client: RosterClient, scan: KeyScan, *, full: bool = False) -> RosterIndex:
+    """The existing users the plan needs, with their current managers (the preview names them): by lookups or
+    by one crawl, whichever is cheaper (or ``full``)."""
     emails, employee_ids = scan.lookup_emails(), scan.lookup_employee_ids()
     if not full:
         total = (await client.list_users(count=0)).total_results
@@ -174,7 +174,6 @@ async def fetch_index(client: RosterClient, scan: KeyScan, *, full: bool = False
         return await crawl(client)
     index = RosterIndex()
     await look_up(client, eq_filters(EMAIL_PATH, emails) + eq_filters(EMPLOYEE_ID_PATH, employee_ids), index)
-    if managers:  # to show who the current managers are
-        wanted = {u.manager_id for u in list(index.by_id.values()) if u.manager_id} - set(index.by_id)
-        await look_up(client, eq_filters("id", wanted), index)
+    wanted = {u.manager_id for u in list(index.by_id.values()) if u.manager_id} - set(index.by_id)
+    await look_up(client, eq_filters("id", wanted), index)
     return index

@@ -124,7 +124,7 @@ async def test_lookups_for_a_small_file_crawl_for_a_large_one(client: RosterClie
     await apply_plan(client, (await plan_file(client, write(tmp_path, chain(60))))[1])
     scan = KeyScan(emails={"c1@x.example": 2, "C2@X.EXAMPLE".lower(): 3, "zz@x.example": 4},
                    employee_ids={"nope": 5}, manager_refs={"c59@x.example"})
-    index = await fetch_index(client, scan, managers=True)
+    index = await fetch_index(client, scan)
     assert not index.complete
     assert set(index.by_email) >= {"c1@x.example", "c2@x.example", "c59@x.example", "c3@x.example"}
     assert len(index.by_id) == 4  # c3 was fetched by id as the manager of c2

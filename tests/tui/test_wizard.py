@@ -197,7 +197,7 @@ async def test_errors_are_listed_filtered_searched_saved_and_valid_rows_go_on(
         expected = cli_result(cli)
         assert expected["error"] >= 6 and expected["create"] == 2
         text = screen_text(app)
-        assert f"{9 - expected['error']} valid rows" in text and f"{expected['error']} error" in text
+        assert f"{9 - expected['error']} valid rows" in text and f"{expected['error']} errors" in text
         assert "broken@" in text
         errors = len([i for i in step.state.issues if i.kind == "error"])
         await pilot.press("f")

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Static
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.mapping import FIELD_LABELS
 from roster_tui.core.plan import FULL_SYNC_LIMIT, PlanRow, display_manager
-from roster_tui.core.wording import one_line
+from roster_tui.core.wording import one_line, plural
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.slices import run_in_slices
 from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen
@@ -178,7 +178,7 @@ class PreviewStep(WizardStep):
         notes.display = bool(plan.notes)
         rows = self.groups.get(self.kind, [])
         self.query_one("#preview-kind", Static).update(
-            f"{self.kind.capitalize()}: {len(rows):,} rows  ·  ←→ other kinds  ·  enter shows every field")
+            f"{self.kind.capitalize()}: {plural(len(rows), 'row')}  ·  ←→ other kinds  ·  enter shows every field")
         view = self.query_one(LinesView)
         kind = self.kind
 

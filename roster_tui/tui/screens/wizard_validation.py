@@ -12,7 +12,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.validation import telling_examples
-from roster_tui.core.wording import one_line
+from roster_tui.core.wording import one_line, plural
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.tui.screens.dialogs import ConfirmScreen, PickScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
@@ -107,7 +107,8 @@ class ValidationStep(WizardStep):
             f"{state.path}: {rows:,} rows checked, matched by {state.sync_key.value}."
             + (f"\n{state.date_note}" if state.date_note else ""))
         self.query_one("#validation-counts", Static).update(
-            f"{rows - errors:,} valid rows  ·  {errors:,} error  ·  {summary['warning']:,} warning  "
+            f"{plural(rows - errors, 'valid row')}  ·  {plural(errors, 'error')}  ·  "
+            f"{plural(summary['warning'], 'warning')}  "
             f"(rows with warnings are imported)\n"
             + ("Rows with errors are not imported; the valid rows can go on without them (enter)."
                if errors else "No row has an error."))
