@@ -56,6 +56,8 @@ def print_applied(applied: ApplyResult, where: Callable[[Any], str], again: str)
     for outcome in applied.outcomes:
         if outcome.status != "ok":
             print(f"  {where(outcome.row)}: {outcome.status}: {outcome.error}")
+        elif outcome.warning:
+            print(f"  {where(outcome.row)}: applied, but {outcome.warning}")
     if applied.stopped or applied.cancelled:
         why = f"stopped: {applied.stopped}" if applied.stopped else "interrupted"
         print(f"{why}; {len(applied.not_attempted)} not attempted: {again}")

@@ -129,6 +129,13 @@ class CreateChanges(AbcMapping[str, tuple[None, Any]]):
         except ValueError:
             raise KeyError(name) from None
 
+    def get(self, name: str, default: Any = None) -> Any:  # no KeyError raised and caught per missing field
+        names = self._names
+        return (None, self._values[names.index(name)]) if name in names else default
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from roster_tui.core.models import TrainingAssignment
-from roster_tui.core.plan import WRITES, Kind, Plan
+from roster_tui.core.plan import WRITES, Kind, Plan, PlanRow
 from roster_tui.core.removal import cancels_phrase, restored_counts, restores_phrase
 from roster_tui.core.removal_plan import last_admin_reason
 from roster_tui.core.wording import plural
@@ -15,13 +16,65 @@ from roster_tui.core.wording import plural
 GROUP_FIELDS = ("department", "division", "location")
 
 
+class PlanSurvey:
+    """One pass over a plan's rows (fed in slices by the caller) for the checks of the whole plan: the values
+    written into group fields, whether an Account Admin is deactivated, and the users whose status changes."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.by_id = plan.index.by_id if plan.index is not None else {}
+        self.values: dict[str, Counter[str]] = {f: Counter() for f in GROUP_FIELDS}
+        self.deactivates_an_admin = False
+        self.status_changes: list[str] = []
+
+    def add(self, rows: Iterable[PlanRow]) -> None:
+        values, by_id = self.values, self.by_id
+        for row in rows:
+            action = row.action
+            if action not in WRITES:
+                continue
+            changes = row.changes
+            for name in GROUP_FIELDS:
+                change = changes.get(name)
+                if change is not None and change[1]:
+                    values[name][change[1]] += 1
+            if action == Kind.DEACTIVATE or action == Kind.REACTIVATE:
+                if row.user_id:
+                    self.status_changes.append(row.user_id)
+                if action == Kind.DEACTIVATE and getattr(by_id.get(row.user_id or ""), "account_admin", False):
+                    self.deactivates_an_admin = True
+
+    @property
+    def writes_group_values(self) -> bool:
+        return any(self.values.values())
+
+
+class KnownValues:
+    """The group values (case-folded) of users (fed in slices)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, set[str]] = {f: set() for f in GROUP_FIELDS}
+
+    def add(self, users: Iterable[Any]) -> None:
+        department, division, location = (self.values[f] for f in GROUP_FIELDS)
+        for user in users:
+            if user.department:
+                department.add(user.department.casefold())
+            if user.division:
+                division.add(user.division.casefold())
+            if user.location:
+                location.add(user.location.casefold())
+
+    def unknown(self, written: dict[str, Counter[str]]) -> dict[str, Counter[str]]:
+        """Of the values ``written``, those no user has."""
+        return {name: Counter({v: n for v, n in counts.items() if v.casefold() not in self.values[name]})
+                for name, counts in written.items()}
+
+
 def deactivates_an_admin(plan: Plan) -> bool:
     """Whether a planned deactivation is of an Account Admin (then :func:`keep_an_admin` needs the roster's)."""
-    index = plan.index
-    if index is None:
-        return False
-    return any(r.action == Kind.DEACTIVATE and getattr(index.by_id.get(r.user_id or ""), "account_admin", False)
-               for r in plan.rows)
+    survey = PlanSurvey(plan)
+    survey.add(plan.rows)
+    return survey.deactivates_an_admin
 
 
 def keep_an_admin(plan: Plan, active_admin_ids: Iterable[str]) -> None:
@@ -43,36 +96,13 @@ def keep_an_admin(plan: Plan, active_admin_ids: Iterable[str]) -> None:
         row.action, row.changes = Kind.ERROR, {}
 
 
-def new_values(plan: Plan) -> dict[str, Counter[str]]:
-    """The values the plan writes into each group field, with the number of rows writing each."""
-    out: dict[str, Counter[str]] = {f: Counter() for f in GROUP_FIELDS}
-    for row in plan.rows:
-        if row.action not in WRITES:
-            continue
-        for name in GROUP_FIELDS:
-            change = row.changes.get(name)
-            if change is not None and change[1]:
-                out[name][change[1]] += 1
-    return out
-
-
-def known_values(plan: Plan) -> dict[str, set[str]]:
-    """The group values (case-folded) the users the plan was made against already have."""
-    out: dict[str, set[str]] = {f: set() for f in GROUP_FIELDS}
-    if plan.index is not None:
-        for user in plan.index.by_id.values():
-            for name in GROUP_FIELDS:
-                value = getattr(user, name, None)
-                if value:
-                    out[name].add(value.casefold())
-    return out
-
-
 def unknown_values(plan: Plan) -> dict[str, Counter[str]]:
-    """The values of :func:`new_values` that no user of the plan's index has (all of them, for a whole roster)."""
-    known = known_values(plan)
-    return {name: Counter({v: n for v, n in counts.items() if v.casefold() not in known[name]})
-            for name, counts in new_values(plan).items()}
+    """The group values the plan writes that no user of its index has (all of them, for a whole roster), with
+    the number of rows writing each (in one go: a caller on an event loop feeds the two classes in slices)."""
+    survey, known = PlanSurvey(plan), KnownValues()
+    survey.add(plan.rows)
+    known.add(plan.index.by_id.values() if plan.index is not None else ())
+    return known.unknown(survey.values)
 
 
 def note_new_values(plan: Plan, unknown: dict[str, Counter[str]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from roster_tui.core.models import AssignmentStatus, TrainingAssignment, User
@@ -101,35 +102,36 @@ def user_from_scim(resource: dict[str, Any]) -> User:
     )
 
 
-def user_to_scim(user: User) -> dict[str, Any]:
-    """Encode a roster user as a SCIM User resource for POST or PUT (read-only parts left out)."""
+def user_to_scim(user: User, keeps: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    """Encode a roster user as a SCIM User resource for POST or PUT (read-only parts left out).
+
+    ``keeps(field)`` says whether the server keeps a roster field; the others (and an extension with none of
+    its fields) are not sent, so a server without the project's extension takes the rest.
+    """
+    def wanted(name: str, value: Any) -> bool:
+        return bool(value) and (keeps is None or keeps(name))
+
     resource: dict[str, Any] = {
-        "schemas": [CORE_USER, ENTERPRISE_USER, ROSTER_USER],
+        "schemas": [CORE_USER],
         "userName": user.email,
         "name": {"givenName": user.first_name, "familyName": user.last_name},
         "displayName": user.display_name,
         "emails": [{"value": user.email, "type": "work", "primary": True}],
         "active": user.active,
     }
-    if user.title:
+    if wanted("title", user.title):
         resource["title"] = user.title
-    if user.roles:
+    if wanted("roles", user.roles):
         resource["roles"] = [{"value": r, "primary": i == 0} for i, r in enumerate(user.roles)]
-    ent: dict[str, Any] = {}
-    for key, value in (
-        ("employeeNumber", user.employee_id),
-        ("department", user.department),
-        ("division", user.division),
-    ):
-        if value:
-            ent[key] = value
-    if user.manager_id:
+    ent = {key: value for name, key, value in (("employee_id", "employeeNumber", user.employee_id),
+                                                ("department", "department", user.department),
+                                                ("division", "division", user.division)) if wanted(name, value)}
+    if wanted("manager", user.manager_id):
         ent["manager"] = {"value": user.manager_id}
-    resource[ENTERPRISE_USER] = ent
-    ours: dict[str, Any] = {}
-    if user.location:
-        ours["location"] = user.location
-    if user.hire_date:
-        ours["hireDate"] = user.hire_date
-    resource[ROSTER_USER] = ours
+    ours = {key: value for name, key, value in (("location", "location", user.location),
+                                                 ("hire_date", "hireDate", user.hire_date)) if wanted(name, value)}
+    for urn, values in ((ENTERPRISE_USER, ent), (ROSTER_USER, ours)):
+        if values or keeps is None:
+            resource["schemas"].append(urn)
+            resource[urn] = values
     return resource

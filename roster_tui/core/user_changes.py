@@ -36,6 +36,27 @@ def changed_fields(before: User, after: User) -> list[str]:
     return out
 
 
+def not_kept(fields: Iterable[str], sent: User, back: User) -> list[str]:
+    """Of the ``fields`` written from ``sent``, those the server gave ``back`` otherwise (dropped or changed)."""
+    differ = set(changed_fields(sent, back))
+    return [f for f in fields if f in differ]
+
+
+def dropped(changes: Mapping[str, tuple[Any, Any]], back: User) -> list[str]:
+    """The plan fields (``changes``: field -> (before, after)) whose written value the server's answer ``back``
+    does not hold: a server that answered 200/201 but silently left a value out."""
+    out = []
+    for name, (_before, after) in changes.items():
+        if name == "manager" or after is None:  # a manager is written by id; a clear leaves nothing to see
+            continue
+        held = ("active" if back.active else "inactive") if name == "status" else getattr(back, name, None)
+        if name == "email":
+            held, after = (held or "").lower(), str(after).lower()
+        if (held or None) != after:
+            out.append(name)
+    return out
+
+
 def merge(base: User, mine: User, theirs: User) -> tuple[list[str], list[str]]:
     """``(mine_only, conflicts)``: the fields only this edit changed, and those both sides changed differently.
 

@@ -337,6 +337,11 @@ class RowValidator:
                 key = show_invalid(raw_key)  # shown for an invalid key; matches nothing
         return RowResult(line, key, values, errors, [], self.described)
 
+    def leave_out(self, names: list[str]) -> None:
+        """Stop reading the fields ``names`` (a server that does not keep them)."""
+        self.items = [item for item in self.items if item[1] not in names]
+        self.described = {f: w for f, w in self.described.items() if f not in names}
+
     def describe(self, name: str) -> Where:
         return self.described.get(name) or Where(FIELD_LABELS[name])
 

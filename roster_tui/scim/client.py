@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
 import orjson
 
-from roster_tui.core.scim import BULK_REQUEST, CORE_USER, PATCH_OP, SEARCH_REQUEST
-from roster_tui.scim.errors import NotFound, RosterApiError, safe_url
+from roster_tui.core.scim import BULK_REQUEST, PATCH_OP, SEARCH_REQUEST
+from roster_tui.scim.discovery import Features, features_from
+from roster_tui.scim.errors import ConnectionFailed, NotFound, RosterApiError, safe_url
 from roster_tui.scim.messages import (
     Attributes,
     ListPage,
@@ -68,6 +69,7 @@ class RosterClient:
         )
         self._sleep = sleep
         self._jitter = jitter
+        self._features: Features | None = None
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/", headers=headers, transport=transport, timeout=timeout
         )
@@ -314,19 +316,21 @@ class RosterClient:
         except NotFound:
             return []
 
-    async def admin_role_catalog(self) -> list[str]:
-        """The admin roles the server offers: ``canonicalValues`` of core User ``roles.value``; [] if none."""
+    async def features(self) -> Features:
+        """What the server supports (discovery, asked once per client); each endpoint that does not answer
+        counts as absent, and a server that answers none is taken to support everything."""
+        if self._features is None:
+            config, schemas, types = await asyncio.gather(
+                self._discovered(self.service_provider_config), self._discovered(self.schemas),
+                self._discovered(self.resource_types))
+            self._features = features_from(config, schemas, types)
+        return self._features
+
+    @staticmethod
+    async def _discovered(ask: Callable[[], Awaitable[Any]]) -> Any:
         try:
-            schemas = await self.schemas()
-        except NotFound:  # a server without /Schemas publishes no catalog
-            return []
-        for schema in schemas:
-            if schema.get("id") != CORE_USER:
-                continue
-            for attr in schema.get("attributes") or []:
-                if str(attr.get("name", "")).lower() != "roles":
-                    continue
-                for sub in attr.get("subAttributes") or []:
-                    if str(sub.get("name", "")).lower() == "value":
-                        return [str(v) for v in sub.get("canonicalValues") or []]
-        return []
+            return await ask()
+        except RosterApiError as exc:
+            if isinstance(exc, ConnectionFailed):
+                raise
+            return None

@@ -20,9 +20,10 @@ import orjson
 from roster_tui.core.models import User
 from roster_tui.core.plan import Plan, PlanRow, RosterIndex
 from roster_tui.core.removal_plan import RemovalPlan, RemovalRow
-from roster_tui.core.scim import PATCH_OP, user_to_scim
-from roster_tui.core.user_changes import field_operations
+from roster_tui.core.scim import PATCH_OP, user_from_scim, user_to_scim
+from roster_tui.core.user_changes import dropped, field_operations
 from roster_tui.scim.client import RosterClient
+from roster_tui.scim.discovery import Features
 from roster_tui.scim.errors import ConnectionFailed, NotFound, PreconditionFailed, RosterApiError
 
 Progress = Callable[[int, int], None]
@@ -45,6 +46,7 @@ class Outcome:
     row: Any  # PlanRow or RemovalRow
     status: Status
     error: str | None = None
+    warning: str | None = None  # written, but the server did not keep all of it
 
 
 @dataclass
@@ -69,15 +71,17 @@ class ApplyResult:
         return not (counts["conflict"] or counts["failed"] or self.cancelled or self.stopped)
 
 
-def create_resource(row: PlanRow, manager_value: str | None) -> dict[str, Any]:
-    """The SCIM resource of a planned create (never roles or admin fields)."""
+def create_resource(row: PlanRow, manager_value: str | None,
+                    keeps: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    """The SCIM resource of a planned create (never roles or admin fields); ``keeps``: the fields the server
+    keeps (:meth:`~roster_tui.scim.discovery.Features.has_field`)."""
     values = {name: after for name, (_before, after) in row.changes.items()}
     user = User(email=values["email"], employee_id=values.get("employee_id"),
                 first_name=values["first_name"], last_name=values["last_name"], title=values.get("title"),
                 department=values.get("department"), division=values.get("division"),
                 location=values.get("location"), hire_date=values.get("hire_date"), active=row.active,
                 manager_id=manager_value)
-    return user_to_scim(user)
+    return user_to_scim(user, keeps)
 
 
 def patch_operations(row: PlanRow, manager_value: str | None,
@@ -136,9 +140,9 @@ def bulk_status(result: dict[str, Any]) -> str:
 class _Applier:
     def __init__(self, client: RosterClient, rows: Sequence[Row], on_progress: Progress | None,
                  cancel: asyncio.Event | None, index: RosterIndex | None = None,
-                 result: ApplyResult | None = None) -> None:
+                 result: ApplyResult | None = None, keeps: Callable[[str], bool] | None = None) -> None:
         self.client, self.rows, self.on_progress, self.cancel = client, rows, on_progress, cancel
-        self.index = index
+        self.index, self.keeps = index, keeps
         self.created: dict[int, str] = {}  # line -> new user's id
         self.result = result if result is not None else ApplyResult()
         self.done = 0
@@ -165,9 +169,13 @@ class _Applier:
                 self.result.stopped = f"the roster API stopped answering ({exc.detail})"
         self.finish(row, Status.FAILED, "the user no longer exists" if isinstance(exc, NotFound) else str(exc))
 
-    def succeeded(self, row: Row) -> None:
+    def succeeded(self, row: Row, back: dict[str, Any] | None = None) -> None:
+        """``back``: the resource the server answered, to check it holds what was written."""
         self.unreachable = 0
+        lost = dropped(row.changes, user_from_scim(back)) if back and isinstance(row, PlanRow) else []
         self.finish(row, Status.OK)
+        if lost:
+            self.result.outcomes[-1].warning = f"the server did not keep: {', '.join(lost)}"
 
     def should_stop(self) -> bool:
         if self.cancel is not None and self.cancel.is_set():
@@ -204,7 +212,7 @@ class _Applier:
                 return "DELETE", f"/Users/{row.user_id}", None
             return "PATCH", f"/Users/{row.user_id}", field_operations("active", False)
         if row.action == "create":
-            return "POST", "/Users", create_resource(row, manager)
+            return "POST", "/Users", create_resource(row, manager, self.keeps)
         return "PATCH", f"/Users/{row.user_id}", patch_operations(row, manager, self.emails_of(row))
 
     def operation(self, row: Row, manager: str | None) -> dict[str, Any]:
@@ -298,17 +306,19 @@ class _Applier:
 
     # -- single requests -------------------------------------------------------------------------
 
-    async def write_one(self, row: Row, manager: str | None) -> None:
+    async def write_one(self, row: Row, manager: str | None) -> dict[str, Any] | None:
+        """Send the row's write; the resource the server answered (None for a delete or a 204)."""
         method, path, data = self.request(row, manager)
         user_id = path.rsplit("/", 1)[-1]
         if method == "POST":
             created = await self.client.create_user(data)
             if row.line is not None:
                 self.created[row.line] = str(created.get("id"))
-        elif method == "PATCH":
-            await self.client.patch_user(user_id, data, etag=row.version)
-        else:
-            await self.client.delete_user(user_id, etag=row.version)
+            return created
+        if method == "PATCH":
+            return await self.client.patch_user(user_id, data, etag=row.version)
+        await self.client.delete_user(user_id, etag=row.version)
+        return None
 
     async def run_single(self, concurrency: int) -> None:
         gate = asyncio.Semaphore(concurrency)
@@ -322,11 +332,11 @@ class _Applier:
                     self.finish(row, Status.FAILED, error)
                     return
                 try:
-                    await self.write_one(row, value)
+                    back = await self.write_one(row, value)
                 except RosterApiError as exc:
                     self.failed(row, exc)
                 else:
-                    self.succeeded(row)
+                    self.succeeded(row, back)
 
         # one wave per manager depth, so a manager exists before the users who report to them
         waves: list[list[Row]] = [[]]
@@ -344,18 +354,12 @@ class _Applier:
                 return
 
 
-async def _bulk_limits(client: RosterClient, use_bulk: bool | None, max_operations: int) -> tuple[int, int]:
+def _bulk_limits(features: Features, use_bulk: bool | None, max_operations: int) -> tuple[int, int]:
     """``(operations, bytes)`` a /Bulk request may hold; ``(0, 0)``: send single requests."""
-    if use_bulk is False:
+    if use_bulk is False or not features.bulk:
         return 0, 0
-    try:
-        bulk = (await client.service_provider_config()).get("bulk") or {}
-    except RosterApiError:
-        bulk = {}
-    if not bulk.get("supported"):
-        return 0, 0
-    return min(int(bulk.get("maxOperations") or 0), max_operations), int(int(bulk.get("maxPayloadSize")
-                                                                             or 1_000_000) * 0.9)
+    return (min(features.bulk_max_operations, max_operations),
+            int((features.bulk_max_payload or 1_000_000) * 0.9))
 
 
 async def apply_rows(client: RosterClient, rows: Sequence[Row], *, index: RosterIndex | None = None,
@@ -368,8 +372,9 @@ async def apply_rows(client: RosterClient, rows: Sequence[Row], *, index: Roster
     False: single requests, ``concurrency`` at a time. ``cancel_event`` stops it after the writes in flight.
     ``result``: the object to fill (a caller that shows the counts as they come).
     """
-    applier = _Applier(client, rows, on_progress, cancel_event, index, result)
-    max_ops, max_payload = await _bulk_limits(client, use_bulk, max_operations)
+    features = await client.features()
+    applier = _Applier(client, rows, on_progress, cancel_event, index, result, features.kept_fields().__contains__)
+    max_ops, max_payload = _bulk_limits(features, use_bulk, max_operations)
     if max_ops > 0:
         await applier.run_bulk(max_ops, max_payload)
     else:

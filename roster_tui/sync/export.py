@@ -7,14 +7,15 @@ from typing import TextIO
 from roster_tui.core.export import export_row, write_rows
 from roster_tui.core.plan import RosterEntry, RosterIndex
 from roster_tui.scim.client import RosterClient
-from roster_tui.sync.roster_index import CRAWL_ATTRIBUTES, PAGE_SIZE, entry_from_scim
+from roster_tui.sync.roster_index import PAGE_SIZE, entry_attributes, entry_from_scim
 
 
 async def export_roster(client: RosterClient, out: TextIO, status: str = "all") -> int:
     """Write the roster as CSV (the template's columns); ``status``: active, inactive or all."""
     index = RosterIndex()
     entries: list[RosterEntry] = []
-    pages = client.iter_pages(page_size=PAGE_SIZE, sort_by="userName", attributes=list(CRAWL_ATTRIBUTES))
+    sort = "userName" if (await client.features()).sort else None
+    pages = client.iter_pages(page_size=PAGE_SIZE, sort_by=sort, attributes=await entry_attributes(client))
     async for page in pages:
         for resource in page.resources:
             entry = entry_from_scim(resource)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from roster_tui.core.csv_reader import CsvFile, ImportFileError, open_csv
 from roster_tui.core.issues import Hint
-from roster_tui.core.mapping import FIELD_LABELS, Mapping, ResolvedMapping, list_columns, resolve_mapping
+from roster_tui.core.mapping import FIELD_LABELS, ColumnNote, Mapping, ResolvedMapping, list_columns, resolve_mapping
 from roster_tui.core.models import SyncKey
 from roster_tui.core.plan import Kind, Plan
 from roster_tui.core.validation import (
@@ -46,6 +46,27 @@ class PreparedFile:
     scanned: bool = False
     date_formats: list[str] = field(default_factory=list)
     date_format_proposed: bool = False
+    dropped: list[str] = field(default_factory=list)  # what was not imported because the server lacks it
+
+    def drop_fields(self, names: list[str], why: str = "the server does not keep it") -> None:
+        """Import nothing into ``names`` (fields the server lacks): their columns are left out, with a note
+        each; the sync field cannot be left out."""
+        if self.sync_key.value in names:
+            raise ImportFileError(f"the roster API keeps no {FIELD_LABELS[self.sync_key.value]}, the sync field",
+                                  path=self.csv.info.path, hint="Match rows by the other sync field")
+        for index, name in list(self.mapping.fields.items()):
+            if name in names:
+                del self.mapping.fields[index]
+                self.mapping.notes.append(ColumnNote(index, self.mapping.header[index], why))
+                self.dropped.append(f"the server has no {FIELD_LABELS[name].lower()}: "
+                                    f"{self.mapping.describe(index)} is not imported")
+        self.mapping.notes.sort(key=lambda n: n.index)
+        self.validator.leave_out(names)
+        if "employee_id" in names:  # keys the first pass may have collected already: not to be looked up
+            self.scan.employee_ids.clear()
+            self.scan.duplicate_employee_ids.clear()
+        if "manager" in names:
+            self.scan.manager_refs.clear()
 
     def scan_records(self, records: Iterable[tuple[int, list[str]]]) -> None:
         """Add records of the first pass (the whole file, in order, in one or more calls)."""

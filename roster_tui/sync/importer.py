@@ -15,13 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from roster_tui.core.plan import Plan, PlanBuilder, RosterIndex
-from roster_tui.core.plan_checks import (
-    deactivates_an_admin,
-    keep_an_admin,
-    note_new_values,
-    note_training,
-    unknown_values,
-)
+from roster_tui.core.plan_checks import KnownValues, PlanSurvey, keep_an_admin, note_new_values, note_training
 from roster_tui.core.scim import FIELD_PATHS
 from roster_tui.core.validation import RowResult
 from roster_tui.heap import gc_paused
@@ -64,6 +58,10 @@ async def plan_import(client: RosterClient, prepared: PreparedFile, *, deactivat
 
 async def _plan(client: RosterClient, prepared: PreparedFile, deactivate_missing: bool, force: bool,
                 progress: Progress | None) -> Plan:
+    features = await client.features()
+    lacking = features.unavailable(list(prepared.mapping.fields.values()))
+    if lacking:
+        prepared.drop_fields(lacking)
     fetch: asyncio.Future[RosterIndex] | None = None
     try:
         if not prepared.scanned:
@@ -90,23 +88,29 @@ async def _plan(client: RosterClient, prepared: PreparedFile, deactivate_missing
     del ahead
     await run_in_slices(rows, builder.add, progress=report(done))
     plan = builder.finish(deactivate_missing=deactivate_missing, force=force)
+    plan.notes.extend(prepared.dropped)
     await check_plan(client, plan)
     return plan
 
 
 async def check_plan(client: RosterClient, plan: Plan) -> None:
     """The checks that need more of the roster than the plan fetched: the last active Account Admin is never
-    deactivated, and a group value (department, division, location) no user has yet is noted once."""
-    if deactivates_an_admin(plan):
+    deactivated, a group value (department, division, location) no user has yet is noted once, and a status
+    change says what it does to the user's training. The passes over the plan run in slices."""
+    survey = PlanSurvey(plan)
+    await run_in_slices(iter(plan.rows), survey.add)
+    if survey.deactivates_an_admin:
         keep_an_admin(plan, await active_account_admins(client))
-    unknown = unknown_values(plan)
-    if plan.index is None or not plan.index.complete:
-        unknown = await _not_in_roster(client, unknown)
-    note_new_values(plan, unknown)
-    status_changes = [r.user_id for r in plan.rows if r.action in ("deactivate", "reactivate") and r.user_id]
-    if status_changes:
+    if survey.writes_group_values:
+        known = KnownValues()
+        await run_in_slices(iter(plan.index.by_id.values() if plan.index is not None else ()), known.add)
+        unknown = known.unknown(survey.values)
+        if plan.index is None or not plan.index.complete:
+            unknown = await _not_in_roster(client, unknown)
+        note_new_values(plan, unknown)
+    if survey.status_changes:
         with contextlib.suppress(RosterApiError):  # a server without the training extension: nothing to say
-            note_training(plan, await assignments_by_id(client, status_changes[:MAX_TRAINING_LOOKUPS]))
+            note_training(plan, await assignments_by_id(client, survey.status_changes[:MAX_TRAINING_LOOKUPS]))
 
 
 async def _not_in_roster(client: RosterClient, values: dict[str, Counter[str]]) -> dict[str, Counter[str]]:

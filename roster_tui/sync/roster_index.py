@@ -1,6 +1,7 @@
 """Reading the roster: the users a plan needs (batched lookups, or one crawl of the roster).
 
-A crawl asks only for the attributes the plan compares (``CRAWL_ATTRIBUTES``), several pages at a time.
+A crawl asks only for the attributes the plan compares (:func:`entry_attributes`: those the server has, each
+by its full path), several pages at a time.
 """
 
 from __future__ import annotations
@@ -27,9 +28,18 @@ CRAWL_PARALLEL = 3
 SEARCH_UNSUPPORTED = frozenset({400, 404, 405, 501})
 EMAIL_PATH = "userName"
 EMPLOYEE_ID_PATH = FIELD_PATHS["employee_id"]
-#: What :func:`entry_from_scim` reads; the rest of a user (training assignments above all) is not sent.
-CRAWL_ATTRIBUTES = ("userName", "emails", "name", "title", "active", "roles", "meta.version", ENTERPRISE_USER,
-                    f"{ROSTER_USER}:hireDate", f"{ROSTER_USER}:location")
+#: What :func:`entry_from_scim` reads on every server; the fields of the extensions are added when the server
+#: has them (:func:`entry_attributes`). The rest of a user (training assignments above all) is not sent.
+CORE_ATTRIBUTES = ("userName", "emails", "name", "title", "active", "roles", "meta.version")
+EXTENSION_FIELDS = ("employee_id", "department", "division", "manager", "location", "hire_date")
+
+
+async def entry_attributes(client: RosterClient) -> list[str]:
+    """The attributes :func:`entry_from_scim` reads that the server has, each by its full path (a server may
+    drop a bare extension URN from ``attributes``, and refuse a path it does not know)."""
+    features = await client.features()
+    return [*CORE_ATTRIBUTES, *(FIELD_PATHS[f].removesuffix(".value") for f in EXTENSION_FIELDS
+                                if features.has_field(f))]
 
 
 def entry_from_scim(resource: dict[str, Any]) -> RosterEntry:
@@ -90,12 +100,15 @@ def eq_filters(path: str, values: Iterable[str]) -> list[str]:
 
 
 async def look_up(client: RosterClient, filters: list[str], index: RosterIndex, *,
-                  attributes: Sequence[str] | None = CRAWL_ATTRIBUTES,
+                  attributes: Sequence[str] | None = None,
                   decode: Callable[[dict[str, Any]], Any] = entry_from_scim) -> RosterIndex:
     """Add to ``index`` the users the ``filters`` find (``POST /.search``, or ``GET`` on a server without it),
-    decoded with ``decode``; ``attributes`` None asks for whole users. The one lookup of the import, the
-    removal and the console."""
+    decoded with ``decode`` (whole users with ``attributes`` None, else those attributes; by default
+    :func:`entry_from_scim` of :func:`entry_attributes`). The one lookup of the import, the removal and the
+    console."""
     gate = asyncio.Semaphore(LOOKUP_CONCURRENCY)
+    if attributes is None and decode is entry_from_scim:
+        attributes = await entry_attributes(client)
     wanted = list(attributes) if attributes is not None else None
 
     async def one(text: str) -> None:
@@ -121,7 +134,7 @@ async def crawl(client: RosterClient, index: RosterIndex | None = None, *,
     the parallel pages missed because the roster changed meanwhile.
     """
     index = index or RosterIndex()
-    attributes = list(CRAWL_ATTRIBUTES)
+    attributes = await entry_attributes(client)
     first = await client.list_users(count=PAGE_SIZE, attributes=attributes)
     _add_all(index, first.resources)
     step = len(first.resources)

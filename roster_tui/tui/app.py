@@ -68,7 +68,7 @@ class RosterApp(Typeahead, App[int]):
     async def role_catalog(self) -> list[str]:
         """The admin roles the service offers (asked once)."""
         if self._role_catalog is None:
-            self._role_catalog = await self.client.admin_role_catalog()
+            self._role_catalog = list((await self.client.features()).role_catalog)
         return self._role_catalog
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from roster_tui.core.models import SyncKey, User
-from roster_tui.core.scim import FIELD_PATHS
 from roster_tui.core.validation import validate_field
+from roster_tui.sync.people import UNIQUE_FIELDS
 
 
 def rule(key: str, *, required: bool = False) -> Callable[[str], str | None]:
@@ -44,8 +44,8 @@ FIELDS: tuple[FormField, ...] = (
     FormField("hire_date", "Hire date", rule("hire_date"), "YYYY-MM-DD"),
 )
 FIELD_BY_KEY = {f.key: f for f in FIELDS}
-#: Fields that must be unique across the roster, and their SCIM filter paths.
-UNIQUE = {"email": FIELD_PATHS["email"], "employee_id": FIELD_PATHS["employee_id"]}
+#: Fields that must be unique across the roster.
+UNIQUE = UNIQUE_FIELDS
 
 
 def sync_key_field(sync: SyncKey) -> str:

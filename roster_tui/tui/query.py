@@ -66,8 +66,8 @@ class RosterQuery:
             return replace(self, descending=not self.descending)
         return replace(self, sort_field=field, descending=False)
 
-    def describe(self) -> str:
-        """The query in words, for the query bar."""
+    def describe(self, sortable: bool = True) -> str:
+        """The query in words, for the query bar (``sortable`` False: the server's own order)."""
         parts = [f'search "{self.search.strip()}"'] if self.search.strip() else []
         parts.append(f"status {self.status}")
         if self.admins_only:
@@ -75,5 +75,5 @@ class RosterQuery:
         if self.department.strip():
             parts.append(f'department "{self.department.strip()}"')
         arrow = "↓" if self.descending else "↑"
-        parts.append(f"sort {self.sort_field.replace('_', ' ')} {arrow}")
+        parts.append(f"sort {self.sort_field.replace('_', ' ')} {arrow}" if sortable else "the server's order")
         return " · ".join(parts)

@@ -1,7 +1,8 @@
 """Fixtures of the API client tests.
 
 * ``scim_server``: the independent ``scim2-server`` as a subprocess on loopback (session-scoped), serving
-  the RFC 7643 schemas plus the roster extension and the admin role catalog, behind a bearer token.
+  the RFC 7643 schemas plus the roster extension and the admin role catalog, behind a bearer token; started
+  by tests/foreign/launch.py, the one way to start it (tests/foreign has it with the RFC schemas only).
 * ``fault``: a small scriptable Starlette app run by uvicorn in a thread on loopback, answering the
   replies a test queues (503/429 with ``Retry-After``, stalls, errors) and recording every request.
 """
@@ -12,8 +13,6 @@ import asyncio
 import json
 import secrets
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import deque
@@ -22,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 import uvicorn
@@ -35,24 +33,12 @@ from starlette.routing import Route
 from roster_tui.core.models import ADMIN_ROLES
 from roster_tui.core.scim import CORE_USER, ROSTER_USER
 from roster_tui.scim.client import RosterClient
+from tests.foreign.launch import ScimServer, start_scim2_server
 
 SCIM_JSON = "application/scim+json"
 
 
-def free_port() -> int:
-    """A TCP port that was free on loopback a moment ago."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # -- scim2-server ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ScimServer:
-    base_url: str
-    token: str
 
 
 def _attr(name: str) -> dict[str, Any]:
@@ -99,42 +85,8 @@ def scim_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScimServer
     """A real, independent SCIM server (scim2-server) on a free loopback port."""
     directory = tmp_path_factory.mktemp("scim2-server")
     schema_file, rt_file = _write_discovery_files(directory)
-    token = "tok-" + secrets.token_hex(12)
-    port = free_port()
-    script = Path(sys.executable).with_name("scim2-server")
-    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "scim2_server.testserver.cli"]
-    cmd += ["--hostname", "127.0.0.1", "--port", str(port), "--bearer-token", token]
-    cmd += ["--schema", str(schema_file), "--resource-type", str(rt_file)]
-    log_path = directory / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}/v2"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"scim2-server exited with {proc.returncode}:\n{log_path.read_text()}")
-            try:
-                r = httpx.get(
-                    f"{base_url}/ServiceProviderConfig",
-                    headers={"Authorization": f"Bearer {token}"},
-                    timeout=1,
-                )
-                if r.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"scim2-server did not answer on port {port}:\n{log_path.read_text()}")
-            time.sleep(0.05)
-        yield ScimServer(base_url=base_url, token=token)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with start_scim2_server(directory, schema_file=schema_file, resource_type_file=rt_file) as server:
+        yield server
 
 
 @pytest.fixture

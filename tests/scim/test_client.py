@@ -44,7 +44,7 @@ async def test_discovery(scim_client: RosterClient) -> None:
 
 
 async def test_admin_role_catalog_reads_canonical_values(scim_client: RosterClient) -> None:
-    assert await scim_client.admin_role_catalog() == list(ADMIN_ROLES)
+    assert (await scim_client.features()).role_catalog == tuple(ADMIN_ROLES)
 
 
 async def test_create_get_round_trip(scim_client: RosterClient, prefix: str) -> None:

@@ -346,24 +346,37 @@ async def test_iter_pages_stops_on_empty_page(fault: FaultServer, make_client: M
     assert len(fault.requests) == 2
 
 
-async def test_admin_role_catalog_without_schemas_endpoint(
+async def test_features_without_discovery_endpoints_assume_everything(
     fault: FaultServer, make_client: MakeClient
 ) -> None:
-    fault.script(Reply(404, scim_error(404, "no such endpoint")))
-    assert await make_client(fault.base_url).admin_role_catalog() == []
+    fault.script(then=Reply(404, scim_error(404, "no such endpoint")))
+    features = await make_client(fault.base_url).features()
+    assert features.role_catalog == () and not features.known
+    assert features.has_field("hire_date") and features.sort
+    assert sorted(r.path.rsplit("/", 1)[-1] for r in fault.requests) == [
+        "ResourceTypes", "Schemas", "ServiceProviderConfig"]
 
 
 @pytest.mark.parametrize("as_list_response", [True, False])
-async def test_admin_role_catalog_empty_when_absent(
+async def test_features_read_each_discovery_answer(
     fault: FaultServer, make_client: MakeClient, as_list_response: bool
 ) -> None:
-    core = {"id": CORE_USER, "attributes": [{"name": "roles", "subAttributes": [{"name": "value"}]}]}
-    body: Any = (
+    core = {"id": CORE_USER, "attributes": [{"name": "roles", "subAttributes": [
+        {"name": "value", "canonicalValues": ["Account Admin"]}]}, {"name": "title"}]}
+    schemas: Any = (
         {"schemas": [LIST_RESPONSE], "totalResults": 1, "Resources": [core]} if as_list_response else [core]
     )
-    fault.script(Reply(200, body))
+    answers = {"Schemas": Reply(200, schemas), "ResourceTypes": Reply(200, []),
+               "ServiceProviderConfig": Reply(200, {"sort": {"supported": False}, "bulk": {"supported": True,
+                                                    "maxOperations": 10, "maxPayloadSize": 1000}})}
+    fault.script(then=lambda seen: answers[seen.path.rsplit("/", 1)[-1]])
     client = make_client(fault.base_url)
-    assert await client.admin_role_catalog() == []
+    features = await client.features()
+    assert features.role_catalog == ("Account Admin",) and features.known
+    assert not features.sort and features.bulk and features.bulk_max_operations == 10
+    assert features.has_field("title") and not features.has_field("hire_date")
+    assert not features.has_field("department")  # no enterprise extension published
+    assert await client.features() is features and len(fault.requests) == 3  # asked once
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ async def test_round_trip_etags_and_errors_over_http(server: RunningServer) -> N
         await client.delete_user(user.id)
         with pytest.raises(NotFound):
             await client.get_user(user.id)
-        assert await client.admin_role_catalog() == list(ADMIN_ROLES)
+        assert (await client.features()).role_catalog == tuple(ADMIN_ROLES)
     async with RosterClient(server.url, "wrong-token") as bad:
         with pytest.raises(Unauthorized) as denied:
             await bad.list_users()

@@ -14,19 +14,18 @@ from textual.widgets import Footer, Input, Label, Select, SelectionList, Static,
 from roster_tui.core.models import User
 from roster_tui.core.removal import cancels_phrase, restored_counts, restores_phrase
 from roster_tui.core.removal_plan import RemovalKey
-from roster_tui.core.scim import FIELD_PATHS, user_from_scim, user_to_scim
-from roster_tui.core.user_changes import changed_fields, merge, user_operations
-from roster_tui.core.wording import plural
-from roster_tui.scim.errors import NotFound, PreconditionFailed, RosterApiError
+from roster_tui.core.scim import user_from_scim
+from roster_tui.scim.discovery import Features
+from roster_tui.scim.errors import NotFound, RosterApiError
+from roster_tui.sync.people import holder_of
 from roster_tui.sync.roster_index import emails_by_id
-from roster_tui.tui.profile_form import FIELD_BY_KEY, FIELDS, UNIQUE, sync_key_field, text_values, validate, with_values
+from roster_tui.tui.profile_form import FIELD_BY_KEY, FIELDS, UNIQUE, sync_key_field, text_values
 from roster_tui.tui.profile_tables import history_table, people_in, training_table
-from roster_tui.tui.query import scim_string
 from roster_tui.tui.screens.base import ConsoleScreen
-from roster_tui.tui.screens.conflict import ConflictScreen, field_title
 from roster_tui.tui.screens.dialogs import ConfirmScreen
+from roster_tui.tui.screens.profile_save import ProfileSaving
 from roster_tui.tui.screens.removal import RemovalScreen
-from roster_tui.tui.widgets.status import Banner, Busy, is_transient
+from roster_tui.tui.widgets.status import Banner, Busy
 
 STATUS_OPTIONS = [("active", "active"), ("inactive", "inactive")]
 
@@ -40,7 +39,7 @@ def status_note(user: User, active: bool) -> str:
     return f"deactivating {cancels_phrase(a.status.value for a in user.assignments)} (reactivating restores them)"
 
 
-class ProfileScreen(ConsoleScreen[bool]):
+class ProfileScreen(ProfileSaving, ConsoleScreen[bool]):
     """Edit one user (``user_id``) or add one (``None``); dismisses with True when something was saved."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -55,6 +54,7 @@ class ProfileScreen(ConsoleScreen[bool]):
         self.user_id = user_id
         self.user = User()
         self.resource: dict[str, Any] = {}  # the user as the service sent it: what a save must keep
+        self._features: Features | None = None
         self._catalog: list[str] = []
         self.saved_something = False
         self._original: tuple[object, ...] = ()
@@ -109,6 +109,7 @@ class ProfileScreen(ConsoleScreen[bool]):
         busy.start()
         try:
             catalog = self._catalog = await self.console.role_catalog()
+            self._features = await self.console.client.features()
             user, manager, history, resource, people = User(), "", [], {}, {}
             if self.user_id is not None:
                 resource = await self.console.client.get_user(self.user_id) or {}
@@ -123,7 +124,19 @@ class ProfileScreen(ConsoleScreen[bool]):
             busy.stop()
             self._opening = False  # keys go to the form now, or (the load failed) to the screen: escape leaves
         self._fill(user, manager, catalog, resource=resource)
+        self._mark_unavailable()
         self.query_one("#history", Static).update(history_table(history, people=people) if self.user_id else "")
+
+    def _keeps(self, field: str) -> bool:
+        """Whether the server keeps the field (its discovery says; a server that did not say keeps all)."""
+        return self._features is None or self._features.has_field(field)
+
+    def _mark_unavailable(self) -> None:
+        """Fields the server does not keep are shown as such and cannot be edited (the rest works as usual)."""
+        for f in FIELDS:
+            if not self._keeps(f.key):
+                box = self.query_one(f"#f-{f.key}", Input)
+                box.disabled, box.placeholder = True, "not kept by this server"
 
     async def _load_history(self) -> None:
         if self.user.id:
@@ -242,13 +255,11 @@ class ProfileScreen(ConsoleScreen[bool]):
     async def _check_unique(self, key: str, value: str) -> str | None:
         """Look up who else has ``value`` in the unique field ``key``; show it beside the field."""
         try:
-            page = await self.console.client.list_users(
-                filter=f"{UNIQUE[key]} eq {scim_string(value)}", count=2, attributes="userName")
+            holder = await holder_of(self.console.client, key, value, besides=self.user.id)
         except RosterApiError:
             return None  # the save will tell
-        others = [r for r in page.resources if r.get("id") != self.user.id]
-        if others and self.query_one(f"#f-{key}", Input).value.strip() == value:
-            self._duplicates[key] = f"already used by {others[0].get('userName')}"
+        if holder and self.query_one(f"#f-{key}", Input).value.strip() == value:
+            self._duplicates[key] = f"already used by {holder}"
         else:
             self._duplicates.pop(key, None)
         self._field_message(key)
@@ -280,158 +291,6 @@ class ProfileScreen(ConsoleScreen[bool]):
         else:
             text = "on: " + (", ".join(roles) if roles else "choose roles below (space)")
         self.query_one("#admin-state", Static).update(text)
-
-    # -- saving --------------------------------------------------------------------------------
-
-    def action_save(self) -> None:
-        self.run_task(self._save(), group="profile-save", exclusive=True)
-
-    def _collect(self) -> tuple[User | None, dict[str, str]]:
-        values = self._values()
-        errors = validate(values)
-        errors.update(self._duplicates)
-        if self.query_one("#admin-switch", Switch).value and not self._roles():
-            errors["roles"] = "choose at least one role, or switch admin off"
-        for key in [f.key for f in FIELDS] + ["roles"]:
-            if key in errors:
-                label = self.query_one(f"#e-{key}", Static)
-                label.set_classes("field-error")
-                label.update(errors[key])
-        if errors:
-            return None, errors
-        user = with_values(self.user, values, active=self.query_one("#f-status", Select).value == "active",
-                           roles=self._roles(), manager_id=self.user.manager_id)
-        return user, errors
-
-    async def _resolve_manager(self, user: User) -> User | None:
-        text = self.query_one("#f-manager", Input).value.strip()
-        if text == self._manager_shown.strip():
-            return user
-        if not text:
-            return user.model_copy(update={"manager_id": None})
-        literal = scim_string(text)
-        page = await self.console.client.list_users(
-            filter=f"userName eq {literal} or {FIELD_PATHS['employee_id']} eq {literal}", count=1,
-            attributes="userName")
-        if not page.resources:
-            self.query_one("#e-manager", Static).update("no user has this email or employee ID")
-            return None
-        return user.model_copy(update={"manager_id": page.resources[0]["id"]})
-
-    async def _save(self) -> None:
-        focused = self.focused
-        if focused is not None and focused.is_running:
-            # keys typed just before ctrl+s may still wait in the field's own queue: let it take them first
-            await focused.wait_for_refresh()
-        user, errors = self._collect()
-        if user is None:
-            self.query_one(Banner).show(f"Fix {plural(len(errors), 'field')} before saving.", kind="warning")
-            return
-        busy = self.query_one(Busy)
-        busy.start()
-        client = self.console.client
-        try:
-            for key in UNIQUE:
-                value = self._values()[key].strip()
-                if value and await self._check_unique(key, value):
-                    self.query_one(Banner).show("Fix the duplicate before saving.", kind="warning")
-                    return
-            mine = await self._resolve_manager(user)
-            if mine is None:
-                return
-            if self.user.id is None:
-                saved = await client.create_user(user_to_scim(mine))
-            else:
-                fields = changed_fields(self.user, mine)
-                if not fields:
-                    self.query_one(Banner).show("Nothing to save: no field was changed.", kind="info")
-                    return
-                saved = await self._write(self.resource, self.user, mine, fields)
-        except PreconditionFailed:
-            await self._conflict(mine)  # type: ignore[arg-type]
-            return
-        except RosterApiError as exc:
-            self._show_error(exc, "Not saved")
-            return
-        finally:
-            busy.stop()
-        await self._saved(saved)
-
-    async def _write(self, resource: dict[str, Any], base: User, mine: User, fields: list[str]) -> dict[str, Any]:
-        """PATCH exactly ``fields`` of ``mine`` onto the user read as ``resource`` (``base``), with its ETag."""
-        assert base.id is not None
-        client = self.console.client
-        ops = user_operations(resource, base, mine, fields, catalog=self._catalog)
-        saved = await client.patch_user(base.id, ops, etag=base.version)
-        return saved if saved is not None else (await client.get_user(base.id) or {})
-
-    async def _saved(self, saved: dict[str, Any], note: str = "") -> None:
-        self.saved_something = True
-        saved_user = user_from_scim(saved)
-        self._fill(saved_user, await self._manager_label(saved_user.manager_id), resource=saved)
-        self.run_task(self._load_history(), group="profile-history", exclusive=True)
-        self.query_one(Banner).show(f"Saved {saved_user.display_name}.{note}", kind="info")
-        self.notify(f"Saved {saved_user.display_name}", timeout=2)
-
-    async def _conflict(self, mine: User) -> None:
-        """Someone saved the user since it was loaded: keep their changes, ask only about fields both changed."""
-        assert self.user.id is not None
-        client = self.console.client
-        try:
-            resource = await client.get_user(self.user.id) or {}
-        except RosterApiError as exc:
-            self._show_error(exc, "Not saved")
-            return
-        theirs = user_from_scim(resource)
-        base = self.user
-        mine_only, conflicts = merge(base, mine, theirs)
-        kept = [f for f in changed_fields(base, theirs) if f not in conflicts]
-        if not conflicts:
-            await self._merge_and_save(resource, theirs, mine, mine_only, kept)
-            return
-        managers = {"mine": self.query_one("#f-manager", Input).value.strip(),
-                    "theirs": await self._manager_label(theirs.manager_id)}
-
-        async def chosen(choice: dict[str, str] | None) -> None:
-            if choice is None:
-                self.query_one(Banner).show("Not saved: the user changed meanwhile. Your edits are kept; "
-                                            "ctrl+s tries again.", kind="warning")
-                return
-            keep_mine = [f for f in conflicts if choice.get(f) == "mine"]
-            await self._merge_and_save(resource, theirs, mine, mine_only + keep_mine,
-                                       kept + [f for f in conflicts if f not in keep_mine])
-
-        await self.app.push_screen(ConflictScreen(mine, theirs, conflicts, kept=kept, mine_only=mine_only,
-                                                  managers=managers), chosen)
-
-    async def _merge_and_save(self, resource: dict[str, Any], theirs: User, mine: User, fields: list[str],
-                              kept: list[str]) -> None:
-        """Write ``fields`` of ``mine`` on top of the version saved meanwhile (``theirs``), then show the result."""
-        note = f" Kept the changes saved meanwhile to {', '.join(field_title(f) for f in kept)}." if kept else ""
-        if not fields:
-            self._fill(theirs, await self._manager_label(theirs.manager_id), resource=resource)
-            self.query_one(Banner).show(f"Showing the version saved meanwhile.{note}", kind="info")
-            return
-        busy = self.query_one(Busy)
-        busy.start()
-        try:
-            saved = await self._write(resource, theirs, mine, fields)
-        except PreconditionFailed:
-            await self._conflict(mine)
-            return
-        except RosterApiError as exc:
-            self._show_error(exc, "Not saved")
-            return
-        finally:
-            busy.stop()
-        await self._saved(saved, note)
-
-    def _show_error(self, error: RosterApiError, what: str) -> None:
-        if is_transient(error):
-            self.query_one(Banner).show(f"Connection lost: {error.detail} Your edits are kept; "
-                                        "press ctrl+s to try again.")
-        else:
-            self.query_one(Banner).show(f"{what}: {error.detail}")
 
     # -- leaving -------------------------------------------------------------------------------
 

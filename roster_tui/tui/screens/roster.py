@@ -14,7 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from roster_tui.core.removal_plan import RemovalKey
-from roster_tui.scim.errors import RosterApiError, Unauthorized
+from roster_tui.scim.errors import BadRequest, RosterApiError, Unauthorized
 from roster_tui.tui.query import RosterQuery
 from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.dialogs import PromptScreen
@@ -31,6 +31,11 @@ TOKEN_HELP = ("Give roster the token: set ROSTER_API_TOKEN, pass --token-file FI
 SEARCH_DELAY = 0.25  # seconds of quiet typing before the search goes to the server
 RETRY_DELAY = 3.0
 HEAP_REFREEZE_DELAY = 0.5  # seconds after the roster is back: the screens that left have unmounted by then
+
+
+def plural_text(count: str, noun: str) -> str:
+    """``count`` (a number already written out, or — when unknown) with ``noun``: 1 user, 2 users, — users."""
+    return f"{count} {noun if count == '1' else noun + 's'}"
 
 
 class RosterScreen(ConsoleScreen[None]):
@@ -56,6 +61,7 @@ class RosterScreen(ConsoleScreen[None]):
         self._search_timer: Timer | None = None
         self._retry_timer: Timer | None = None
         self._connection_down = False
+        self._features_pending = False
         self._query_text = ""
         self._first_rows_shown = False
 
@@ -82,6 +88,21 @@ class RosterScreen(ConsoleScreen[None]):
         self._show_query()
         self.table.set_query(RosterQuery())
         self.load_counts()
+        self.run_task(self._step_aside(), group="features")
+
+    async def _step_aside(self) -> None:
+        """What the server lacks steps aside on its own: without sorting, rows come in the server's order.
+        (Asked again once the service answers, when it could not be reached.)"""
+        try:
+            features = await self.console.client.features()
+        except RosterApiError:
+            self._features_pending = True
+            return
+        self._features_pending = False
+        if not features.sort and self.table.sortable:
+            self.table.sortable = False
+            self.table.reload()
+            self._show_query()
 
     # -- counts and query bar ------------------------------------------------------------------
 
@@ -89,27 +110,34 @@ class RosterScreen(ConsoleScreen[None]):
         self.run_task(self._load_counts(), group="counts", exclusive=True)
 
     async def _load_counts(self) -> None:
+        """The counts line, each count on its own: one a server cannot answer (a filter it lacks) shows as —."""
         client = self.console.client
         busy = self.query_one(Busy)
         busy.start()
+
+        async def count(text: str | None) -> int | RosterApiError:
+            try:
+                return (await client.list_users(filter=text, count=0)).total_results
+            except RosterApiError as exc:
+                return exc
+
         try:
-            pages = await asyncio.gather(
-                *(client.list_users(filter=f, count=0) for f in (None, "active eq true", "active eq false", "roles pr"))
-            )
-        except RosterApiError as exc:
-            self._failed(exc)
-            return
+            results = await asyncio.gather(*(count(f) for f in (None, "active eq true", "active eq false",
+                                                                   "roles pr")))
         finally:
             busy.stop()
-        total, active, inactive, admins = (p.total_results for p in pages)
+        if isinstance(results[0], RosterApiError):
+            self._failed(results[0])
+            return
+        total, active, inactive, admins = (f"{r:,}" if isinstance(r, int) else "—" for r in results)
         self.query_one("#counts", Static).update(
-            f"Roster  {total:,} users · {active:,} active · {inactive:,} inactive · {admins:,} admins"
-        )
+            f"Roster  {plural_text(total, 'user')} · {active} active · {inactive} inactive · "
+            f"{plural_text(admins, 'admin')}")
         self._recovered()
 
     def _show_query(self) -> None:
         table = self.table
-        text = f"Query: {table.query_in_effect.describe()}"
+        text = f"Query: {table.query_in_effect.describe(table.sortable)}"
         if table.total is not None:
             text += f" · {table.total:,} shown"
         if table.marked:
@@ -136,10 +164,17 @@ class RosterScreen(ConsoleScreen[None]):
                 self._retry_timer = self.set_timer(RETRY_DELAY, self._retry)
         elif isinstance(error, Unauthorized):
             banner.show(f"The roster API refused the token ({error.detail}). {TOKEN_HELP}")
+        elif isinstance(error, BadRequest) and not self.table.query_in_effect.is_default:
+            banner.show(f"This server cannot answer that query ({error.detail}); showing the whole roster.",
+                        kind="warning")
+            self.set_query(RosterQuery())
         else:
             banner.show(f"The service refused the request: {error.detail}")
 
     def _recovered(self) -> None:
+        if self._features_pending:
+            self._features_pending = False
+            self.run_task(self._step_aside(), group="features")
         if self._connection_down:
             self._connection_down = False
             self.query_one(Banner).clear()
@@ -235,6 +270,9 @@ class RosterScreen(ConsoleScreen[None]):
         )
 
     def action_sort(self) -> None:
+        if not self.table.sortable:
+            self.notify("This server cannot sort: the rows come in its own order.", severity="warning")
+            return
         column = self.table.cursor_column
         if column.sort_field is None:
             self.notify(f"The roster cannot be sorted by {column.label.lower()}.", severity="warning")

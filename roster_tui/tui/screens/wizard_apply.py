@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, ProgressBar, Static
 
+from roster_tui.core.wording import one_line
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.apply import ApplyResult, apply_plan
 from roster_tui.tui.screens.wizard_base import WizardStep
@@ -140,7 +141,12 @@ class ResultStep(WizardStep):
             text = Text(f"{line:>6}  ")
             text.append(f"{label:<10}", view.style_for(o.status))
             text.append(f"{o.row.key[:31]:<32}")
-            text.append(DONE.get(o.row.action, o.row.action) if o.status == "ok" else str(o.error))
+            if o.status != "ok":
+                text.append(one_line(str(o.error)))
+            else:
+                text.append(DONE.get(o.row.action, o.row.action))
+                if o.warning:
+                    text.append(f" · {o.warning}", view.style_for("warning"))
             return text
 
         view.empty = "Nothing was written."

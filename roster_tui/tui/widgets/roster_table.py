@@ -94,6 +94,7 @@ class RosterTable(Tasks, ScrollView, can_focus=True):
         self.cursor_col = 0
         self.marked: dict[str, User] = {}
         self.load_error: str | None = None  # why no page could be shown yet
+        self.sortable = True  # the server sorts (else rows come in its own order)
         self._generation = 0
         self._key_of: tuple[RosterQuery, int, _QueryKey] | None = None
         # a page is its users, each with its row's text (cells fitted): made as the page arrives, not per key
@@ -111,7 +112,8 @@ class RosterTable(Tasks, ScrollView, can_focus=True):
     def _key(self) -> _QueryKey:
         q, generation = self.query_in_effect, self._generation
         if self._key_of is None or self._key_of[0] is not q or self._key_of[1] != generation:
-            self._key_of = (q, generation, (q.scim_filter(), q.sort_by, q.sort_order, generation))
+            sort = (q.sort_by, q.sort_order) if self.sortable else (None, None)
+            self._key_of = (q, generation, (q.scim_filter(), *sort, generation))
         return self._key_of[2]
 
     def set_query(self, query: RosterQuery) -> None:
@@ -316,7 +318,7 @@ class RosterTable(Tasks, ScrollView, can_focus=True):
         labels = []
         for c in COLUMNS:
             arrow = ""
-            if c.sort_field == q.sort_field:
+            if self.sortable and c.sort_field == q.sort_field:
                 arrow = " ↓" if q.descending else " ↑"
             labels.append(c.label + arrow)
         return self._fit(self._cell_runs(row_cells(labels), style, style + Style(underline=True), ""))
