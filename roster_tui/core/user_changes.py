@@ -137,3 +137,30 @@ def user_operations(resource: Mapping[str, Any], before: User, after: User, fiel
     if "first_name" in names or "last_name" in names:
         ops += _display_name_ops(resource, before, after)
     return ops
+
+
+#: What a PUT never sends back: the server's own attributes.
+READ_ONLY = ("id", "meta", "groups")
+
+
+def with_operations(resource: Mapping[str, Any], operations: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """``resource`` with the operations of :func:`field_operations` applied, for a server that takes a whole user
+    (PUT) but not those PATCH operations: everything else the resource holds goes back as it was read."""
+    out: dict[str, Any] = {k: v for k, v in resource.items() if k not in READ_ONLY}
+    for operation in operations:
+        path, value = operation["path"], operation.get("value")
+        urn, _, attribute = path.rpartition(":") if path.startswith("urn:") else ("", "", path)
+        container = out.setdefault(urn, {}) if urn else out
+        if urn and urn not in out.get("schemas", [urn]):
+            out["schemas"] = [*out.get("schemas", []), urn]
+        head, _, sub = attribute.partition(".")
+        if operation["op"] == "remove":
+            if sub and isinstance(container.get(head), dict):
+                container[head].pop(sub, None)
+            else:
+                container.pop(head, None)
+        elif sub:
+            container[head] = {**(container.get(head) or {}), sub: value}
+        else:
+            container[head] = value
+    return out

@@ -25,6 +25,7 @@ from roster_tui.core.user_changes import dropped, field_operations
 from roster_tui.scim.client import RosterClient
 from roster_tui.scim.discovery import Features
 from roster_tui.scim.errors import ConnectionFailed, NotFound, PreconditionFailed, RosterApiError
+from roster_tui.sync.writes import write_user
 
 Progress = Callable[[int, int], None]
 Row = PlanRow | RemovalRow
@@ -316,7 +317,7 @@ class _Applier:
                 self.created[row.line] = str(created.get("id"))
             return created
         if method == "PATCH":
-            return await self.client.patch_user(user_id, data, etag=row.version)
+            return await write_user(self.client, user_id, data, etag=row.version)
         await self.client.delete_user(user_id, etag=row.version)
         return None
 

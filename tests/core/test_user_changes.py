@@ -77,3 +77,19 @@ def test_a_server_without_the_extensions_gets_only_what_it_keeps() -> None:
     assert core_and_enterprise[ENTERPRISE_USER] == {"employeeNumber": "E1", "department": "Eng"}
     bare = user_to_scim(user, lambda f: f in ("title",))
     assert bare["schemas"] == ["urn:ietf:params:scim:schemas:core:2.0:User"] and bare["title"] == "Dev"
+
+
+def test_the_operations_applied_to_a_whole_user_keep_everything_else() -> None:
+    from roster_tui.core.user_changes import field_operations, with_operations
+
+    read = {"id": "u1", "meta": {"version": 'W/"3"'}, "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "ann@x.example", "name": {"givenName": "Ann", "familyName": "Lee", "middleName": "Q"},
+            "title": "Dev", "phoneNumbers": [{"value": "+1 555", "type": "work"}], "groups": [{"value": "g"}]}
+    ops = [*field_operations("first_name", "Anne"), *field_operations("title", None),
+           *field_operations("department", "Ops"), *field_operations("active", False)]
+    put = with_operations(read, ops)
+    assert put["name"] == {"givenName": "Anne", "familyName": "Lee", "middleName": "Q"}
+    assert "title" not in put and put["active"] is False
+    assert put[ENTERPRISE_USER] == {"department": "Ops"} and ENTERPRISE_USER in put["schemas"]
+    assert put["phoneNumbers"] == read["phoneNumbers"]
+    assert not {"id", "meta", "groups"} & set(put)

@@ -13,6 +13,7 @@ from roster_tui.core.user_changes import EDITABLE, changed_fields, merge, not_ke
 from roster_tui.core.wording import plural
 from roster_tui.scim.errors import PreconditionFailed, RosterApiError
 from roster_tui.sync.people import user_named
+from roster_tui.sync.writes import write_user
 from roster_tui.tui.profile_form import FIELDS, UNIQUE, validate, with_values
 from roster_tui.tui.screens.conflict import ConflictScreen, field_title
 from roster_tui.tui.widgets.status import Banner, Busy, is_transient
@@ -109,7 +110,7 @@ class ProfileSaving(_Screen):
         assert base.id is not None
         client = self.console.client
         ops = user_operations(resource, base, mine, fields, catalog=self._catalog)
-        saved = await client.patch_user(base.id, ops, etag=base.version)
+        saved = await write_user(client, base.id, ops, etag=base.version, resource=resource)
         return saved if saved is not None else (await client.get_user(base.id) or {})
 
     async def _saved(self, saved: dict[str, Any], note: str = "", *, sent: User | None = None,
