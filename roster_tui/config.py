@@ -7,6 +7,7 @@ then ``config.toml`` in the user config dir (``api_url``, ``token_file``); with 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import tomllib
 from dataclasses import dataclass
@@ -83,6 +84,18 @@ class ApiSettings:
         return f"ApiSettings(url={self.url!r}, db={self.db!r}, token={'set' if self.token else 'none'})"
 
 
+#: What a bearer token may hold (RFC 6750 b64token): no spaces, no line breaks, nothing beyond ASCII.
+_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
+def check_token(token: str, where: str) -> str:
+    """``token`` if it can be sent as a bearer token; else a ConfigError saying where it came from."""
+    if not _TOKEN.fullmatch(token):
+        raise ConfigError(f"{where} holds characters a token cannot have (spaces, line breaks or non-ASCII "
+                          "letters): it takes letters, digits and - . _ ~ + / =")
+    return token
+
+
 def resolve_api(api: str | None = None, token_file: str | None = None, db: str | None = None) -> ApiSettings:
     """Settle the API URL and token from flags, environment and the config file."""
     file_cfg = load_config_file()
@@ -96,5 +109,7 @@ def resolve_api(api: str | None = None, token_file: str | None = None, db: str |
             raise ConfigError(f"token file: {exc}") from None
     else:
         token = os.environ.get("ROSTER_API_TOKEN") or None
+    if token is not None:
+        check_token(token, "the token file" if token_path else "ROSTER_API_TOKEN")
     database = db or os.environ.get("ROSTER_DB") or str(file_cfg.get("db") or default_db())
     return ApiSettings(url=str(url).rstrip("/") if url else None, token=token, db=database)

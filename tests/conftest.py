@@ -59,7 +59,8 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 2
 
 
 def start_server(tmp: Path, token: str = "test-token-123", db: str | None = None,
-                 extra_env: dict[str, str] | None = None, port: int | None = None) -> RunningServer:
+                 extra_env: dict[str, str] | None = None, port: int | None = None,
+                 extra_args: list[str] | None = None) -> RunningServer:
     port = port or free_port()
     database = db or str(tmp / "roster.db")
     env = {**os.environ, "ROSTER_API_TOKEN": token, "ROSTER_CONFIG_DIR": str(tmp / "config"),
@@ -68,7 +69,8 @@ def start_server(tmp: Path, token: str = "test-token-123", db: str | None = None
     # output to a file, not a pipe: a pipe nobody reads fills up (tracebacks) and then blocks the server
     with open(tmp / "serve.log", "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "roster_tui.cli", "serve", "--port", str(port), "--db", database, "--create"],
+            [sys.executable, "-m", "roster_tui.cli", "serve", "--port", str(port), "--db", database, "--create",
+             *(extra_args or [])],
             env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/scim/v2"
     try:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from roster_tui.core.wording import one_line
 
 
 def add_admin_parsers(sub: Any, create_flag: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -60,6 +63,21 @@ def cmd_seed(args: argparse.Namespace, db: str) -> int:
     return 0
 
 
+#: Names the service gives its own tokens: a named token cannot take them.
+RESERVED_NAMES = ("local", "env", "token-file")
+_TOKEN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+
+
+def token_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a token (None when it can): the audit trail shows it as who made a change."""
+    if name in RESERVED_NAMES or name.startswith("embedded:"):
+        return f"{name!r} is a name the service gives its own tokens; choose another"
+    if not _TOKEN_NAME.fullmatch(name):
+        return ("a token name is 1 to 64 letters, digits and . _ @ - (starting with a letter or digit), "
+                f"not {one_line(name)!r}")
+    return None
+
+
 def cmd_token(args: argparse.Namespace, db: str) -> int:
     from roster_tui.files import write_secret_file
     from roster_tui.server.auth import new_token, token_hash
@@ -68,6 +86,10 @@ def cmd_token(args: argparse.Namespace, db: str) -> int:
     storage = SqlStorage(db)
     try:
         if args.token_command == "create":
+            problem = token_name_problem(args.name)
+            if problem:
+                print(f"roster token: {problem}", file=sys.stderr)
+                return 2
             token = new_token()
             try:
                 storage.add_token(args.name, token_hash(token).hex())
@@ -89,7 +111,7 @@ def cmd_token(args: argparse.Namespace, db: str) -> int:
             return 2
         for t in storage.tokens():
             state = f"revoked {t['revoked']}" if t["revoked"] else "live"
-            print(f"{t['name']}\tcreated {t['created']}\t{state}")
+            print(f"{one_line(t['name'])}\tcreated {t['created']}\t{state}")
         return 0
     finally:
         storage.close()

@@ -25,6 +25,7 @@ from roster_tui.sync.importer import plan_import
 if TYPE_CHECKING:
     from roster_tui.config import ApiSettings
 
+AGAIN = "import the same file again to apply the rest"
 SYNC_KEYS = {"email": "email", "employee-id": "employee_id", "employee_id": "employee_id"}
 
 
@@ -75,7 +76,7 @@ def plan_json(plan: Plan, applied: ApplyResult | None = None) -> dict[str, Any]:
     """The ``--json`` object: ``{"summary": ..., "rows": [...], "applied": ...}`` (applied only with --apply)."""
     out: dict[str, Any] = {"summary": plan.summary(), "notes": plan.notes, "rows": [_row_json(r) for r in plan.rows]}
     if applied is not None:
-        out["applied"] = applied.counts()
+        out["applied"] = applied.summary()
     return out
 
 
@@ -94,7 +95,7 @@ def write_plan_json(plan: Plan, applied: ApplyResult | None, out: BinaryIO, chun
             parts, sep = [], b","
     if parts:
         out.write(sep + b",".join(parts))
-    out.write(b"]" + (b',"applied":' + dumps(applied.counts()) if applied is not None else b"") + b"}\n")
+    out.write(b"]" + (b',"applied":' + dumps(applied.summary()) if applied is not None else b"") + b"}\n")
 
 
 MAX_NOTES = 50  # unmapped columns listed one by one; a file with thousands gets a count
@@ -197,14 +198,14 @@ async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: Pre
         summary = plan.summary()
         counts = ", ".join(f"{summary[k]} {k}" for k in WRITES)
         applied = await confirm_and_apply(
-            plan, lambda progress: apply_plan(client, plan, on_progress=progress), apply=args.apply,
-            yes=args.yes, question=f"Apply {plan.changes} changes ({counts})?")
+            plan, lambda progress, result: apply_plan(client, plan, on_progress=progress, result=result),
+            apply=args.apply, yes=args.yes, question=f"Apply {plan.changes} changes ({counts})?", again=AGAIN)
     if args.json:
         sys.stdout.flush()
         write_plan_json(plan, applied, sys.stdout.buffer)
         sys.stdout.buffer.flush()
     elif applied is not None:
-        print_applied(applied, _where, "import the same file again to apply the rest")
+        print_applied(applied, _where, AGAIN)
     if args.errors_csv:
         count = write_errors_csv(prepared, error_lines(plan, applied), args.errors_csv)
         print(f"{count} rows with errors written to {args.errors_csv}", file=sys.stderr)

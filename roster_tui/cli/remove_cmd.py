@@ -23,6 +23,7 @@ from roster_tui.sync.remover import plan_removal, read_keys_file
 if TYPE_CHECKING:
     from roster_tui.config import ApiSettings
 
+AGAIN = "run the same removal again to apply the rest"
 SECTIONS = (("deactivate", "Deactivate"), ("delete", "Delete"), ("unchanged", "Unchanged"),
             ("error", "Errors"))
 
@@ -46,7 +47,7 @@ def add_remove_parser(sub: Any, api_flags: Any) -> None:
 def plan_json(plan: RemovalPlan, applied: ApplyResult | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"summary": plan.summary(), "rows": [r.as_json() for r in plan.rows]}
     if applied is not None:
-        out["applied"] = applied.counts()
+        out["applied"] = applied.summary()
     return out
 
 
@@ -120,8 +121,8 @@ async def _remove(args: argparse.Namespace, settings: ApiSettings, source: str, 
         question = (f"Remove {plural(plan.changes, 'user')} ({summary['deactivate']} deactivate, "
                     f"{summary['delete']} delete){permanent}?")
         applied = await confirm_and_apply(
-            plan, lambda progress: apply_removal(client, plan, on_progress=progress), apply=args.apply,
-            yes=args.yes, question=question)
+            plan, lambda progress, result: apply_removal(client, plan, on_progress=progress, result=result),
+            apply=args.apply, yes=args.yes, question=question, again=AGAIN)
     if applied is not None:
         for outcome in applied.outcomes:
             outcome.row.result = outcome.status
@@ -131,7 +132,7 @@ async def _remove(args: argparse.Namespace, settings: ApiSettings, source: str, 
         sys.stdout.buffer.write(orjson.dumps(plan_json(plan, applied)) + b"\n")
         sys.stdout.flush()
     elif applied is not None:
-        print_applied(applied, _applied_where, "run the same removal again to apply the rest")
+        print_applied(applied, _applied_where, AGAIN)
     return exit_code(plan, applied)
 
 

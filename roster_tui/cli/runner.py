@@ -8,6 +8,7 @@ when the service stopped answering part-way: what was written is reported, re-ru
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -33,9 +34,12 @@ def ask(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-async def confirm_and_apply(plan: AnyPlan, write: Callable[[Progress], Awaitable[ApplyResult]], *,
-                            apply: bool, yes: bool, question: str) -> ApplyResult | None:
-    """Apply ``plan`` with ``write(on_progress)`` when asked to and confirmed; None: nothing was applied."""
+async def confirm_and_apply(plan: AnyPlan, write: Callable[[Progress, ApplyResult], Awaitable[ApplyResult]], *,
+                            apply: bool, yes: bool, question: str, again: str) -> ApplyResult | None:
+    """Apply ``plan`` with ``write(on_progress, result)`` when asked to and confirmed; None: nothing was applied.
+
+    Interrupted (ctrl-C), it says what was written and what was not (``again``: how to write the rest) before
+    the command ends."""
     if not apply:
         return None
     if not plan.changes:
@@ -43,8 +47,14 @@ async def confirm_and_apply(plan: AnyPlan, write: Callable[[Progress], Awaitable
     if not yes and not ask(question):
         print("nothing applied", file=sys.stderr)
         return None
-    with progress_bar(sys.stderr.isatty()) as update:
-        return await write(update)
+    result = ApplyResult()
+    try:
+        with progress_bar(sys.stderr.isatty()) as update:
+            return await write(update, result)
+    except asyncio.CancelledError:
+        print_applied(result, lambda row: getattr(row, "key", ""), again)
+        sys.stdout.flush()
+        raise
 
 
 def print_applied(applied: ApplyResult, where: Callable[[Any], str], again: str) -> None:
@@ -60,7 +70,9 @@ def print_applied(applied: ApplyResult, where: Callable[[Any], str], again: str)
             print(f"  {where(outcome.row)}: applied, but {outcome.warning}")
     if applied.stopped or applied.cancelled:
         why = f"stopped: {applied.stopped}" if applied.stopped else "interrupted"
-        print(f"{why}; {len(applied.not_attempted)} not attempted: {again}")
+        unsure = (f"{len(applied.unconfirmed)} sent without an answer (the service may have written them), "
+                  if applied.unconfirmed else "")
+        print(f"{why}; {unsure}{len(applied.not_attempted)} not attempted: {again}")
 
 
 def exit_code(plan: AnyPlan, applied: ApplyResult | None) -> int:

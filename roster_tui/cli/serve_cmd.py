@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from roster_tui.config import ConfigError, check_token
 from roster_tui.files import read_secret_file, write_secret_file
 from roster_tui.paths import default_token_file
 from roster_tui.server.auth import TokenRegistry, new_token
@@ -25,6 +26,10 @@ def add_serve_parser(sub: argparse._SubParsersAction, create_flag: object) -> No
     serve.add_argument("--access-log", action="store_true", help="log every request (never the token)")
 
 
+#: The shortest token ``roster serve`` takes on a network (non-loopback) address.
+MIN_TOKEN = 32
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -40,17 +45,30 @@ def serve_tokens(host: str, token_file: str | None, named: int = 0) -> tuple[Tok
     ``named`` is how many live named tokens the database holds (``roster token create``).
     """
     tokens = TokenRegistry()
+    given = None
     if token_file:
-        tokens.add("token-file", read_secret_file(Path(token_file)))
-        return tokens, f"token from {token_file}"
-    if os.environ.get("ROSTER_API_TOKEN"):
-        tokens.add("env", os.environ["ROSTER_API_TOKEN"])
-        return tokens, "token from ROSTER_API_TOKEN"
+        try:
+            given = ("token-file", read_secret_file(Path(token_file)), f"token from {token_file}")
+        except FileNotFoundError:
+            raise ConfigError(f"--token-file {token_file}: no such file") from None
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"--token-file {token_file}: {exc}") from None
+    elif os.environ.get("ROSTER_API_TOKEN"):
+        given = ("env", os.environ["ROSTER_API_TOKEN"], "token from ROSTER_API_TOKEN")
+    if given is not None:
+        name, token, where = given
+        check_token(token, where.removeprefix("token from "))
+        if not is_loopback(host) and len(token) < MIN_TOKEN:
+            raise ConfigError(f"refusing to listen on {host} with a token of {len(token)} characters: on a "
+                              f"network address the token needs at least {MIN_TOKEN} (roster token create "
+                              "makes one)")
+        tokens.add(name, token)
+        return tokens, where
     if named:
         return tokens, f"{named} named token(s) from the database"
     if not is_loopback(host):
-        raise SystemExit(f"roster serve: refusing to listen on {host} without a token: set ROSTER_API_TOKEN "
-                         "or pass --token-file FILE (a file with mode 0600)")
+        raise ConfigError(f"refusing to listen on {host} without a token: set ROSTER_API_TOKEN or pass "
+                          "--token-file FILE (a file with mode 0600)")
     path = default_token_file()
     if path.exists():
         token = read_secret_file(path)

@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice, tee
@@ -166,10 +167,14 @@ class CsvFile:
         self.path = Path(path)
         name = str(path)
         try:
+            mode = self.path.stat().st_mode
+            if stat.S_ISDIR(mode):
+                raise ImportFileError("this is a directory, not a file", path=name)
+            if not stat.S_ISREG(mode):  # a pipe or a device: it would be read (and waited on) three times
+                raise ImportFileError("this is not a regular file (a pipe or a device)", path=name,
+                                      hint="Save the data to a file and import that file")
             with self.path.open("rb") as f:
                 head = f.read(SAMPLE_BYTES)
-        except IsADirectoryError:
-            raise ImportFileError("this is a directory, not a file", path=name) from None
         except OSError as exc:
             raise ImportFileError(f"cannot read the file: {exc.strerror or exc}", path=name,
                                   hint="Check the path and the file's permissions") from None

@@ -58,12 +58,21 @@ class ApplyResult:
     cancelled: bool = False
     stopped: str | None = None
     not_attempted: list[Any] = field(default_factory=list)
+    unconfirmed: list[Any] = field(default_factory=list)  # sent, but interrupted before the answer came
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(Status, 0)
         for o in self.outcomes:
             out[o.status] += 1
         return {str(k): v for k, v in out.items()}
+
+    def summary(self) -> dict[str, Any]:
+        """The counts, and when the apply stopped early: why, and how many rows were not attempted."""
+        out: dict[str, Any] = self.counts()
+        if self.stopped or self.cancelled:
+            out.update(stopped=self.stopped or "interrupted", not_attempted=len(self.not_attempted),
+                       unconfirmed=len(self.unconfirmed))
+        return out
 
     @property
     def clean(self) -> bool:
@@ -149,11 +158,13 @@ class _Applier:
         self.done = 0
         self.unreachable = 0  # writes in a row that could not reach the service
         self.sent: set[int] = set()  # ids of the rows handed to the service (or settled without it)
+        self.answered: set[int] = set()  # ids of the rows whose outcome is known
 
     # -- bookkeeping -----------------------------------------------------------------------------
 
     def finish(self, row: Row, status: Status, error: str | None = None) -> None:
         self.sent.add(id(row))
+        self.answered.add(id(row))
         self.result.outcomes.append(Outcome(row, status, error))
         self.done += 1
         if self.on_progress:
@@ -184,8 +195,10 @@ class _Applier:
         return self.result.cancelled or self.result.stopped is not None
 
     def settle(self) -> ApplyResult:
-        """The rows never handed to the service are listed as not attempted; outcomes in the rows' order."""
+        """The rows never handed to the service are listed as not attempted, those sent without an answer (an
+        apply interrupted while they were in flight) as unconfirmed; outcomes in the rows' order."""
         self.result.not_attempted = [r for r in self.rows if id(r) not in self.sent]
+        self.result.unconfirmed = [r for r in self.rows if id(r) in self.sent and id(r) not in self.answered]
         order = {id(r): i for i, r in enumerate(self.rows)}
         self.result.outcomes.sort(key=lambda o: order[id(o.row)])
         return self.result
@@ -278,6 +291,7 @@ class _Applier:
             await self.send_bulk(batch)
 
     async def send_bulk(self, batch: list[tuple[Row, dict[str, Any]]]) -> None:
+        self.sent.update(id(row) for row, _op in batch)
         try:
             response = await self.client.bulk([op for _row, op in batch])
         except RosterApiError as exc:
@@ -310,6 +324,7 @@ class _Applier:
     async def write_one(self, row: Row, manager: str | None) -> dict[str, Any] | None:
         """Send the row's write; the resource the server answered (None for a delete or a 204)."""
         method, path, data = self.request(row, manager)
+        self.sent.add(id(row))
         user_id = path.rsplit("/", 1)[-1]
         if method == "POST":
             created = await self.client.create_user(data)
@@ -376,11 +391,17 @@ async def apply_rows(client: RosterClient, rows: Sequence[Row], *, index: Roster
     features = await client.features()
     applier = _Applier(client, rows, on_progress, cancel_event, index, result, features.kept_fields().__contains__)
     max_ops, max_payload = _bulk_limits(features, use_bulk, max_operations)
-    if max_ops > 0:
-        await applier.run_bulk(max_ops, max_payload)
-    else:
-        await applier.run_single(concurrency)
-    return applier.settle()
+    try:
+        if max_ops > 0:
+            await applier.run_bulk(max_ops, max_payload)
+        else:
+            await applier.run_single(concurrency)
+    except asyncio.CancelledError:  # ctrl-C: what was written and what was not is still told
+        applier.result.cancelled = True
+        raise
+    finally:
+        applier.settle()
+    return applier.result
 
 
 async def apply_plan(client: RosterClient, plan: Plan, **options: Any) -> ApplyResult:

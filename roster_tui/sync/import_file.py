@@ -26,6 +26,9 @@ from roster_tui.sync.apply import ApplyResult, Status
 
 #: A file of at most this many rows is read once: the first pass keeps its records for the second.
 KEEP_ROWS = 250_000
+#: The most rows one import plans: a plan holds every row (about 1.4 KB of memory a row: 2,000,000 rows take
+#: about 2.8 GB); a larger file is refused with what to do (docs/PERFORMANCE.md).
+MAX_ROWS = 2_000_000
 
 
 @dataclass
@@ -115,6 +118,11 @@ def prepare_file(path: str | Path, *, sync_key: SyncKey | str = SyncKey.EMAIL,
     ``importer.plan_import`` (in slices, beside the roster's fetch).
     """
     source = open_csv(path, encoding=encoding, delimiter=delimiter)
+    estimated = source.estimated_records()
+    if estimated > MAX_ROWS:
+        raise ImportFileError(f"the file holds about {estimated:,} rows, more than the {MAX_ROWS:,} one import "
+                              "plans (a plan keeps every row in memory)", path=source.info.path,
+                              hint=f"Split it into files of at most {MAX_ROWS:,} rows and import them in turn")
     columns = {**(saved.columns if saved else {}), **(overrides or {})}
     date_format = date_format or (saved.date_format if saved else None)
     if date_format:

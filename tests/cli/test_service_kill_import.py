@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -27,8 +28,11 @@ def test_service_killed_mid_apply_then_reimport_applies_each_row_once(tmp_path: 
         time.sleep(0.01)
     os.kill(server.process.pid, signal.SIGKILL)  # the service dies with requests in flight
     server.process.wait()
-    out, _err = importer.communicate(timeout=120)
-    assert importer.returncode != 0, out  # the importer says it could not finish
+    out, err = importer.communicate(timeout=120)
+    assert importer.returncode == 2, out  # the importer stops, and says it could not finish
+    applied = json.loads(out)["applied"]
+    assert applied["stopped"].startswith("the roster API stopped answering")
+    assert applied["ok"] + applied["failed"] + applied["not_attempted"] == n and applied["not_attempted"] > 0
     restarted = start_server(tmp_path / "second", db=server.db)
     try:
         created = count(restarted, prefix)[0]

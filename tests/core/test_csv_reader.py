@@ -258,3 +258,14 @@ def test_stray_bytes_in_utf8_are_counted_and_kept_byte_for_byte(tmp_path: Path, 
     assert (f.info.encoding, f.info.invalid_bytes) == ("utf-8", invalid)
     assert b"\n".join(",".join(cells).encode("utf-8", "surrogateescape") for _, cells in f.records()) + b"\n" == \
         body.split(b"\n", 1)[1].replace(b"\n\n", b"\n")
+
+
+def test_a_pipe_is_refused_at_once_not_waited_on(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "terms.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(ImportFileError, match="not a regular file"):
+        open_csv(fifo)  # no writer ever comes: opening it for reading would block for good
+    with pytest.raises(ImportFileError, match="directory"):
+        open_csv(tmp_path)

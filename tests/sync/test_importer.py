@@ -257,3 +257,16 @@ def test_errors_csv_keeps_invalid_bytes_byte_for_byte(tmp_path: Path) -> None:
     assert write_errors_csv(prepared, errors, out) == 1
     written = out.read_bytes().split(b"\r\n")
     assert written[1].startswith(b"rene.dubois@acme.example,Ren\xe9,Dubois,Directeur,")
+
+
+def test_a_file_over_the_row_limit_is_refused_with_what_to_do(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from roster_tui.core.csv_reader import ImportFileError
+    from roster_tui.sync import import_file
+
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + "".join(f"u{n}@x.example,,U,{n},,,,\n" for n in range(500)), encoding="utf-8")
+    monkeypatch.setattr(import_file, "MAX_ROWS", 100)
+    with pytest.raises(ImportFileError, match=r"about 5\d\d rows, more than the 100 one import plans") as info:
+        prepare_file(path)
+    assert "Split it into files of at most 100 rows" in str(info.value)
