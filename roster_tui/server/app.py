@@ -7,90 +7,38 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from roster_tui.core.scim import LIST_RESPONSE, SEARCH_REQUEST
+from roster_tui.core.scim import SEARCH_REQUEST
 from roster_tui.server import openapi as oa
 from roster_tui.server import schemas, service
 from roster_tui.server.auth import TokenRegistry
 from roster_tui.server.bulk import run_bulk
-from roster_tui.server.errors import ScimError, from_storage, invalid_syntax, invalid_value, not_found, require_schema
-from roster_tui.server.filters import parse_attribute_list, parse_filter
-from roster_tui.server.projection import parse_projection
+from roster_tui.server.errors import ScimError, from_storage, invalid_value, not_found, require_schema
+from roster_tui.server.group_api import add_group_routes
+from roster_tui.server.http import (
+    PREFIX,
+    Limits,
+    base_url,
+    error_response,
+    list_query,
+    list_response,
+    not_modified,
+    projection,
+    read_json,
+    scim_response,
+)
 from roster_tui.server.render import list_bytes, render
+from roster_tui.server.root_search import add_root_search
 from roster_tui.server.storage.base import Storage
 from roster_tui.server.storage.errors import StorageError
 from roster_tui.server.writes import WriteQueue
 
-SCIM_JSON = "application/scim+json"
-PREFIX = "/scim/v2"
 log = logging.getLogger("roster.server")
-
-
-class Limits:
-    max_results = 1000
-    default_count = 100
-    max_body = 1024 * 1024
-    bulk_max_operations = 1000
-    bulk_max_payload = 8 * 1024 * 1024
-
-
-def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    content = body if isinstance(body, bytes) else orjson.dumps(body)
-    return Response(content, status_code=status, media_type=SCIM_JSON, headers=headers)
-
-
-def list_response(resources: list[dict[str, Any]]) -> Response:
-    """A ListResponse holding every one of ``resources`` (small, unpaged collections)."""
-    return scim_response({"schemas": [LIST_RESPONSE], "totalResults": len(resources), "startIndex": 1,
-                          "itemsPerPage": len(resources), "Resources": resources})
-
-
-def error_response(exc: ScimError) -> Response:
-    headers = {"WWW-Authenticate": 'Bearer realm="roster"'} if exc.status == 401 else None
-    return scim_response(exc.body(), exc.status, headers)
-
-
-def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + PREFIX
-
-
-async def read_json(request: Request, limit: int) -> Any:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise ScimError(413, f"the request body is larger than {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ScimError(413, f"the request body is larger than {limit} bytes")
-        chunks.append(chunk)
-    try:
-        return orjson.loads(b"".join(chunks))
-    except orjson.JSONDecodeError as exc:
-        raise invalid_syntax(f"the request body is not valid JSON: {exc}") from None
-
-
-def _int_param(value: Any, name: str, default: int) -> int:
-    if value is None or value == "":
-        return default
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        return int(value)
-    raise invalid_value(f"{name} must be an integer, not {str(value)[:40]!r}")
-
-
-def _text_param(params: dict[str, Any], name: str) -> str | None:
-    value = params.get(name)
-    if value is None or isinstance(value, str):
-        return value
-    raise invalid_value(f"{name} must be a string")
 
 
 def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = None) -> FastAPI:
@@ -185,46 +133,19 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
 
     async def query(request: Request, params: dict[str, Any]) -> Response:
         actor(request)
-        filter_text = _text_param(params, "filter")
-        node = parse_filter(filter_text) if filter_text else None
-        sort_by = _text_param(params, "sortBy")
-        sort_paths = parse_attribute_list(sort_by, "sortBy") if sort_by else []
-        if len(sort_paths) > 1:
-            raise invalid_value("sortBy takes one attribute")
-        sort_path = sort_paths[0] if sort_paths else None
-        order = (_text_param(params, "sortOrder") or "ascending").lower()
-        if order not in ("ascending", "descending"):
-            raise invalid_value("sortOrder must be ascending or descending")
-        start = max(1, _int_param(params.get("startIndex"), "startIndex", 1))
-        count = min(max(0, _int_param(params.get("count"), "count", lim.default_count)), lim.max_results)
-        attributes, excluded = _projection(params)
+        q = list_query(params, lim)
         users_url = base_url(request) + "/Users"
 
         def page() -> bytes:  # one trip to a worker thread for the query and the rendering
-            total, records = storage.list(node, sort_path, order == "descending", start - 1, count)
-            return list_bytes(total, start, records, users_url, attributes, excluded)
+            total, records = storage.list(q.filter, q.sort_by, q.descending, q.start - 1, q.count)
+            return list_bytes(total, q.start, records, users_url, q.attributes, q.excluded)
 
         return scim_response(await run(page))
-
-    def _projection(params: dict[str, Any]) -> tuple[Any, Any]:
-        def as_text(value: Any) -> str | None:
-            if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                return ",".join(value)
-            if value is None or isinstance(value, str):
-                return value
-            raise invalid_value("attributes and excludedAttributes must be strings or lists of strings")
-
-        attributes = as_text(params.get("attributes"))
-        excluded = as_text(params.get("excludedAttributes"))
-        return (parse_projection(attributes, "attributes") if attributes else None,
-                parse_projection(excluded, "excludedAttributes") if excluded else None)
 
     @app.get(PREFIX + "/Users", openapi_extra=oa.params(*oa.LIST_PARAMS))
     async def list_users(request: Request) -> Response:
         return await query(request, dict(request.query_params))
 
-    # Server-root search (RFC 7644 §3.4.3): Users is the only resource type.
-    @app.post(PREFIX + "/.search", openapi_extra=oa.body(oa.SEARCH))
     @app.post(PREFIX + "/Users/.search", openapi_extra=oa.body(oa.SEARCH))
     async def search_users(request: Request) -> Response:
         actor(request)
@@ -233,7 +154,7 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
 
     def written(rec: Any, request: Request, status: int = 200) -> Response:
         users_url = base_url(request) + "/Users"
-        attributes, excluded = _projection(dict(request.query_params))
+        attributes, excluded = projection(dict(request.query_params))
         headers = {"ETag": rec.etag, "Location": f"{users_url}/{rec.id}"}
         return scim_response(render(rec, users_url, attributes, excluded), status, headers)
 
@@ -253,10 +174,7 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         rec = await run(storage.get, id)
         if rec is None:
             raise not_found(f"User {id} not found")
-        none_match = request.headers.get("if-none-match")
-        if none_match and rec.etag in [t.strip() for t in none_match.split(",")]:
-            return Response(status_code=304, headers={"ETag": rec.etag})
-        return written(rec, request)
+        return not_modified(request, rec.etag) or written(rec, request)
 
     @app.get(PREFIX + "/Users/{id}/history")
     async def history(request: Request, id: str) -> Response:
@@ -294,8 +212,9 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
     async def bulk(request: Request) -> Response:
         name = actor(request)
         body = await read_json(request, lim.bulk_max_payload)
-        users_url = base_url(request) + "/Users"
-        result = await write(name, run_bulk, body, users_url, lim.bulk_max_operations, alone=True)
+        result = await write(name, run_bulk, body, base_url(request), lim.bulk_max_operations, alone=True)
         return scim_response(result)
 
+    add_group_routes(app, storage, lim, actor, run, write)
+    add_root_search(app, storage, lim, actor, run)  # POST /.search: Users and Groups (RFC 7644 §3.4.3)
     return app

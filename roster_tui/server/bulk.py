@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from roster_tui.core.scim import BULK_REQUEST, BULK_RESPONSE
-from roster_tui.server import service
+from roster_tui.server import groups, service
 from roster_tui.server.errors import ScimError, from_storage, invalid_syntax, invalid_value, require_schema
 from roster_tui.server.storage.base import Writer
 from roster_tui.server.storage.errors import StorageError
@@ -25,14 +25,26 @@ def _resolve(value: Any, ids: dict[str, str]) -> Any:
     return value
 
 
-def _user_id(path: str, ids: dict[str, str]) -> str:
+#: What each method does to each resource type: (create, replace, patch, delete).
+_WRITES = {
+    "Users": (service.create_user, service.replace_user, service.patch_user, service.delete_user),
+    "Groups": (groups.create_group, groups.replace_group, groups.patch_group, groups.delete_group),
+}
+
+
+def _target(method: str, path: str, ids: dict[str, str]) -> tuple[str, str | None]:
+    """The resource type and id (None for POST) that an operation's ``path`` names."""
     parts = path.strip("/").split("/")
-    if len(parts) != 2 or parts[0] != "Users" or not parts[1]:
-        raise invalid_value(f"path '{path}' must be /Users/<id>")
-    return _resolve(parts[1], ids)
+    if method == "POST":
+        if len(parts) != 1 or parts[0] not in _WRITES:
+            raise invalid_value(f"POST path '{path}' must be /Users or /Groups")
+        return parts[0], None
+    if len(parts) != 2 or parts[0] not in _WRITES or not parts[1]:
+        raise invalid_value(f"path '{path}' must be /Users/<id> or /Groups/<id>")
+    return parts[0], _resolve(parts[1], ids)
 
 
-def run_bulk(writer: Writer, body: Any, users_url: str, max_operations: int) -> dict[str, Any]:
+def run_bulk(writer: Writer, body: Any, base_url: str, max_operations: int) -> dict[str, Any]:
     """Run a BulkRequest in the writer's transaction (one savepoint per operation); returns the BulkResponse."""
     body = require_schema(body, BULK_REQUEST)
     operations = body.get("Operations")
@@ -59,30 +71,26 @@ def run_bulk(writer: Writer, body: Any, users_url: str, max_operations: int) -> 
             result = {"method": method, **({"bulkId": bulk_id} if bulk_id else {})}
             version = service.parse_if_match(operation.get("version"))
             data = _resolve(operation.get("data"), ids)
+            if method not in ("POST", "PUT", "PATCH", "DELETE"):
+                raise invalid_value(f"unknown method '{method}'")
+            kind, id = _target(method, path, ids)
+            create, replace, patch, delete = _WRITES[kind]
             with writer.savepoint():
                 if method == "POST":
-                    if path.strip("/") != "Users":
-                        raise invalid_value(f"POST path '{path}' must be /Users")
                     if not bulk_id:
                         raise invalid_value("POST operations need a bulkId")
-                    rec = service.create_user(writer, data)
+                    rec = create(writer, data)
                     ids[str(bulk_id)] = rec.id
                     status = "201"
                 elif method in ("PUT", "PATCH"):
-                    id = _user_id(path, ids)
-                    fn = service.replace_user if method == "PUT" else service.patch_user
-                    rec = fn(writer, id, data, version)
+                    rec = (replace if method == "PUT" else patch)(writer, id, data, version)
                     status = "200"
-                elif method == "DELETE":
-                    id = _user_id(path, ids)
-                    service.delete_user(writer, id, version)
-                    rec, status = None, "204"
                 else:
-                    raise invalid_value(f"unknown method '{method}'")
+                    delete(writer, id, version)
+                    rec, status = None, "204"
+            result["location"] = f"{base_url}/{kind}/{rec.id if rec is not None else id}"
             if rec is not None:
-                result.update(location=f"{users_url}/{rec.id}", version=rec.etag)
-            else:
-                result["location"] = f"{users_url}/{id}"
+                result["version"] = rec.etag
             result["status"] = status
         except (ScimError, StorageError) as exc:
             error = from_storage(exc) if isinstance(exc, StorageError) else exc

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from roster_tui.server.storage.errors import (
+    GroupNotFound,
     NotFilterable,
     NotSortable,
     NotUnique,
     StorageError,
+    UnknownMembers,
     UserNotFound,
     VersionMismatch,
 )
@@ -71,6 +73,8 @@ def precondition_failed(detail: str) -> ScimError:
 #: The status and scimType a client gets for each refusal of the storage; the detail is the refusal's own.
 _STORAGE_ERRORS: tuple[tuple[type[StorageError], int, str | None], ...] = (
     (UserNotFound, 404, None),
+    (GroupNotFound, 404, None),
+    (UnknownMembers, 400, "invalidValue"),
     (VersionMismatch, 412, None),
     (NotUnique, 409, "uniqueness"),
     (NotFilterable, 400, "invalidFilter"),

@@ -7,6 +7,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from roster_tui.core.scim import CORE_USER
 from roster_tui.server.filters import (
     And,
     AttrPath,
@@ -32,10 +33,10 @@ def _get(d: Any, key: str) -> Any:
 
 
 def _values(path: AttrPath, resource: dict[str, Any], elem: tuple[AttrPath | None, Any] | None,
-            compare: bool) -> list[Any]:
+            compare: bool, core: str) -> list[Any]:
     """The values at ``path``: one per element of a multi-valued attribute."""
     sub = path.sub
-    if sub is None and compare and attr_definition(path)["type"] == "complex":
+    if sub is None and compare and attr_definition(path, core)["type"] == "complex":
         sub = "value"
     if elem is not None and (elem[0] is None or (elem[0].urn, elem[0].attr) == (path.urn, path.attr)):
         return [_get(elem[1], sub)] if sub else [elem[1]]
@@ -71,37 +72,37 @@ def _compare(v: Any, op: str, target: Value, definition: dict[str, Any]) -> bool
     return _PY_OPS[op](v, target)
 
 
-def _eval(node: Node, resource: dict[str, Any], elem: tuple[AttrPath | None, Any] | None) -> bool:
+def _eval(node: Node, resource: dict[str, Any], elem: tuple[AttrPath | None, Any] | None, core: str) -> bool:
     match node:
         case And(left, right):
-            return _eval(left, resource, elem) and _eval(right, resource, elem)
+            return _eval(left, resource, elem, core) and _eval(right, resource, elem, core)
         case Or(left, right):
-            return _eval(left, resource, elem) or _eval(right, resource, elem)
+            return _eval(left, resource, elem, core) or _eval(right, resource, elem, core)
         case Not(inner):
-            return not _eval(inner, resource, elem)
+            return not _eval(inner, resource, elem, core)
         case Present(path):
-            return any(_present(v) for v in _values(path, resource, elem, False))
+            return any(_present(v) for v in _values(path, resource, elem, False, core))
         case Compare(path, op, value):
-            d = compared_definition(path) or {}
+            d = compared_definition(path, core) or {}
             found = any(_compare(v, "eq" if op == "ne" else op, value, d)
-                        for v in _values(path, resource, elem, True))
+                        for v in _values(path, resource, elem, True, core))
             return not found if op == "ne" else found
         case ValuePath(path, inner):
-            top = _values(path, resource, None, False)[0]
+            top = _values(path, resource, None, False, core)[0]
             items = top if isinstance(top, list) else [top]
-            return any(_eval(inner, resource, (path, item)) for item in items if isinstance(item, dict))
+            return any(_eval(inner, resource, (path, item), core) for item in items if isinstance(item, dict))
     raise TypeError(node)
 
 
-def matches(node: Node, resource: dict[str, Any]) -> bool:
+def matches(node: Node, resource: dict[str, Any], core: str = CORE_USER) -> bool:
     """Evaluate a parsed filter against a SCIM resource (a dict as returned by the API).
 
     String comparisons follow the schema's ``caseExact``; a multi-valued attribute matches if any value
     does; ``ne`` and ``not`` are true when the attribute is absent.
     """
-    return _eval(node, resource, None)
+    return _eval(node, resource, None, core)
 
 
-def element_matches(value_filter: Node, element: dict[str, Any]) -> bool:
+def element_matches(value_filter: Node, element: dict[str, Any], core: str = CORE_USER) -> bool:
     """Evaluate the filter of a value path (``PatchPath.value_filter``) against one value of the attribute."""
-    return _eval(value_filter, {}, (None, element))
+    return _eval(value_filter, {}, (None, element), core)

@@ -3,8 +3,9 @@
 
 Attribute names are resolved against :mod:`roster_tui.server.schemas` and normalised to their canonical
 spelling; core attributes carry ``urn=None``, extension attributes their schema URN. Extension attributes
-must be URN-qualified. ``ne`` is ``not eq``: it also matches resources where the attribute is absent, and
-for multi-valued attributes it means "no value equals".
+must be URN-qualified. Paths are resolved against the core schema of one resource type (``core``: the User
+schema, or the Group schema for /Groups); ``urn=None`` means that core schema. ``ne`` is ``not eq``: it also
+matches resources where the attribute is absent, and for multi-valued attributes it means "no value equals".
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Literal
 
 from roster_tui.core.scim import CORE_USER
 from roster_tui.server.errors import ScimError, invalid_filter, invalid_path, invalid_value
-from roster_tui.server.schemas import ATTRS_BY_SCHEMA, SCHEMAS, attr, sub_attrs
+from roster_tui.server.schemas import ATTRS_BY_SCHEMA, CORE_GROUP, EXTENSIONS, attr, sub_attrs
 
 MAX_FILTER_LENGTH = 4096
 MAX_DEPTH = 32
@@ -36,7 +37,9 @@ COMMON_ATTRS: dict[str, dict[str, Any]] = {
         attr("created", "dateTime"), attr("lastModified", "dateTime"), attr("version", case_exact=True),
         attr("resourceType", case_exact=True), attr("location", "reference", case_exact=True)]),
 }
-_URNS = {urn.lower(): urn for urn in SCHEMAS}
+#: The schema URNs a path may name, per resource type (its core schema and its extensions).
+_URNS = {CORE_USER: {urn.lower(): urn for urn in (CORE_USER, *EXTENSIONS)},
+         CORE_GROUP: {CORE_GROUP.lower(): CORE_GROUP}}
 _NAME = re.compile(r"[A-Za-z0-9_$:.\-]+")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _WS = re.compile(r"[ \t\r\n]*")
@@ -106,22 +109,23 @@ class PatchPath:
     value_filter: Node | None = None
 
 
-def attr_definition(path: AttrPath) -> dict[str, Any]:
-    """The schema definition of the attribute (or sub-attribute) ``path`` names."""
-    top = ATTRS_BY_SCHEMA[path.urn or CORE_USER].get(path.attr.lower()) or COMMON_ATTRS[path.attr.lower()]
+def attr_definition(path: AttrPath, core: str = CORE_USER) -> dict[str, Any]:
+    """The schema definition of the attribute (or sub-attribute) ``path`` names (``urn=None``: in ``core``)."""
+    top = ATTRS_BY_SCHEMA[path.urn or core].get(path.attr.lower()) or COMMON_ATTRS[path.attr.lower()]
     return sub_attrs(top)[path.sub.lower()] if path.sub else top
 
 
-def compared_definition(path: AttrPath) -> dict[str, Any] | None:
+def compared_definition(path: AttrPath, core: str = CORE_USER) -> dict[str, Any] | None:
     """The definition the values of ``path`` are compared as: a complex attribute compares its ``value``."""
-    d = attr_definition(path)
+    d = attr_definition(path, core)
     return sub_attrs(d).get("value") if d["type"] == "complex" else d
 
 
 class _Parser:
-    def __init__(self, text: str, error: Callable[[str], ScimError]) -> None:
+    def __init__(self, text: str, error: Callable[[str], ScimError], core: str = CORE_USER) -> None:
         self.text, self.pos, self.depth, self.count = text, 0, 0, 0
         self.error = error
+        self.core = core
         self.parent: AttrPath | None = None  # inside a value filter
 
     def fail(self, what: str, pos: int | None = None) -> ScimError:
@@ -182,13 +186,20 @@ class _Parser:
         self.pos = start
         path = self.parse_attr_path()
         if self.text.startswith("[", self.pos):
-            return self.parse_value_filter(path)
+            value_path = self.parse_value_filter(path)
+            if not self.text.startswith(".", self.pos):
+                return value_path
+            # emails[type eq "work"].value eq "x", as Microsoft Entra ID documents it: one value matching both
+            self.pos, self.parent = self.pos + 1, path
+            compared = self.parse_comparison(self.parse_attr_path())
+            self.parent = None
+            return ValuePath(path, And(value_path.filter, compared))
         return self.parse_comparison(path)
 
     def parse_value_filter(self, path: AttrPath) -> ValuePath:
         if self.parent is not None:
             raise self.fail("value filters cannot be nested")
-        if path.sub or attr_definition(path)["type"] != "complex":
+        if path.sub or attr_definition(path, self.core)["type"] != "complex":
             raise self.fail(f"a value filter needs a complex attribute; {path} is not one")
         self.parent = path
         node = self.group("]", self.parse_or)
@@ -211,7 +222,7 @@ class _Parser:
         self.pos += len(op)
         value_pos = self.pos
         value = self.parse_value()
-        check_comparison(path, op, value, lambda what: self.fail(what, value_pos))
+        check_comparison(path, op, value, lambda what: self.fail(what, value_pos), self.core)
         return Compare(path, op, value)
 
     def parse_value(self) -> Value | None:
@@ -242,18 +253,19 @@ class _Parser:
             raise self.fail(f"expected an attribute name, found {self.near()}")
         self.pos += len(token)
         try:
-            return resolve_path(token, self.parent)
+            return resolve_path(token, self.parent, self.core)
         except LookupError as e:
             raise self.fail(str(e.args[0]), start) from None
 
 
-def resolve_path(token: str, parent: AttrPath | None = None) -> AttrPath:
-    """``AttrPath`` for ``[urn:]attr[.sub]`` (or a sub-attribute name of ``parent``), canonically spelled.
+def resolve_path(token: str, parent: AttrPath | None = None, core: str = CORE_USER) -> AttrPath:
+    """``AttrPath`` for ``[urn:]attr[.sub]`` (or a sub-attribute name of ``parent``), canonically spelled,
+    in the resource type whose core schema is ``core``.
 
     Raises ``LookupError`` with a message if the path names nothing the service knows.
     """
     if parent is not None:
-        subs = sub_attrs(attr_definition(parent))
+        subs = sub_attrs(attr_definition(parent, core))
         d = subs.get(token.lower())
         if d is None:
             raise LookupError(f"unknown sub-attribute {token!r} of {parent}")
@@ -262,20 +274,21 @@ def resolve_path(token: str, parent: AttrPath | None = None) -> AttrPath:
     name = token
     if token.lower().startswith("urn:"):
         cut = token.rfind(":")
-        urn = _URNS.get(token[:cut].lower())
+        urn = _URNS[core].get(token[:cut].lower())
         if urn is None:
             raise LookupError(f"unknown schema URN {token[:cut]!r}")
         name = token[cut + 1:]
-        if urn == CORE_USER:
+        if urn == core:
             urn = None
     parts = name.split(".")
     if len(parts) > 2 or not all(parts):
         raise LookupError(f"invalid attribute path {token!r}")
-    top = ATTRS_BY_SCHEMA[urn or CORE_USER].get(parts[0].lower())
+    top = ATTRS_BY_SCHEMA[urn or core].get(parts[0].lower())
     if top is None and urn is None:
         top = COMMON_ATTRS.get(parts[0].lower())
     if top is None:
-        ext = next((u for u, a in ATTRS_BY_SCHEMA.items() if urn is None and parts[0].lower() in a), None)
+        ext = next((u for u in _URNS[core].values() if urn is None and parts[0].lower() in ATTRS_BY_SCHEMA[u]),
+                   None)
         hint = f" (did you mean '{ext}:{parts[0]}'?)" if ext else ""
         raise LookupError(f"unknown attribute {parts[0]!r}{hint}")
     if len(parts) == 1:
@@ -287,11 +300,11 @@ def resolve_path(token: str, parent: AttrPath | None = None) -> AttrPath:
 
 
 def check_comparison(path: AttrPath, op: str, value: Value | None,
-                     fail: Callable[[str], ScimError] = invalid_filter) -> None:
+                     fail: Callable[[str], ScimError] = invalid_filter, core: str = CORE_USER) -> None:
     """Reject comparisons the attribute's type does not support."""
     if value is None:
         raise fail(f"cannot compare {path} with null; use 'not ({path} pr)'")
-    d = compared_definition(path)
+    d = compared_definition(path, core)
     if d is None:
         raise fail(f"{path} is a complex attribute; compare one of its sub-attributes")
     t = d["type"]
@@ -309,35 +322,35 @@ def check_comparison(path: AttrPath, op: str, value: Value | None,
         raise fail(f"operator {op!r} is not supported for numeric attribute {path}")
 
 
-def _parse(text: str, error: Callable[[str], ScimError], what: str) -> _Parser:
+def _parse(text: str, error: Callable[[str], ScimError], what: str, core: str) -> _Parser:
     if not isinstance(text, str):
         raise error(f"{what} must be a string")
     if len(text) > MAX_FILTER_LENGTH:
         raise error(f"{what} is longer than {MAX_FILTER_LENGTH} characters")
     if not text.strip():
         raise error(f"{what} is empty")
-    return _Parser(text, error)
+    return _Parser(text, error, core)
 
 
-def parse_filter(text: str) -> Node:
+def parse_filter(text: str, core: str = CORE_USER) -> Node:
     """Parse a SCIM filter; raises an ``invalidFilter`` ``ScimError`` saying what is wrong and where."""
-    p = _parse(text, invalid_filter, "filter")
+    p = _parse(text, invalid_filter, "filter", core)
     node = p.parse_or()
     if p.peek():
         raise p.fail(f"unexpected {p.near()}")
     return node
 
 
-def parse_path(text: str) -> PatchPath:
+def parse_path(text: str, core: str = CORE_USER) -> PatchPath:
     """Parse a PATCH ``path`` (``attr``, ``attr.sub``, ``attr[filter]``, ``attr[filter].sub``).
 
     Bad paths raise ``invalidPath``; a bad filter inside the brackets raises ``invalidFilter``.
     """
-    p = _parse(text, invalid_path, "path")
+    p = _parse(text, invalid_path, "path", core)
     path = p.parse_attr_path()
     node: Node | None = None
     if p.text.startswith("[", p.pos):
-        if path.sub or attr_definition(path)["type"] != "complex":
+        if path.sub or attr_definition(path, core)["type"] != "complex":
             raise p.fail(f"a value filter needs a complex attribute; {path} is not one")
         p.error = invalid_filter
         node = p.parse_value_filter(path).filter
@@ -350,7 +363,7 @@ def parse_path(text: str) -> PatchPath:
     return PatchPath(path, node)
 
 
-def parse_attribute_list(text: str, param: str = "attributes") -> list[AttrPath]:
+def parse_attribute_list(text: str, param: str = "attributes", core: str = CORE_USER) -> list[AttrPath]:
     """Parse a comma-separated ``attributes``/``excludedAttributes``/``sortBy`` value (``invalidValue``)."""
     if len(text) > MAX_FILTER_LENGTH:
         raise invalid_value(f"{param} is longer than {MAX_FILTER_LENGTH} characters")
@@ -362,7 +375,7 @@ def parse_attribute_list(text: str, param: str = "attributes") -> list[AttrPath]
         if not _NAME.fullmatch(token):
             raise invalid_value(f"invalid attribute path {token!r} in {param}")
         try:
-            path = resolve_path(token)
+            path = resolve_path(token, None, core)
         except LookupError as e:
             raise invalid_value(f"{e.args[0]} in {param}") from None
         if path not in out:

@@ -9,29 +9,50 @@ from __future__ import annotations
 from typing import Any
 
 from roster_tui.core.scim import BULK_REQUEST, CORE_USER, ENTERPRISE_USER, PATCH_OP, ROSTER_USER, SEARCH_REQUEST
+from roster_tui.server.schemas import CORE_GROUP, SCHEMAS
 
 _STRING = {"type": "string"}
+_TYPES = {"boolean": "boolean", "integer": "integer", "decimal": "number"}
+
+
+def _property(definition: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of one writable attribute of a published SCIM schema."""
+    if definition["type"] == "complex":
+        out: dict[str, Any] = {"type": "object", "properties": {
+            sub["name"]: _property(sub) for sub in definition["subAttributes"] if sub["mutability"] != "readOnly"}}
+    else:
+        out = {"type": _TYPES.get(definition["type"], "string")}
+        if definition.get("canonicalValues") and definition["name"] == "type":
+            out["enum"] = definition["canonicalValues"]
+    return {"type": "array", "items": out} if definition["multiValued"] else out
+
+
+def _writable(urn: str) -> dict[str, Any]:
+    return {a["name"]: _property(a) for a in SCHEMAS[urn]["attributes"] if a["mutability"] != "readOnly"}
+
+
 USER = {
     "type": "object",
     "required": ["userName", "name"],
     "properties": {
         "schemas": {"type": "array", "items": {"type": "string", "enum": [CORE_USER, ENTERPRISE_USER,
                                                                           ROSTER_USER]}},
-        "userName": _STRING,
         "externalId": _STRING,
-        "name": {"type": "object", "properties": {"givenName": _STRING, "familyName": _STRING,
-                                                  "formatted": _STRING}},
+        **_writable(CORE_USER),
+        ENTERPRISE_USER: {"type": "object", "properties": _writable(ENTERPRISE_USER)},
+        ROSTER_USER: {"type": "object", "properties": _writable(ROSTER_USER)},
+    },
+}
+GROUP = {
+    "type": "object",
+    "required": ["displayName"],
+    "properties": {
+        "schemas": {"type": "array", "items": {"type": "string", "enum": [CORE_GROUP]}},
         "displayName": _STRING,
-        "title": _STRING,
-        "active": {"type": "boolean"},
-        "emails": {"type": "array", "items": {"type": "object", "properties": {
-            "value": _STRING, "type": {"type": "string", "enum": ["work", "home", "other"]},
-            "primary": {"type": "boolean"}}}},
-        "roles": {"type": "array", "items": {"type": "object", "properties": {"value": _STRING}}},
-        ENTERPRISE_USER: {"type": "object", "properties": {
-            "employeeNumber": _STRING, "department": _STRING, "division": _STRING,
-            "manager": {"type": "object", "properties": {"value": _STRING}}}},
-        ROSTER_USER: {"type": "object", "properties": {"hireDate": _STRING, "location": _STRING}},
+        "externalId": _STRING,
+        "members": {"type": "array", "items": {"type": "object", "required": ["value"], "properties": {
+            "value": _STRING, "$ref": _STRING, "type": {"type": "string", "enum": ["User"]},
+            "display": _STRING}}},
     },
 }
 PATCH = {

@@ -7,16 +7,38 @@ module only moves values around and reports targets that do not exist.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from roster_tui.core.scim import CORE_USER, PATCH_OP
 from roster_tui.server.errors import invalid_path, invalid_syntax, invalid_value, mutability, no_target
 from roster_tui.server.filter_eval import element_matches
 from roster_tui.server.filters import AttrPath, Compare, parse_path
-from roster_tui.server.resource import canonical_urn
+from roster_tui.server.resource import canonical_urn, extension_of
 from roster_tui.server.schemas import ATTRS_BY_SCHEMA, sub_attrs
 
 READ_ONLY_TOP = {"id", "meta", "schemas"}
+_HEAD = re.compile(r"[A-Za-z0-9_$-]+")
+
+
+def _qualified(path_text: str) -> str:
+    """``path_text`` with the URN of the extension whose attribute it names unqualified (Entra ID's ``manager``)."""
+    text = path_text.strip()
+    head = _HEAD.match(text)
+    if head is None or text.lower().startswith("urn:"):
+        return text
+    name = head.group().lower()
+    urn = None if name in ATTRS_BY_SCHEMA[CORE_USER] or name in READ_ONLY_TOP | {"externalid"} \
+        else extension_of(name)
+    return f"{urn}:{text}" if urn else text
+
+
+def _is_path(key: str) -> bool:
+    """Whether a key of a path-less operation's value is a path (``name.givenName``, ``urn:…:employeeNumber``,
+    ``emails[type eq "work"].value``), as Entra ID sends them, rather than an attribute or extension name."""
+    if canonical_urn(key.strip()) is not None:
+        return False
+    return key.strip().lower().startswith("urn:") or "." in key or "[" in key
 
 
 def _definition(urn: str | None, attr: str) -> dict[str, Any]:
@@ -67,12 +89,15 @@ def _set_attribute(doc: dict[str, Any], key: str, value: Any, op: str) -> None:
                 raise invalid_syntax(f"unknown attribute '{urn}:{k}'")
             ext[definition["name"]] = _merge(ext.get(definition["name"]), v, definition, op)
         return
-    if key.lower() in READ_ONLY_TOP:
-        raise mutability(f"'{key}' cannot be changed")
+    if key.lower() in READ_ONLY_TOP:  # a whole resource as the value: its id, meta and schemas are ignored
+        return
     if key.lower() == "externalid":
         doc["externalId"] = value
         return
     definition = ATTRS_BY_SCHEMA[CORE_USER].get(key.lower())
+    if definition is None and extension_of(key):
+        _set_attribute(doc, extension_of(key) or "", {key: value}, op)
+        return
     if definition is None:
         raise invalid_syntax(f"unknown attribute '{key}'")
     doc[definition["name"]] = _merge(doc.get(definition["name"]), value, definition, op)
@@ -91,7 +116,8 @@ def _new_element_from_filter(node: Any) -> dict[str, Any] | None:
 
 
 def _apply_path(doc: dict[str, Any], op: str, path_text: str, value: Any) -> None:
-    whole = canonical_urn(path_text.strip())
+    path_text = _qualified(path_text)
+    whole = canonical_urn(path_text)
     if whole is not None and whole != CORE_USER:  # the path names a whole extension
         if op == "remove":
             doc.pop(whole, None)
@@ -209,7 +235,10 @@ def apply_patch(doc: dict[str, Any], body: Any) -> dict[str, Any]:
             if not isinstance(value, dict):
                 raise invalid_value(f"{op} without a path needs an object value")
             for key, v in value.items():
-                _set_attribute(result, key, v, op)
+                if _is_path(key):
+                    _apply_path(result, op, key, v)
+                else:
+                    _set_attribute(result, key, v, op)
             continue
         if not isinstance(path, str):
             raise invalid_path("path must be a string")

@@ -15,17 +15,18 @@ ALWAYS = ("id", "schemas")
 WHOLE = ""  # AttrPath.attr naming a whole extension object
 
 
-def parse_projection(text: str, param: str) -> list[AttrPath]:
-    """An ``attributes``/``excludedAttributes`` list; a bare extension URN names the whole extension."""
+def parse_projection(text: str, param: str, core: str = CORE_USER) -> list[AttrPath]:
+    """An ``attributes``/``excludedAttributes`` list; a bare extension URN names the whole extension (the
+    resource type's core schema is ``core``; only Users have extensions)."""
     paths: list[AttrPath] = []
     rest: list[str] = []
     for token in text.split(","):
-        urn = canonical_urn(token.strip())
+        urn = canonical_urn(token.strip()) if core == CORE_USER else None
         if urn is not None and urn != CORE_USER:
             paths.append(AttrPath(urn, WHOLE))
         elif token.strip():
             rest.append(token)
-    return paths + (parse_attribute_list(",".join(rest), param) if rest else [])
+    return paths + (parse_attribute_list(",".join(rest), param, core) if rest else [])
 
 
 def _container(resource: dict[str, Any], urn: str | None, create: dict[str, Any] | None = None) -> Any:

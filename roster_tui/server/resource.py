@@ -16,10 +16,21 @@ _ROLES = {r.lower(): r for r in ADMIN_ROLES}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _IGNORED_TOP = {"id", "meta", "schemas"}
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_BOOLEANS = {"true": True, "false": False}
+#: Longer limits than MAX_STRING: URLs, and base64 DER certificates.
+_LIMITS = {"reference": 2048, "binary": 16 * 1024}
+#: Extension attributes by name, for clients that send them unqualified (Microsoft Entra ID's examples do).
+_UNQUALIFIED = {name: urn for urn in EXTENSIONS for name in ATTRS_BY_SCHEMA[urn]
+                if name not in ATTRS_BY_SCHEMA[CORE_USER]}
 
 
 def canonical_urn(key: str) -> str | None:
     return _URNS.get(key.lower())
+
+
+def extension_of(name: str) -> str | None:
+    """The extension whose attribute an unqualified ``name`` is (``manager``: the enterprise one), if any."""
+    return _UNQUALIFIED.get(name.lower())
 
 
 def _check_string(where: str, value: Any, limit: int = MAX_STRING) -> str:
@@ -42,6 +53,8 @@ def _check_value(where: str, definition: dict[str, Any], value: Any) -> Any:
             raise invalid_value(f"{where} must be an object")
         return _check_complex(where, definition, value)
     if kind == "boolean":
+        if isinstance(value, str) and value.lower() in _BOOLEANS:  # "False", as Entra ID sends it
+            return _BOOLEANS[value.lower()]
         if not isinstance(value, bool):
             raise invalid_value(f"{where} must be true or false")
         return value
@@ -49,7 +62,7 @@ def _check_value(where: str, definition: dict[str, Any], value: Any) -> Any:
         if not isinstance(value, int) or isinstance(value, bool):
             raise invalid_value(f"{where} must be an integer")
         return value
-    text = _check_string(where, value)
+    text = _check_string(where, value, _LIMITS.get(kind, MAX_STRING))
     if text == "":
         return None
     if kind == "dateTime" and not _DATETIME.match(text):
@@ -72,8 +85,19 @@ def _check_complex(where: str, definition: dict[str, Any], value: dict[str, Any]
     return out or None
 
 
+def _single_complex(definition: dict[str, Any], value: Any) -> Any:
+    """A single-valued complex value as Entra ID sends a manager: a list of one, or the bare ``value``."""
+    if isinstance(value, list) and len(value) <= 1:
+        value = value[0] if value else None
+    if isinstance(value, str) and "value" in sub_attrs(definition):
+        value = {"value": value}
+    return value
+
+
 def _check_attribute(where: str, definition: dict[str, Any], value: Any) -> Any:
     if not definition["multiValued"]:
+        if definition["type"] == "complex":
+            value = _single_complex(definition, value)
         if isinstance(value, list):
             raise invalid_value(f"{where} takes a single value, not a list")
         return _check_value(where, definition, value)
@@ -98,10 +122,10 @@ def _check_object(where: str, urn: str, value: dict[str, Any], doc: dict[str, An
         definition = attrs.get(key.lower())
         if definition is None:
             raise invalid_syntax(f"unknown attribute '{where}{key}'")
-        if definition["mutability"] == "readOnly":
+        if definition["mutability"] == "readOnly":  # RFC 7643 §2.2: ignored on input
             continue
         checked = _check_attribute(f"{where}{definition['name']}", definition, attr_value)
-        if checked is not None:
+        if checked is not None and definition["returned"] != "never":  # a password: checked, never kept
             doc[definition["name"]] = checked
 
 
@@ -120,6 +144,8 @@ def validate_user(body: Any) -> dict[str, Any]:
         raise invalid_syntax(f"'schemas' must list {CORE_USER}")
     doc: dict[str, Any] = {}
     core: dict[str, Any] = {}
+    qualified: dict[str, dict[str, Any]] = {}
+    unqualified: dict[str, dict[str, Any]] = {}  # extension attributes sent at the top (Entra ID's examples)
     for key, value in body.items():
         lowered = key.lower()
         if lowered in _IGNORED_TOP:
@@ -139,12 +165,16 @@ def validate_user(body: Any) -> dict[str, Any]:
                 continue
             if not isinstance(value, dict):
                 raise invalid_value(f"'{urn}' must be an object")
-            ext: dict[str, Any] = {}
-            _check_object(f"{urn}:", urn, value, ext)
-            if ext:
-                doc[urn] = ext
+            qualified.setdefault(urn, {}).update(value)
+        elif lowered not in ATTRS_BY_SCHEMA[CORE_USER] and (home := extension_of(key)):
+            unqualified.setdefault(home, {})[key] = value
         else:
             core[key] = value
+    for urn in EXTENSIONS:  # a qualified value comes last, so it wins over an unqualified one
+        ext: dict[str, Any] = {}
+        _check_object(f"{urn}:", urn, {**unqualified.get(urn, {}), **qualified.get(urn, {})}, ext)
+        if ext:
+            doc[urn] = ext
     _check_object("", CORE_USER, core, doc)
     _apply_rules(doc)
     return {"schemas": [CORE_USER, *(urn for urn in EXTENSIONS if urn in doc)], **doc}

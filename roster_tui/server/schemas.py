@@ -8,6 +8,7 @@ from roster_tui.core.models import ADMIN_ROLES, AssignmentStatus
 from roster_tui.core.scim import CORE_USER, ENTERPRISE_USER, ROSTER_USER
 
 MAX_STRING = 256
+CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
 def attr(
@@ -47,6 +48,17 @@ def attr(
     return d
 
 
+def multi_complex(name: str, description: str, types: tuple[str, ...] | None = None, *,
+                  value: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A multi-valued complex attribute of RFC 7643 §4.1.2's form: value, display, type, primary."""
+    return attr(name, "complex", multi=True, description=description, sub=[
+        value or attr("value"),
+        attr("display"),
+        attr("type", canonical=types),
+        attr("primary", "boolean"),
+    ])
+
+
 USER_ATTRIBUTES = [
     attr("userName", required=True, uniqueness="server",
          description="Unique login name; the roster uses the user's email."),
@@ -54,28 +66,65 @@ USER_ATTRIBUTES = [
         attr("formatted"),
         attr("familyName", required=True, description="Last name."),
         attr("givenName", required=True, description="First name."),
+        attr("middleName"),
+        attr("honorificPrefix"),
+        attr("honorificSuffix"),
     ]),
     attr("displayName"),
+    attr("nickName"),
+    attr("profileUrl", "reference", reference_types=["external"]),
     attr("title"),
+    attr("userType"),
+    attr("preferredLanguage", description="Preferred language, e.g. en-US (RFC 7231 Accept-Language)."),
+    attr("locale", description="Locale, e.g. en-US."),
+    attr("timezone", description="Time zone in the IANA database, e.g. America/Los_Angeles."),
     attr("active", "boolean", description="Active users can be assigned training."),
+    attr("password", mutability="writeOnly", returned="never",
+         description="Accepted and discarded: the roster stores no passwords."),
     attr("emails", "complex", multi=True, required=True, description="Email addresses; the primary work "
          "email is the roster email.", sub=[
         attr("value", required=True),
+        attr("display"),
         attr("type", canonical=("work", "home", "other")),
         attr("primary", "boolean"),
     ]),
-    attr("roles", "complex", multi=True, description="Admin roles; empty means not an admin.", sub=[
-        attr("value", required=True, canonical=ADMIN_ROLES),
-        attr("display"),
-        attr("type"),
+    multi_complex("phoneNumbers", "Phone numbers.", ("work", "home", "mobile", "fax", "pager", "other")),
+    multi_complex("ims", "Instant messaging addresses.",
+                  ("aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo")),
+    multi_complex("photos", "URLs of photos of the user.", ("photo", "thumbnail"),
+                  value=attr("value", "reference", reference_types=["external"])),
+    attr("addresses", "complex", multi=True, description="Physical mailing addresses.", sub=[
+        attr("formatted"),
+        attr("streetAddress"),
+        attr("locality"),
+        attr("region"),
+        attr("postalCode"),
+        attr("country", description="ISO 3166-1 alpha-2 country code."),
+        attr("type", canonical=("work", "home", "other")),
         attr("primary", "boolean"),
     ]),
+    attr("groups", "complex", multi=True, mutability="readOnly",
+         description="The groups the user is a member of (RFC 7643 §4.1.2), kept through /Groups; ignored on input.",
+         sub=[
+        attr("value", mutability="readOnly", case_exact=True, description="id of the group"),
+        attr("$ref", "reference", mutability="readOnly", case_exact=True, reference_types=["Group"]),
+        attr("display", mutability="readOnly", description="displayName of the group"),
+        attr("type", mutability="readOnly", canonical=("direct", "indirect"),
+             description="direct: the roster's groups do not nest"),
+    ]),
+    multi_complex("entitlements", "Entitlements."),
+    multi_complex("roles", "Admin roles; empty means not an admin.",
+                  value=attr("value", required=True, canonical=ADMIN_ROLES)),
+    multi_complex("x509Certificates", "X.509 certificates (DER, base64).",
+                  value=attr("value", "binary")),
 ]
 
 ENTERPRISE_ATTRIBUTES = [
     attr("employeeNumber", uniqueness="server", description="Employee ID."),
-    attr("department"),
+    attr("costCenter"),
+    attr("organization"),
     attr("division"),
+    attr("department"),
     attr("manager", "complex", description="The user's manager.", sub=[
         attr("value", description="id of the manager"),
         attr("$ref", "reference", reference_types=["User"]),
@@ -99,12 +148,24 @@ ROSTER_ATTRIBUTES = [
     ]),
 ]
 
+GROUP_ATTRIBUTES = [
+    attr("displayName", required=True, uniqueness="server",
+         description="The group's name; unique, compared case-insensitively."),
+    attr("members", "complex", multi=True, description="The users in the group; groups do not nest.", sub=[
+        attr("value", mutability="immutable", case_exact=True, description="id of a user of the roster"),
+        attr("$ref", "reference", mutability="immutable", case_exact=True, reference_types=["User"]),
+        attr("type", mutability="immutable", canonical=("User",)),
+        attr("display", mutability="readOnly", description="displayName of the user, if it has one"),
+    ]),
+]
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     CORE_USER: {"id": CORE_USER, "name": "User", "description": "User Account", "attributes": USER_ATTRIBUTES},
     ENTERPRISE_USER: {"id": ENTERPRISE_USER, "name": "EnterpriseUser", "description": "Enterprise User",
                       "attributes": ENTERPRISE_ATTRIBUTES},
     ROSTER_USER: {"id": ROSTER_USER, "name": "RosterUser",
                   "description": "Training roster fields of a user", "attributes": ROSTER_ATTRIBUTES},
+    CORE_GROUP: {"id": CORE_GROUP, "name": "Group", "description": "Group", "attributes": GROUP_ATTRIBUTES},
 }
 
 #: Attribute definitions by lower-cased name, per schema URN (SCIM names are case-insensitive).
@@ -139,6 +200,15 @@ def resource_type_documents(base_url: str) -> list[dict[str, Any]]:
             {"schema": ROSTER_USER, "required": False},
         ],
         "meta": {"resourceType": "ResourceType", "location": f"{base_url}/ResourceTypes/User"},
+    }, {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+        "id": "Group",
+        "name": "Group",
+        "endpoint": "/Groups",
+        "description": "Group",
+        "schema": CORE_GROUP,
+        "schemaExtensions": [],
+        "meta": {"resourceType": "ResourceType", "location": f"{base_url}/ResourceTypes/Group"},
     }]
 
 

@@ -28,7 +28,7 @@ def test_service_killed_mid_apply_then_reimport_applies_each_row_once(tmp_path: 
         time.sleep(0.01)
     os.kill(server.process.pid, signal.SIGKILL)  # the service dies with requests in flight
     server.process.wait()
-    out, err = importer.communicate(timeout=120)
+    out, _err = importer.communicate(timeout=120)
     assert importer.returncode == 2, out  # the importer stops, and says it could not finish
     applied = json.loads(out)["applied"]
     assert applied["stopped"].startswith("the roster API stopped answering")

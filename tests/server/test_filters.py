@@ -147,7 +147,7 @@ def test_parse_path() -> None:
 
 
 @pytest.mark.parametrize(("text", "kind", "message"), [
-    ("nickName", "invalidPath", "unknown attribute 'nickName' at position 0"),
+    ("favouriteColour", "invalidPath", "unknown attribute 'favouriteColour' at position 0"),
     ("name.middle", "invalidPath", "unknown sub-attribute 'middle'"),
     ('emails[type eq "work"].bogus', "invalidPath", "unknown sub-attribute 'bogus' of emails at position 23"),
     ('emails[type eq "work"]x', "invalidPath", "unexpected 'x'"),
@@ -169,15 +169,15 @@ def test_parse_attribute_list() -> None:
         USER_NAME, AttrPath(None, "emails"), AttrPath(ENTERPRISE_USER, "employeeNumber"),
         AttrPath(None, "meta", "created")]
     assert parse_attribute_list("") == []
-    e = error("userName,nickName", parse_attribute_list)
-    assert (e.scim_type, e.detail) == ("invalidValue", "unknown attribute 'nickName' in attributes")
+    e = error("userName,favouriteColour", parse_attribute_list)
+    assert (e.scim_type, e.detail) == ("invalidValue", "unknown attribute 'favouriteColour' in attributes")
     assert error('emails[type eq "x"]', parse_attribute_list).scim_type == "invalidValue"
 
 
 # ---- errors -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "message"), [
-    ('nickName eq "x"', "unknown attribute 'nickName' at position 0"),
+    ('favouriteColour eq "x"', "unknown attribute 'favouriteColour' at position 0"),
     ('foo eq "x"', "unknown attribute 'foo'"),
     ('name.middle eq "x"', "unknown sub-attribute 'middle' of 'name'"),
     ('department eq "x"', f"did you mean '{ENTERPRISE_USER}:department'"),
@@ -204,7 +204,9 @@ def test_parse_attribute_list() -> None:
     ("emails[type[x pr]]", "value filters cannot be nested"),
     ('emails.value[type eq "x"]', "a value filter needs a complex attribute"),
     ('title[type eq "x"]', "a value filter needs a complex attribute; title is not one"),
-    ('emails[type eq "work"].value eq "x"', "unexpected '.value"),
+    ('emails[type eq "work"] value eq "x"', "unexpected 'value eq"),
+    ('emails[type eq "work"].bogus eq "x"', "unknown sub-attribute 'bogus' of emails"),
+    ('emails[type eq "work"].value', "expected an operator"),
     ('emails[type eq "work"', "expected ']'"),
     ("", "filter is empty"),
     ("   ", "filter is empty"),

@@ -118,7 +118,7 @@ def test_patch_errors(http: httpx.Client) -> None:
         (patch({"op": "replace", "path": 'emails[type eq "other"].value', "value": "x@y.com"}), "noTarget"),
         (patch({"op": "remove"}), "noTarget"),
         (patch({"op": "replace", "path": "id", "value": "x"}), "mutability"),
-        (patch({"op": "add", "path": "nickName", "value": "x"}), "invalidPath"),
+        (patch({"op": "add", "path": "favouriteColour", "value": "x"}), "invalidPath"),
         (patch({"op": "add", "path": "emails[type eq ]", "value": "x"}), "invalidFilter"),
         (patch({"op": "explode", "path": "title", "value": "x"}), "invalidSyntax"),
         (patch({"op": "remove", "path": "userName"}), "invalidValue"),

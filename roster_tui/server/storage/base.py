@@ -1,13 +1,19 @@
-"""The one small interface the service uses to keep users: a record type and the storage protocol.
+"""The one small interface the service uses to keep users and groups: record types and the storage protocol.
 
 What the storage refuses it raises as :mod:`roster_tui.server.storage.errors`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
+
+
+def now() -> str:
+    """The time as records carry it (``created``, ``lastModified``, audit rows)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class StoredUser(NamedTuple):
@@ -21,15 +27,50 @@ class StoredUser(NamedTuple):
     created: str
     last_modified: str
     doc: str
+    #: The groups the user is a member of, (id, displayName) each: not part of ``doc``, read with the user.
+    groups: tuple[tuple[str, str], ...] = ()
 
     @property
     def etag(self) -> str:
         return f'W/"{self.version}"'
 
 
+class Member(NamedTuple):
+    """A member of a group: the user's id and displayName (None: the user has none)."""
+
+    id: str
+    display: str | None
+
+
+class StoredGroup(NamedTuple):
+    """A group as stored; ``members`` is None when they were not asked for (``excludedAttributes=members``)."""
+
+    id: str
+    version: int
+    created: str
+    last_modified: str
+    display_name: str
+    external_id: str | None
+    members: tuple[Member, ...] | None
+
+    @property
+    def etag(self) -> str:
+        return f'W/"{self.version}"'
+
+
+class GroupDoc(NamedTuple):
+    """What a write makes of a group: its name, external id and the ids of its members (users; no repeats)."""
+
+    display_name: str
+    external_id: str | None
+    members: tuple[str, ...]
+
+
 #: Turns the stored document into the new one; runs inside the write transaction. What it raises (the
 #: service's rules) goes through the storage untouched, and the write is not kept.
 Mutation = Callable[[dict[str, Any]], dict[str, Any]]
+#: The same for a group.
+GroupMutation = Callable[[GroupDoc], GroupDoc]
 
 
 class Writer(Protocol):
@@ -50,6 +91,21 @@ class Writer(Protocol):
 
     def user_exists(self, id: str) -> bool: ...
 
+    def create_group(self, doc: GroupDoc) -> StoredGroup:
+        """Store a new group; ``NotUnique`` if another has the displayName, ``UnknownMembers`` if a member is
+        not a user."""
+        ...
+
+    def update_group(self, id: str, mutate: GroupMutation, expected_version: int | None, action: str,
+                     named: Collection[str] = ()) -> StoredGroup:
+        """Store ``mutate(doc)``; ``GroupNotFound``, ``VersionMismatch``, ``NotUnique`` or ``UnknownMembers`` if
+        it cannot. ``named``: the user ids the mutation may add, looked up (and locked) before the group."""
+        ...
+
+    def delete_group(self, id: str, expected_version: int | None) -> None:
+        """Delete the group (its users stay); ``GroupNotFound`` or ``VersionMismatch`` if it cannot."""
+        ...
+
     def active_account_admins(self, excluding: str) -> int: ...
 
     def savepoint(self) -> AbstractContextManager[None]: ...
@@ -63,6 +119,13 @@ class Storage(Protocol):
     def list(self, filter: Any, sort_by: Any, descending: bool, offset: int, limit: int,
              ) -> tuple[int, list[StoredUser]]:
         """The number of matches and one page of them; ``NotFilterable`` or ``NotSortable`` if it cannot."""
+        ...
+
+    def get_group(self, id: str, members: bool = True) -> StoredGroup | None: ...
+
+    def list_groups(self, filter: Any, sort_by: Any, descending: bool, offset: int, limit: int,
+                    members: bool = True) -> tuple[int, list[StoredGroup]]:
+        """As :meth:`list`, for groups; ``members``: read each group's members too."""
         ...
 
     def write(self, actor: str) -> AbstractContextManager[Writer]: ...

@@ -19,6 +19,8 @@ from roster_tui.server.storage.tables import (
     SQLITE_FTS,
     api_tokens,
     audit,
+    group_members,
+    groups,
     metadata,
     user_totals,
     users,
@@ -55,6 +57,10 @@ def _postgres_totals(conn: Connection) -> None:
             conn.exec_driver_sql(statement)
 
 
+def _groups(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[groups, group_members])
+
+
 #: (version, what it does, how). Append only; never edit a released migration.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "users and audit tables, their indexes, trigram search", _initial),
@@ -62,6 +68,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (3, "PostgreSQL: prefix (sw) indexes on lower(column)", _postgres_prefix_indexes),
     (4, "PostgreSQL: the user count kept by triggers; sort and prefix indexes that cover their column; "
         "hire_date of any length", _postgres_totals),
+    (5, "groups and their members, indexed both ways (a group's members, a user's groups)", _groups),
 ]
 LATEST = MIGRATIONS[-1][0]
 

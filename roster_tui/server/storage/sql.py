@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -17,9 +16,10 @@ from roster_tui.core.models import ACCOUNT_ADMIN
 from roster_tui.core.removal import describe_counts, status_counts
 from roster_tui.core.scim import ROSTER_USER
 from roster_tui.server.storage import migrations, sql_filter
-from roster_tui.server.storage.base import Mutation, StoredUser
+from roster_tui.server.storage.base import Mutation, StoredUser, now
 from roster_tui.server.storage.documents import extract_columns, without_manager
 from roster_tui.server.storage.errors import NotUnique, UserNotFound, VersionMismatch
+from roster_tui.server.storage.group_sql import GroupReads, GroupWrites, groups_of
 from roster_tui.server.storage.tables import FOLD_TOTALS, SQLITE_FTS, api_tokens, audit, user_totals, users
 
 _RECORD = (users.c.id, users.c.version, users.c.created, users.c.last_modified, users.c.doc)
@@ -41,16 +41,13 @@ MANAGER_DELETED = "manager-deleted"
 _UNIQUE = {"user_name": "userName", "email": "emails.value", "employee_number": "employeeNumber"}
 
 
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _dumps(doc: dict[str, Any]) -> str:
     return orjson.dumps(doc).decode()
 
 
-def _record(row: Any) -> StoredUser:
-    return StoredUser._make(row[:5])
+def _record(row: Any, groups: dict[int, tuple[tuple[str, str], ...]]) -> StoredUser:
+    """The user of a row holding its record and ``pk``, with its groups from ``groups`` (by pk)."""
+    return StoredUser._make((*row[:5], groups.get(row[5], ())))
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -85,7 +82,7 @@ def reports_query(manager: str, dialect: str) -> Select[Any]:
     return query.with_for_update() if dialect == "postgresql" else query
 
 
-class SqlWriter:
+class SqlWriter(GroupWrites):
     """Writes in one transaction; every change goes to the audit table in that same transaction."""
 
     def __init__(self, conn: Connection, actor: str) -> None:
@@ -158,9 +155,9 @@ class SqlWriter:
                                   f"{expected_version} (now {version}); reload it and try again")
         old = orjson.loads(doc_text)
         new = mutate(old)
-        if new == old:
-            return StoredUser(id, version, created, _modified, doc_text)
-        return self._write(pk, id, version, created, old, new, action, now())
+        record = StoredUser(id, version, created, _modified, doc_text) if new == old \
+            else self._write(pk, id, version, created, old, new, action, now())
+        return record._replace(groups=groups_of(self.conn, [pk]).get(pk, ()))
 
     def _write(self, pk: int, id: str, version: int, created: str, old: dict[str, Any], new: dict[str, Any],
                action: str, stamp: str) -> StoredUser:
@@ -186,9 +183,10 @@ class SqlWriter:
         doc = orjson.loads(doc_text)
         if check is not None:
             check(doc)
+        stamp = now()
+        self.leave_groups(pk, id, stamp)
         self.conn.execute(users.delete().where(users.c.pk == pk))
         columns = extract_columns(doc)
-        stamp = now()
         self._audit(id, "delete", _diff({k: v for k, v in columns.items() if v is not None}, {}), stamp)
         self._clear_manager(id, stamp)
 
@@ -200,8 +198,8 @@ class SqlWriter:
             self._write(pk, id, version, created, old, without_manager(old), MANAGER_DELETED, stamp)
 
 
-class SqlStorage:
-    """Users and their audit trail in one SQL database."""
+class SqlStorage(GroupReads):
+    """Users, groups and their audit trail in one SQL database."""
 
     def __init__(self, url: str) -> None:
         self.url = make_url(database_url(url))
@@ -244,9 +242,10 @@ class SqlStorage:
             migrations.upgrade(conn)
 
     def get(self, id: str) -> StoredUser | None:
-        with self.read_engine.connect() as conn:
-            row = conn.execute(select(*_RECORD).where(users.c.id == id)).first()
-        return _record(row) if row else None
+        with self.read_engine.begin() as conn:
+            row = conn.execute(select(*_RECORD, users.c.pk).where(users.c.id == id)).first()
+            found = groups_of(conn, [row[5]]) if row else {}
+        return _record(row, found) if row else None
 
     def list(self, filter: Any, sort_by: Any, descending: bool, offset: int, limit: int,
              ) -> tuple[int, list[StoredUser]]:
@@ -273,6 +272,7 @@ class SqlStorage:
                     records = conn.execute(keyset, {"after": after[1], "limit": limit}).all()
                 else:
                     records = conn.execute(self._page_query(where, sort_by, descending, offset, limit)).all()
+            found = groups_of(conn, [r[5] for r in records]) if records else {}
         if stamp is not None:
             if sort_by is None and records:
                 if len(self._after) >= 256:
@@ -280,7 +280,7 @@ class SqlStorage:
                 self._after[(descending, offset + len(records))] = (stamp, records[-1][5])
             if stamp[0] > 64:
                 self._fold_totals()
-        return int(total), [_record(r) for r in records]
+        return int(total), [_record(r, found) for r in records]
 
     def _page_query(self, where: Any, sort_by: Any, descending: bool, offset: int, limit: int) -> Any:
         """The record and ``pk`` of each user on the page: keys off an index, then a join for the rows."""

@@ -14,6 +14,8 @@ Semantics, matching :func:`roster_tui.server.filter_eval.matches` except where n
   ``lower()``/``ILIKE``; ``gt``/``ge``/``lt``/``le`` compare in code-point order on both.
 * ``manager`` and ``manager pr`` use ``manager_id``. ``meta.version``, ``meta.resourceType`` and
   ``meta.location`` cannot be filtered on (:class:`NotFilterable`).
+* ``groups`` (``groups.value eq "<group id>"``, ``groups.display``, ``groups[…]``) looks the user's memberships
+  up in ``group_members``; ``groups.$ref`` cannot be filtered on.
 
 The expression may evaluate to NULL where the filter is false: use it in WHERE, don't negate it.
 """
@@ -43,7 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 
-from roster_tui.core.scim import ENTERPRISE_USER, ROSTER_USER
+from roster_tui.core.scim import CORE_USER, ENTERPRISE_USER, ROSTER_USER
 from roster_tui.server.filters import (
     And,
     AttrPath,
@@ -58,7 +60,7 @@ from roster_tui.server.filters import (
     resolve_path,
 )
 from roster_tui.server.storage.errors import NotFilterable, NotSortable
-from roster_tui.server.storage.tables import FTS_COLUMNS, users
+from roster_tui.server.storage.tables import FTS_COLUMNS, group_members, groups, users
 
 Expr = ColumnElement[Any]
 #: Appended to a prefix, the smallest string greater than every string starting with the prefix.
@@ -227,6 +229,8 @@ def _nonempty(x: Expr, is_string: bool) -> Expr:
 
 
 class _Compiler:
+    core = CORE_USER  # the schema of unqualified attribute names
+
     def __init__(self, dialect_name: str) -> None:
         if dialect_name not in DIALECTS:
             raise ValueError(f"unsupported dialect {dialect_name!r}")
@@ -250,8 +254,13 @@ class _Compiler:
 
     def leaf(self, node: Compare | Present, elem: Callable[[str], Loc] | None) -> Expr:
         path = node.path
-        if elem is not None:
-            return self.json_test(elem(path.sub or "value"), node)
+        if elem is not None:  # inside a value filter: the element's JSON, or a column
+            target = elem(path.sub or "value")
+            if isinstance(target, tuple):
+                return self.json_test(target, node)
+            return self.test(target, node, nocase=_is_nocase(target, self.dialect))
+        if path.urn is None and path.attr == "groups":
+            return self.member_of(self.leaf(node, _group_column))
         name = COLUMNS.get((path.urn, path.attr, path.sub))
         if name == "roles" and not (isinstance(node, Compare) and node.op in ("gt", "ge", "lt", "le")):
             return self.roles(node)
@@ -261,7 +270,7 @@ class _Compiler:
                              fts=name if name in FTS_COLUMNS and self.dialect == "sqlite" else None)
         if path.attr in _NOT_IN_DOC:
             raise NotFilterable(f"filtering on {path} is not supported")
-        top = attr_definition(AttrPath(path.urn, path.attr))
+        top = attr_definition(AttrPath(path.urn, path.attr), self.core)
         keys = (path.urn, path.attr) if path.urn else (path.attr,)
         sub = path.sub or ("value" if isinstance(node, Compare) and top["type"] == "complex" else None)
         doc = _doc(self.dialect)
@@ -276,8 +285,10 @@ class _Compiler:
         return select(literal(1)).select_from(frm).where(is_object, cond).exists()
 
     def value_path(self, path: AttrPath, inner: Node) -> Expr:
+        if path.urn is None and path.attr == "groups":
+            return self.member_of(self.node(inner, _group_column))
         loc: Loc = (_doc(self.dialect), (path.urn, path.attr) if path.urn else (path.attr,))
-        if not attr_definition(path)["multiValued"]:
+        if not attr_definition(path, self.core)["multiValued"]:
             cond = self.node(inner, lambda sub: (loc[0], (*loc[1], sub)))
             return and_(_json_is_object(loc, self.dialect), cond)
         frm, elem, is_object = _json_objects(loc, self.dialect)
@@ -290,7 +301,7 @@ class _Compiler:
     def test(self, x: Expr, node: Compare | Present, *, nocase: bool, fts: str | None = None,
              json: bool = False) -> Expr:
         """``node``'s operator applied to the value expression ``x`` (never ``ne``)."""
-        d = compared_definition(node.path) or attr_definition(node.path)
+        d = compared_definition(node.path, self.core) or attr_definition(node.path, self.core)
         is_string = d["type"] in ("string", "reference", "binary", "dateTime")
         if isinstance(node, Present):
             return _nonempty(x, is_string)
@@ -316,6 +327,12 @@ class _Compiler:
             return and_(x >= v, x < v + MAX_CHAR)
         return _ORDER[op](x, v)
 
+    @staticmethod
+    def member_of(cond: Expr) -> Expr:
+        """The users in a group for which ``cond`` (on ``groups``) holds: on the group_members indexes."""
+        joined = group_members.join(groups, groups.c.pk == group_members.c.group_pk)
+        return users.c.pk.in_(select(group_members.c.user_pk).select_from(joined).where(cond))
+
     def roles(self, node: Compare | Present) -> Expr:
         """``roles`` holds ``|Role A|Role B|``: match one role between the bars."""
         col = users.c.roles
@@ -329,6 +346,17 @@ class _Compiler:
             return false()
         bars = {"eq": "|{}|", "co": "{}", "sw": "|{}", "ew": "{}|"}[node.op]
         return _like(col, bars.format(v), "co", self.dialect, ci=True)
+
+
+def _group_column(sub: str) -> Expr:
+    """The ``groups`` column a sub-attribute of a user's ``groups`` is compared on."""
+    if sub == "value":
+        return groups.c.id
+    if sub == "display":
+        return groups.c.display_name
+    if sub == "type":
+        return literal("direct")
+    raise NotFilterable(f"filtering on groups.{sub} is not supported")
 
 
 _ORDER: dict[str, Callable[[Any, Any], Expr]] = {

@@ -6,7 +6,20 @@ Case-insensitive columns use SQLite's NOCASE collation (PostgreSQL compares ``lo
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text, func, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
 
 metadata = MetaData()
 
@@ -72,10 +85,40 @@ audit = Table(
     Column("at", String(32), nullable=False),
     Column("token_name", String, nullable=False),
     Column("user_id", String(64), nullable=False),
-    Column("action", String(16), nullable=False),  # create | replace | patch | delete | manager-deleted
+    Column("action", String(16), nullable=False),  # create | replace | patch | delete | manager-deleted, and
+    # for groups (user_id: the group's id) group-create | group-replace | group-patch | group-delete | member-deleted
     Column("changes", Text, nullable=False),  # JSON {"field": [before, after]}
 )
 Index("ix_audit_user_id", audit.c.user_id, audit.c.pk)
+
+#: Groups (RFC 7643 §4.2): their own columns, no document; members are rows of ``group_members``.
+groups = Table(
+    "groups",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("version", Integer, nullable=False, default=1),
+    Column("created", String(32), nullable=False),
+    Column("last_modified", String(32), nullable=False),
+    Column("display_name", ci_string(), nullable=False),
+    Column("external_id", String),
+    sqlite_autoincrement=True,
+)
+Index("ux_groups_display_name", groups.c.display_name, unique=True).ddl_if(dialect="sqlite")
+Index("ux_groups_display_name_lower", func.lower(groups.c.display_name), unique=True).ddl_if(dialect="postgresql")
+Index("ix_groups_external_id", groups.c.external_id)
+
+#: Who is in which group, by the rows' keys. The primary key answers a group's members; ``ix_group_members_user``
+#: a user's groups (a page of users at a time) and ``groups.value`` filters. No foreign keys, as SQLite would not
+#: enforce them: the storage deletes a user's or group's memberships with it, in the same transaction.
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("group_pk", Integer, nullable=False),
+    Column("user_pk", Integer, nullable=False),
+    PrimaryKeyConstraint("group_pk", "user_pk"),
+)
+Index("ix_group_members_user", group_members.c.user_pk, group_members.c.group_pk)
 
 api_tokens = Table(
     "api_tokens",
