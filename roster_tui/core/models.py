@@ -78,6 +78,7 @@ class User(BaseModel):
     hire_date: str | None = None
     active: bool = True
     roles: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()  # the names of the groups the user is in (read-only: set on the groups)
     assignments: tuple[TrainingAssignment, ...] = Field(default_factory=tuple)
     created: str | None = None
     last_modified: str | None = None

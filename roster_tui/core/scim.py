@@ -96,6 +96,8 @@ def user_from_scim(resource: dict[str, Any]) -> User:
         hire_date=ours.get("hireDate") or None,
         active=resource.get("active", True) is not False,
         roles=tuple(r["value"] for r in resource.get("roles") or [] if isinstance(r, dict) and r.get("value")),
+        groups=tuple(str(g.get("display") or g.get("value")) for g in resource.get("groups") or []
+                     if isinstance(g, dict) and (g.get("display") or g.get("value"))),
         assignments=tuple(assignments),
         created=meta.get("created"),
         last_modified=meta.get("lastModified"),

@@ -261,6 +261,13 @@ class RosterClient:
             if pending is not None:
                 pending.cancel()
 
+    async def list_groups(self, *, filter: str | None = None, start_index: int = 1, count: int | None = None,
+                          attributes: Attributes = None, excluded_attributes: Attributes = None) -> ListPage:
+        """One page of groups via ``GET /Groups``."""
+        params = {"filter": filter, "startIndex": start_index, "count": count, "attributes": csv_param(attributes),
+                  "excludedAttributes": csv_param(excluded_attributes)}
+        return list_page(await self._json("GET", "Groups", params=params), start_index)
+
     async def create_user(self, resource: dict[str, Any]) -> dict[str, Any]:
         """POST a new user; returns the created resource (with its version)."""
         return await self._resource("POST", "Users", json=resource) or {}

@@ -25,6 +25,7 @@ class RosterQuery:
     status: str = "all"
     admins_only: bool = False
     department: str = ""
+    group: tuple[str, str] | None = None  # (id, name) of the group shown
     sort_field: str = DEFAULT_SORT
     descending: bool = False
 
@@ -43,6 +44,8 @@ class RosterQuery:
             parts.append("roles pr")
         if self.department.strip():
             parts.append(f"{FIELD_PATHS['department']} eq {scim_string(self.department.strip())}")
+        if self.group is not None:
+            parts.append(f"groups.value eq {scim_string(self.group[0])}")
         return " and ".join(parts) or None
 
     @property
@@ -74,6 +77,8 @@ class RosterQuery:
             parts.append("admins only")
         if self.department.strip():
             parts.append(f'department "{self.department.strip()}"')
+        if self.group is not None:
+            parts.append(f'group "{self.group[1]}"')
         arrow = "↓" if self.descending else "↑"
         parts.append(f"sort {self.sort_field.replace('_', ' ')} {arrow}" if sortable else "the server's order")
         return " · ".join(parts)

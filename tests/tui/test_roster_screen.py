@@ -267,3 +267,35 @@ async def test_a_missing_token_says_how_to_give_one_and_stops_loading(embedded: 
         text = screen_text(app)
         assert "Loading…" not in text and "Not loaded" in text
     await client.aclose()
+
+
+async def test_the_roster_shows_the_members_of_a_group_and_the_profile_their_groups(
+        embedded: Embedded, api: RosterClient) -> None:
+    from roster_tui.tui.screens.dialogs import PickScreen
+    from roster_tui.tui.screens.profile import ProfileScreen
+
+    from .conftest import screen_text
+
+    page = await api.list_users(count=3, sort_by=FIELD_PATHS["last_name"])
+    members = [r["id"] for r in page.resources[:2]]
+    for name, ids in (("Fire Wardens", members), ("First Aiders", members[:1])):
+        created = await api.request("POST", "Groups", json={
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name,
+            "members": [{"value": i} for i in ids]})
+        assert created.status_code == 201
+    app = embedded.app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
+        assert "Fire Wardens" in screen_text(app) and "First Aiders" in screen_text(app)
+        await pilot.press("down", "enter")  # (every user), then the groups by name: Fire Wardens
+        table = table_of(app)
+        await wait_for(pilot, lambda: table.query_in_effect.group is not None and table.total == 2)
+        assert 'group "Fire Wardens"' in text_of(app, "#query")
+        assert {table.user_at(0).id, table.user_at(1).id} == set(members)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
+        await settle(pilot)
+        groups = str(app.screen.query_one("#groups").render())
+        assert "Fire Wardens" in groups

@@ -92,6 +92,8 @@ class ProfileScreen(ProfileSaving, ConsoleScreen[bool]):
             yield SelectionList[str](id="roles")
             yield Label("Training assignments (read-only)", classes="section-title", markup=False)
             yield Static("", id="training", markup=False)
+            yield Label("Groups (read-only: set on the groups)", classes="section-title", markup=False)
+            yield Static("", id="groups", markup=False)
             yield Label("History", classes="section-title", markup=False)
             yield Static("", id="history", markup=False)
         yield Footer()
@@ -198,6 +200,7 @@ class ProfileScreen(ProfileSaving, ConsoleScreen[bool]):
         self._show_admin_state()
         self.query_one("#e-roles", Static).update("")
         self.query_one("#training", Static).update(training_table(user))
+        self.query_one("#groups", Static).update(", ".join(user.groups) if user.groups else "In no group.")
         self._original = self._state()
         form = self.query_one("#form")
         if form.disabled:  # first load: the form opens for typing now

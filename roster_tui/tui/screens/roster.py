@@ -15,9 +15,10 @@ from textual.widgets import Footer, Input, Static
 
 from roster_tui.core.removal_plan import RemovalKey
 from roster_tui.scim.errors import BadRequest, RosterApiError, Unauthorized
+from roster_tui.sync.people import all_groups
 from roster_tui.tui.query import RosterQuery
 from roster_tui.tui.screens.base import ConsoleScreen
-from roster_tui.tui.screens.dialogs import PromptScreen
+from roster_tui.tui.screens.dialogs import PickScreen, PromptScreen
 from roster_tui.tui.screens.profile import ProfileScreen
 from roster_tui.tui.screens.removal import RemovalScreen
 from roster_tui.tui.screens.terms_list import TermsListScreen
@@ -28,6 +29,7 @@ from roster_tui.tui.widgets.status import Banner, Busy, is_transient
 #: How an admin supplies the token, for a 401.
 TOKEN_HELP = ("Give roster the token: set ROSTER_API_TOKEN, pass --token-file FILE (a file of mode 0600), "
               "or set token_file in config.toml; then start roster again.")
+ALL_GROUPS = "*"  # the group picker's choice of every user
 SEARCH_DELAY = 0.25  # seconds of quiet typing before the search goes to the server
 RETRY_DELAY = 3.0
 HEAP_REFREEZE_DELAY = 0.5  # seconds after the roster is back: the screens that left have unmounted by then
@@ -47,6 +49,7 @@ class RosterScreen(ConsoleScreen[None]):
         Binding("s", "cycle_status", "Status", id="roster.status"),
         Binding("a", "toggle_admins", "Admins only", id="roster.admins"),
         Binding("d", "department", "Department", id="roster.department"),
+        Binding("f", "group", "Group", show=False, id="roster.group"),
         Binding("o", "sort", "Sort by column", id="roster.sort"),
         Binding("n", "new_user", "New user", id="roster.new_user"),
         Binding("i", "import_csv", "Import CSV", show=False, id="roster.import"),
@@ -254,6 +257,32 @@ class RosterScreen(ConsoleScreen[None]):
     def action_toggle_admins(self) -> None:
         q = self.table.query_in_effect
         self.set_query(replace(q, admins_only=not q.admins_only))
+
+    def action_group(self) -> None:
+        """Show only the members of a group (a list of the roster's groups to choose from)."""
+        self.run_task(self._pick_group(), group="groups", exclusive=True)
+
+    async def _pick_group(self) -> None:
+        try:
+            groups = await all_groups(self.console.client)
+        except RosterApiError as exc:
+            self._failed(exc)
+            return
+        if groups is None:
+            self.notify("This server has no groups.", severity="warning")
+            return
+        if not groups:
+            self.notify("The roster has no groups yet.", severity="warning")
+            return
+        names = dict(groups)
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                group = None if value == ALL_GROUPS else (value, names[value])
+                self.set_query(replace(self.table.query_in_effect, group=group))
+
+        self.app.push_screen(PickScreen("Show only the members of the group:",
+                                        [(ALL_GROUPS, "(every user)"), *groups]), chosen)
 
     def action_department(self) -> None:
         def chosen(value: str | None) -> None:
