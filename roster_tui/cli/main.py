@@ -8,6 +8,7 @@ import os
 import sys
 
 from roster_tui.config import ApiSettings, ConfigError, check_database, resolve_api
+from roster_tui.server.storage.errors import DatabaseFault
 
 
 def _api_flags(parser: argparse.ArgumentParser, default: object = None) -> None:
@@ -99,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args)
     except ConfigError as exc:
+        print(f"roster: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseFault as exc:  # the database cannot be used (damaged, read-only, full, unreachable)
         print(f"roster: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader went away (`roster export | head -1`): nothing more to say

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -32,17 +31,30 @@ from roster_tui.server.http import (
     read_json,
     scim_response,
 )
+from roster_tui.server.middleware import LastResort, PinnedOrigin
 from roster_tui.server.render import list_bytes, render
 from roster_tui.server.root_search import add_root_search
 from roster_tui.server.storage.base import Storage
-from roster_tui.server.storage.errors import StorageError
+from roster_tui.server.storage.errors import DatabaseFault, StorageError
 from roster_tui.server.writes import WriteQueue
 
 log = logging.getLogger("roster.server")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = None) -> FastAPI:
-    """Build the ASGI app over a storage and the tokens it accepts."""
+def public(endpoint: F) -> F:
+    """Mark an endpoint as answered without a token (discovery, RFC 7644 §4); every other one needs one."""
+    endpoint.public = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = None,
+               public_url: str | None = None) -> FastAPI:
+    """Build the ASGI app over a storage and the tokens it accepts.
+
+    ``public_url`` (``http://host:port``): what every URL the service writes starts with, whatever ``Host`` a
+    client sends; None only for an app that no network client reaches (the embedded, in-process service).
+    """
     lim = limits or Limits()
     writes = WriteQueue(storage)
 
@@ -51,9 +63,18 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         yield
         writes.close()
 
-    app = FastAPI(title="roster API", version="2.0", docs_url=None, redoc_url=None, lifespan=lifespan)
+    async def authenticated(request: Request) -> None:
+        """Every route's first step: a token is required, unless the route is :func:`public`."""
+        if not getattr(request.scope.get("endpoint"), "public", False):
+            request.state.actor = tokens.authenticate(request.headers.get("authorization"))
+
+    app = FastAPI(title="roster API", version="2.0", docs_url=None, redoc_url=None, lifespan=lifespan,
+                  dependencies=[Depends(authenticated)])
     app.state.storage = storage
     app.state.writes = writes
+    app.add_middleware(LastResort)
+    if public_url is not None:
+        app.add_middleware(PinnedOrigin, public_url=public_url)
 
     @app.exception_handler(ScimError)
     async def _scim_error(_request: Request, exc: ScimError) -> Response:
@@ -62,7 +83,9 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
     @app.exception_handler(StorageError)
     async def _storage_error(_request: Request, exc: StorageError) -> Response:
         scim = from_storage(exc)
-        if scim.status == 500:
+        if isinstance(exc, DatabaseFault):
+            log.error("database: %s", exc.__cause__ or exc)
+        elif scim.status == 500:
             log.error("unexpected storage error: %r", exc)
         return error_response(scim)
 
@@ -75,45 +98,28 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
     async def _validation_error(_request: Request, exc: RequestValidationError) -> Response:
         return error_response(invalid_value(str(exc.errors()[0].get("msg", "invalid request"))))
 
-    @app.exception_handler(OperationalError)
-    async def _database_busy(_request: Request, exc: OperationalError) -> Response:
-        text = str(exc.orig).lower()
-        if "locked" in text or "busy" in text or "could not obtain lock" in text:
-            response = error_response(ScimError(503, "the database is busy with another writer; retry shortly"))
-            response.headers["Retry-After"] = "1"
-            return response
-        log.error("database error: %s", exc.orig)
-        return error_response(ScimError(503, "the database is not available; retry shortly"))
-
-    @app.exception_handler(DataError)
-    async def _unstorable(_request: Request, exc: DataError) -> Response:
-        """A value the database refuses (PostgreSQL: a NUL character in text): the client's to fix."""
-        first_line = str(exc.orig).splitlines()[0] if str(exc.orig) else "invalid value"
-        return error_response(invalid_value(f"a value cannot be stored or searched for: {first_line}"))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error")
-        return error_response(ScimError(500, "internal error; the service log has the details"))
-
     async def run(fn: Any, *args: Any) -> Any:
         return await run_in_threadpool(fn, *args)
 
     def actor(request: Request) -> str:
-        return tokens.authenticate(request.headers.get("authorization"))
+        """The name of the token the request was authenticated with."""
+        return str(request.state.actor)
 
     # Discovery: no token needed (RFC 7644 §4).
     @app.get(PREFIX + "/ServiceProviderConfig")
+    @public
     async def spc(request: Request) -> Response:
         return scim_response(schemas.service_provider_config(
             base_url(request), max_results=lim.max_results, bulk_max_ops=lim.bulk_max_operations,
             bulk_max_payload=lim.bulk_max_payload))
 
     @app.get(PREFIX + "/Schemas")
+    @public
     async def list_schemas(request: Request) -> Response:
         return list_response(schemas.schema_documents(base_url(request)))
 
     @app.get(PREFIX + "/Schemas/{schema_id:path}")
+    @public
     async def get_schema(request: Request, schema_id: str) -> Response:
         for doc in schemas.schema_documents(base_url(request)):
             if doc["id"] == schema_id:
@@ -121,10 +127,12 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         raise not_found(f"no schema {schema_id}")
 
     @app.get(PREFIX + "/ResourceTypes")
+    @public
     async def list_resource_types(request: Request) -> Response:
         return list_response(schemas.resource_type_documents(base_url(request)))
 
     @app.get(PREFIX + "/ResourceTypes/{type_id}")
+    @public
     async def get_resource_type(request: Request, type_id: str) -> Response:
         for doc in schemas.resource_type_documents(base_url(request)):
             if doc["id"] == type_id:
@@ -132,7 +140,6 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         raise not_found(f"no resource type {type_id}")
 
     async def query(request: Request, params: dict[str, Any]) -> Response:
-        actor(request)
         q = list_query(params, lim)
         users_url = base_url(request) + "/Users"
 
@@ -148,7 +155,6 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
 
     @app.post(PREFIX + "/Users/.search", openapi_extra=oa.body(oa.SEARCH))
     async def search_users(request: Request) -> Response:
-        actor(request)
         body = await read_json(request, lim.max_body)
         return await query(request, require_schema(body, SEARCH_REQUEST))
 
@@ -170,7 +176,6 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
 
     @app.get(PREFIX + "/Users/{id}", openapi_extra=oa.params(oa.IF_NONE_MATCH, *oa.PROJECTION))
     async def get(request: Request, id: str) -> Response:
-        actor(request)
         rec = await run(storage.get, id)
         if rec is None:
             raise not_found(f"User {id} not found")
@@ -179,7 +184,6 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
     @app.get(PREFIX + "/Users/{id}/history")
     async def history(request: Request, id: str) -> Response:
         """The audit trail of one user, newest first (a roster extension, not part of SCIM)."""
-        actor(request)
         entries = await run(storage.audit_for, id)
         if not entries and await run(storage.get, id) is None:
             raise not_found(f"User {id} not found")
@@ -216,5 +220,5 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         return scim_response(result)
 
     add_group_routes(app, storage, lim, actor, run, write)
-    add_root_search(app, storage, lim, actor, run)  # POST /.search: Users and Groups (RFC 7644 §3.4.3)
+    add_root_search(app, storage, lim, run)  # POST /.search: Users and Groups (RFC 7644 §3.4.3)
     return app

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from roster_tui.server.storage.errors import (
+    DatabaseFault,
+    DatabaseFull,
     GroupNotFound,
     NotFilterable,
     NotSortable,
     NotUnique,
     StorageError,
     UnknownMembers,
+    Unstorable,
     UserNotFound,
     VersionMismatch,
 )
@@ -17,11 +20,14 @@ from roster_tui.server.storage.errors import (
 class ScimError(Exception):
     """An error the client should see, with its HTTP status and optional ``scimType``."""
 
-    def __init__(self, status: int, detail: str, scim_type: str | None = None) -> None:
+    def __init__(self, status: int, detail: str, scim_type: str | None = None, retry_after: int | None = None,
+                 ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.scim_type = scim_type
+        #: Seconds after which the same request may succeed (sent as ``Retry-After``); None: it will not.
+        self.retry_after = retry_after
 
     def body(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -79,15 +85,24 @@ _STORAGE_ERRORS: tuple[tuple[type[StorageError], int, str | None], ...] = (
     (NotUnique, 409, "uniqueness"),
     (NotFilterable, 400, "invalidFilter"),
     (NotSortable, 400, "invalidValue"),
+    (Unstorable, 400, "invalidValue"),
+    (DatabaseFull, 507, None),
 )
+INTERNAL = "internal error; the service log has the details"
 
 
 def from_storage(exc: StorageError) -> ScimError:
-    """The SCIM error for what the storage refused (for endpoints and for each /Bulk operation alike)."""
+    """The SCIM error for what the storage refused (for endpoints and for each /Bulk operation alike).
+
+    A database fault is a 503 with ``Retry-After`` when retrying can help (busy, unreachable), else a 500 (or
+    507: a full disk) that says what an operator must fix.
+    """
     for kind, status, scim_type in _STORAGE_ERRORS:
         if isinstance(exc, kind):
             return ScimError(status, str(exc), scim_type)
-    return ScimError(500, "internal error; the service log has the details")
+    if isinstance(exc, DatabaseFault):
+        return ScimError(503, str(exc), retry_after=1) if exc.retry else ScimError(500, str(exc))
+    return ScimError(500, INTERNAL)
 
 
 def require_schema(body: object, urn: str) -> dict[str, object]:

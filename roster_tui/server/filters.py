@@ -44,6 +44,8 @@ _NAME = re.compile(r"[A-Za-z0-9_$:.\-]+")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _WS = re.compile(r"[ \t\r\n]*")
 _DECODER = json.JSONDecoder()
+#: What no stored string holds: NUL (PostgreSQL text cannot) and lone surrogates (not Unicode text at all).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +235,10 @@ class _Parser:
             except json.JSONDecodeError as e:
                 msg = "unterminated string" if e.msg.startswith("Unterminated") else f"bad string: {e.msg}"
                 raise self.fail(msg, e.pos) from None
+            bad = _UNSTORABLE.search(value)
+            if bad:  # no stored value holds one: SQLite would match on it, PostgreSQL refuse it
+                what = "a NUL character" if bad.group() == "\x00" else f"a lone surrogate (\\u{ord(bad.group()):04x})"
+                raise self.fail(f"the string contains {what}, which no value can hold", self.pos - 1)
             return value
         if c == "-" or c.isdigit():
             m = _NUMBER.match(self.text, self.pos)

@@ -14,7 +14,7 @@ from roster_tui.server.errors import invalid_syntax, invalid_value
 from roster_tui.server.schemas import CORE_GROUP, MAX_STRING
 from roster_tui.server.storage.base import GroupDoc
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # and lone surrogates
 _IGNORED = {"id", "meta", "schemas"}
 _MEMBER_KEYS = {"value", "$ref", "type", "display"}
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from fastapi import Request, Response
+from starlette.requests import ClientDisconnect
 
 from roster_tui.core.scim import CORE_USER, LIST_RESPONSE
 from roster_tui.server.errors import ScimError, invalid_syntax, invalid_value
@@ -15,6 +18,11 @@ from roster_tui.server.projection import parse_projection
 
 SCIM_JSON = "application/scim+json"
 PREFIX = "/scim/v2"
+#: The media types a request body may be sent as (RFC 7644 §3.1), in UTF-8.
+BODY_TYPES = frozenset((SCIM_JSON, "application/json"))
+#: The largest ``startIndex`` taken as given; any larger one (beyond every roster) reads as this one.
+MAX_START_INDEX = 2**62
+_INTEGER = re.compile(r"\s*([+-]?)([0-9]+)\s*")
 
 
 class Limits:
@@ -37,8 +45,10 @@ def list_response(resources: list[dict[str, Any]]) -> Response:
 
 
 def error_response(exc: ScimError) -> Response:
-    headers = {"WWW-Authenticate": 'Bearer realm="roster"'} if exc.status == 401 else None
-    return scim_response(exc.body(), exc.status, headers)
+    headers = {"WWW-Authenticate": 'Bearer realm="roster"'} if exc.status == 401 else {}
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
+    return scim_response(exc.body(), exc.status, headers or None)
 
 
 def base_url(request: Request) -> str:
@@ -53,30 +63,67 @@ def not_modified(request: Request, etag: str) -> Response | None:
     return None
 
 
+def _check_media_type(request: Request) -> None:
+    header = request.headers.get("content-type", "")
+    kind, *params = (part.strip().lower() for part in header.split(";"))
+    charset = next((p.split("=", 1)[1].strip('" ') for p in params if p.startswith("charset=")), "utf-8")
+    if kind not in BODY_TYPES or charset not in ("utf-8", "utf8"):
+        shown = repr(header[:60]) if header else "none"
+        raise ScimError(415, f"the body must be sent as {SCIM_JSON} or application/json in UTF-8 "
+                             f"(Content-Type: {shown})")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members; a name given twice (in any case: SCIM names are case-insensitive) is refused."""
+    seen: set[str] = set()
+    for key, _value in pairs:
+        folded = key.lower()
+        if folded in seen:
+            raise invalid_syntax(f"the request body gives {key!r} twice in one object (names are "
+                                 "case-insensitive); give each once")
+        seen.add(folded)
+    return dict(pairs)
+
+
+def parse_json(raw: bytes) -> Any:
+    """The JSON value of a request body: valid UTF-8 JSON (no lone surrogates, no NaN) without repeated names."""
+    try:
+        orjson.loads(raw)  # fast, and strict: bad UTF-8, lone surrogates, NaN and nesting over 1,024 are refused
+        return json.loads(raw, object_pairs_hook=_unique_keys)
+    except ValueError as exc:  # orjson's JSONDecodeError, or a number of over 4,300 digits
+        raise invalid_syntax(f"the request body is not valid JSON: {exc}") from None
+
+
 async def read_json(request: Request, limit: int) -> Any:
+    """The request's JSON body: a SCIM media type, at most ``limit`` bytes, each name once per object."""
+    _check_media_type(request)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise ScimError(413, f"the request body is larger than {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ScimError(413, f"the request body is larger than {limit} bytes")
-        chunks.append(chunk)
     try:
-        return orjson.loads(b"".join(chunks))
-    except orjson.JSONDecodeError as exc:
-        raise invalid_syntax(f"the request body is not valid JSON: {exc}") from None
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ScimError(413, f"the request body is larger than {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ScimError(400, "the client went away before sending the whole body") from None
+    return parse_json(b"".join(chunks))
 
 
 def _int_param(value: Any, name: str, default: int) -> int:
+    """An integer parameter: a JSON integer, or a string of ASCII digits (any length; huge ones stay huge)."""
     if value is None or value == "":
         return default
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        return int(value)
-    raise invalid_value(f"{name} must be an integer, not {str(value)[:40]!r}")
+    match = _INTEGER.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise invalid_value(f"{name} must be an integer, not {str(value)[:40]!r}")
+    sign, digits = match.groups()
+    number = int(digits) if len(digits) <= 30 else 10**30
+    return -number if sign == "-" else number
 
 
 def _text_param(params: dict[str, Any], name: str) -> str | None:
@@ -125,7 +172,7 @@ def list_query(params: dict[str, Any], limits: Limits, core: str = CORE_USER) ->
     order = (_text_param(params, "sortOrder") or "ascending").lower()
     if order not in ("ascending", "descending"):
         raise invalid_value("sortOrder must be ascending or descending")
-    start = max(1, _int_param(params.get("startIndex"), "startIndex", 1))
+    start = min(max(1, _int_param(params.get("startIndex"), "startIndex", 1)), MAX_START_INDEX)
     count = min(max(0, _int_param(params.get("count"), "count", limits.default_count)), limits.max_results)
     attributes, excluded = projection(params, core)
     return ListQuery(node, sort_paths[0] if sort_paths else None, order == "descending", start, count,

@@ -14,7 +14,7 @@ from roster_tui.core.scim import CORE_USER, PATCH_OP
 from roster_tui.server.errors import invalid_path, invalid_syntax, invalid_value, mutability, no_target
 from roster_tui.server.filter_eval import element_matches
 from roster_tui.server.filters import AttrPath, Compare, parse_path
-from roster_tui.server.resource import canonical_urn, extension_of
+from roster_tui.server.resource import canonical_urn, extension_of, foreign_urn
 from roster_tui.server.schemas import ATTRS_BY_SCHEMA, sub_attrs
 
 READ_ONLY_TOP = {"id", "meta", "schemas"}
@@ -71,6 +71,8 @@ def _merge(existing: Any, value: Any, definition: dict[str, Any], op: str) -> An
 def _set_attribute(doc: dict[str, Any], key: str, value: Any, op: str) -> None:
     """Apply add/replace of one top-level key (attribute or extension URN) of a path-less operation."""
     urn = canonical_urn(key)
+    if urn is None and foreign_urn(key):  # another schema's values: the sender's, not the service's
+        return
     if urn == CORE_USER:
         if not isinstance(value, dict):
             raise invalid_value(f"'{key}' must be an object")
@@ -117,6 +119,8 @@ def _new_element_from_filter(node: Any) -> dict[str, Any] | None:
 
 def _apply_path(doc: dict[str, Any], op: str, path_text: str, value: Any) -> None:
     path_text = _qualified(path_text)
+    if foreign_urn(path_text):  # an attribute of a schema the service does not define: not its to keep
+        return
     whole = canonical_urn(path_text)
     if whole is not None and whole != CORE_USER:  # the path names a whole extension
         if op == "remove":

@@ -13,7 +13,7 @@ from roster_tui.server.schemas import ATTRS_BY_SCHEMA, EXTENSIONS, MAX_STRING, s
 
 _URNS = {urn.lower(): urn for urn in (CORE_USER, *EXTENSIONS)}
 _ROLES = {r.lower(): r for r in ADMIN_ROLES}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # and lone surrogates
 _IGNORED_TOP = {"id", "meta", "schemas"}
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _BOOLEANS = {"true": True, "false": False}
@@ -26,6 +26,13 @@ _UNQUALIFIED = {name: urn for urn in EXTENSIONS for name in ATTRS_BY_SCHEMA[urn]
 
 def canonical_urn(key: str) -> str | None:
     return _URNS.get(key.lower())
+
+
+def foreign_urn(key: str) -> bool:
+    """Whether ``key`` names a schema extension this service does not define, or a path into one (Entra ID
+    sends its own, ``urn:…:Microsoft:Entra:2.0:User``): such values belong to the sender and are ignored."""
+    lowered = key.strip().lower()
+    return lowered.startswith("urn:") and not any(lowered == urn or lowered.startswith(urn + ":") for urn in _URNS)
 
 
 def extension_of(name: str) -> str | None:
@@ -156,6 +163,8 @@ def validate_user(body: Any) -> dict[str, Any]:
                 doc["externalId"] = checked
             continue
         urn = canonical_urn(key)
+        if urn is None and foreign_urn(key):
+            continue
         if urn == CORE_USER:
             if not isinstance(value, dict):
                 raise invalid_value(f"'{key}' must be an object")

@@ -106,10 +106,9 @@ def root_search(storage: Storage, queries: list[tuple[str, ListQuery]], base: st
                          "itemsPerPage": len(resources), "Resources": resources})
 
 
-def add_root_search(app: FastAPI, storage: Storage, lim: Limits, actor: Any, run: Any) -> None:
+def add_root_search(app: FastAPI, storage: Storage, lim: Limits, run: Any) -> None:
     @app.post(PREFIX + "/.search", openapi_extra=oa.body(oa.SEARCH))
     async def search_everything(request: Request) -> Response:
-        actor(request)
         body = require_schema(await read_json(request, lim.max_body), SEARCH_REQUEST)
         queries = root_queries(body, lim)
         return scim_response(await run(root_search, storage, queries, base_url(request)))

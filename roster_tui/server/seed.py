@@ -12,7 +12,7 @@ import orjson
 
 from roster_tui.core.models import ACCOUNT_ADMIN, ADMIN_ROLES
 from roster_tui.core.scim import CORE_USER, ENTERPRISE_USER, ROSTER_USER
-from roster_tui.server.storage.documents import extract_columns
+from roster_tui.server.storage.documents import extract_columns, unique_keys
 
 FIRST = ("James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Barbara Richard Susan "
          "Joseph Jessica Thomas Sarah Charles Karen Christopher Lisa Daniel Nancy Matthew Betty Anthony Sandra "
@@ -131,5 +131,6 @@ def generate(users: int, seed: int = 1, domain: str = "acme.example") -> Iterato
             ROSTER_USER: {"hireDate": hired.isoformat(), "location": rng.choice(LOCATIONS),
                           "trainingAssignments": assignments},
         }
+        columns = extract_columns(doc)
         yield {"id": uid, "version": 1, "created": stamp, "last_modified": stamp,
-               "doc": orjson.dumps(doc).decode(), **extract_columns(doc)}
+               "doc": orjson.dumps(doc).decode(), **columns, **unique_keys(columns)}

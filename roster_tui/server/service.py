@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from roster_tui.core.removal import (
@@ -16,20 +17,29 @@ from roster_tui.core.scim import ENTERPRISE_USER, ROSTER_USER
 from roster_tui.server.errors import ScimError, invalid_value, precondition_failed
 from roster_tui.server.patch import apply_patch
 from roster_tui.server.resource import keep_server_managed, validate_user
-from roster_tui.server.storage.base import StoredUser, Writer
+from roster_tui.server.storage.base import StoredUser, Versions, Writer
+
+_ETAG = re.compile(r'(?:W/)?"([0-9]{1,18})"|([0-9]{1,18})')
 
 
-def parse_if_match(header: str | None) -> int | None:
-    """The version an ``If-Match`` header asks for (None: no condition or ``*``)."""
-    if header is None or header.strip() == "*":
+def parse_if_match(value: object) -> frozenset[int] | None:
+    """The versions an ``If-Match`` header (or a /Bulk operation's ``version``) accepts; None: any (``*`` or
+    none given).
+
+    A list of entity tags accepts any of them (RFC 9110 §13.1.1); a tag is ``W/"3"``, ``"3"`` or ``3``, in ASCII
+    digits. A tag that is none of these matches no version: 412 if none of the tags is one.
+    """
+    if value is None:
         return None
-    tag = header.split(",")[0].strip()
-    if tag.startswith("W/"):
-        tag = tag[2:]
-    try:
-        return int(tag.strip('"'))
-    except ValueError:
-        raise precondition_failed(f"If-Match {header!r} does not match any version of this user") from None
+    if not isinstance(value, str):
+        raise invalid_value(f"version must be an entity tag such as W/\"3\", not {type(value).__name__}")
+    tags = [tag.strip() for tag in value.split(",")]
+    if "*" in tags:
+        return None
+    versions = frozenset(int(m.group(1) or m.group(2)) for m in map(_ETAG.fullmatch, tags) if m)
+    if not versions:
+        raise precondition_failed(f"If-Match {value[:80]!r} does not match any version of this user")
+    return versions
 
 
 def _manager(doc: dict[str, Any]) -> str | None:
@@ -103,7 +113,7 @@ def create_user(writer: Writer, body: Any) -> StoredUser:
     return insert_user(writer, new_user_doc(body))
 
 
-def replace_user(writer: Writer, id: str, body: Any, version: int | None) -> StoredUser:
+def replace_user(writer: Writer, id: str, body: Any, version: Versions) -> StoredUser:
     new = validate_user(body)
 
     def mutate(old: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +124,7 @@ def replace_user(writer: Writer, id: str, body: Any, version: int | None) -> Sto
     return writer.update(id, mutate, version, "replace")
 
 
-def patch_user(writer: Writer, id: str, body: Any, version: int | None) -> StoredUser:
+def patch_user(writer: Writer, id: str, body: Any, version: Versions) -> StoredUser:
     def mutate(old: dict[str, Any]) -> dict[str, Any]:
         doc = _keep_status(old, keep_server_managed(old, validate_user(apply_patch(old, body))), keep_true=False)
         _check_manager(writer, old, doc, id)
@@ -123,7 +133,7 @@ def patch_user(writer: Writer, id: str, body: Any, version: int | None) -> Store
     return writer.update(id, mutate, version, "patch")
 
 
-def delete_user(writer: Writer, id: str, version: int | None) -> None:
+def delete_user(writer: Writer, id: str, version: Versions) -> None:
     """Delete only a user with no training assignments at all; otherwise deactivation is the way.
 
     The storage clears the manager of the user's reports in the same transaction.

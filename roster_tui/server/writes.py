@@ -2,7 +2,8 @@
 
 SQLite takes one writer at a time and a commit costs more than the insert it seals, so requests that arrive
 together are run one after another in one transaction, each in its own savepoint, and committed once. A
-request's answer is sent only after that commit.
+request's answer is sent only after that commit. A job that meets a database fault (a lost connection, a
+busy or full database) fails the whole transaction: every job of it gets that answer, as none was kept.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from roster_tui.server.storage.base import Storage, Writer
+from roster_tui.server.storage.errors import DatabaseFault
 
 Job = tuple[str, Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]", asyncio.AbstractEventLoop, bool]
 
@@ -83,7 +85,7 @@ class WriteQueue:
             with self.storage.write(jobs[0][0]) as writer:
                 for actor, fn, args, future, _loop, _alone in jobs:
                     results.append((future, *self._one(writer, actor, fn, args)))
-        except Exception as exc:  # the commit itself failed: nobody's change was kept
+        except Exception as exc:  # the database failed (or the commit did): nobody's change was kept
             results = [(future, False, exc) for _a, _f, _args, future, _loop, _alone in jobs]
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
         for (future, ok, value), job in zip(results, jobs, strict=True):
@@ -98,6 +100,8 @@ class WriteQueue:
         try:
             with writer.savepoint():
                 return True, fn(writer, *args)
+        except DatabaseFault:  # the transaction is lost (or cannot go on): every job of it fails with this
+            raise
         except Exception as exc:
             return False, exc
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
 import httpx
+import pytest
+from fastapi.routing import APIRoute
+from starlette.routing import Route
 
 from roster_tui.core.scim import BULK_REQUEST, ENTERPRISE_USER, SEARCH_REQUEST
+from roster_tui.server.app import create_app
+from roster_tui.server.auth import TokenRegistry
+from roster_tui.server.seed import generate
 from roster_tui.server.storage.sql import SqlStorage
-from tests.conftest import RunningServer
+from tests.conftest import RunningServer, start_server, stop_server
 from tests.server.helpers import patch, unique, user_body
 
 
@@ -50,18 +60,41 @@ def test_search_endpoint_and_projection(http: httpx.Client) -> None:
     assert "emails" not in excluded and "name" not in excluded and excluded["userName"] == user["userName"]
 
 
-def test_every_endpoint_but_discovery_needs_the_token(server: RunningServer) -> None:
-    with httpx.Client(base_url=server.url, timeout=10) as anonymous:
-        for path in ("/ServiceProviderConfig", "/Schemas", "/ResourceTypes", "/ResourceTypes/User"):
-            assert anonymous.get(path).status_code == 200, path
-        for method, path in (("GET", "/Users"), ("POST", "/Users"), ("GET", "/Users/x"), ("PUT", "/Users/x"),
-                             ("PATCH", "/Users/x"), ("DELETE", "/Users/x"), ("POST", "/Bulk"),
-                             ("POST", "/Users/.search")):
-            response = anonymous.request(method, path, json={})
-            assert response.status_code == 401, (method, path)
+#: The routes anyone may read (RFC 7644 §4: discovery), and the OpenAPI description of the others.
+PUBLIC = {("GET", "/scim/v2/ServiceProviderConfig"), ("GET", "/scim/v2/Schemas"),
+          ("GET", "/scim/v2/Schemas/{schema_id:path}"), ("GET", "/scim/v2/ResourceTypes"),
+          ("GET", "/scim/v2/ResourceTypes/{type_id}"), ("GET", "/openapi.json")}
+
+
+def app_routes(tmp_path: Path) -> list[tuple[str, str]]:
+    """(method, path) of every route of the service's own route table."""
+    storage = SqlStorage(str(tmp_path / "routes.db"))
+    try:
+        app = create_app(storage, TokenRegistry())
+        found = [(method, route.path) for route in app.routes if isinstance(route, Route | APIRoute)
+                 for method in sorted(route.methods or ()) if method != "HEAD"]
+        app.state.writes.close()
+    finally:
+        storage.close()
+    return found
+
+
+def test_every_endpoint_but_discovery_needs_the_token(server: RunningServer, tmp_path: Path) -> None:
+    """Walks the app's route table: a route added without authentication fails here."""
+    routes = app_routes(tmp_path)
+    assert set(routes) >= PUBLIC and len(routes) > len(PUBLIC) + 15
+    root = server.url.removesuffix("/scim/v2")
+    with httpx.Client(base_url=root, timeout=10) as anonymous:
+        for method, path in routes:
+            url = re.sub(r"\{[^}]*\}", "x", path)
+            response = anonymous.request(method, url, json={})
+            if (method, path) in PUBLIC:
+                assert response.status_code in (200, 404), (method, path, response.status_code)
+                continue
+            assert response.status_code == 401, (method, path, response.status_code)
             assert response.headers["www-authenticate"].startswith("Bearer")
-        wrong = anonymous.get("/Users", headers={"Authorization": "Bearer nope"})
-        assert wrong.status_code == 401 and server.token not in wrong.text
+            wrong = anonymous.request(method, url, json={}, headers={"Authorization": "Bearer nope"})
+            assert wrong.status_code == 401 and server.token not in wrong.text, (method, path)
 
 
 def test_schema_publishes_the_role_catalog(http: httpx.Client) -> None:
@@ -128,6 +161,29 @@ def test_projection_by_extension_urn(http: httpx.Client) -> None:
     assert all("type" not in e for e in without["emails"])
 
 
-def test_page_size_is_capped(http: httpx.Client) -> None:
-    body = http.get("/Users", params={"count": 10**12, "startIndex": -5}).json()
-    assert body["startIndex"] == 1 and body["itemsPerPage"] <= 1000
+@pytest.fixture()
+def big_roster(tmp_path: Path, database: str) -> Iterator[RunningServer]:
+    """A service holding 2,500 users (seeded through the storage), on each backend."""
+    storage = SqlStorage(database)
+    try:
+        assert storage.bulk_load(generate(2500)) == 2500
+    finally:
+        storage.close()
+    running = start_server(tmp_path, db=database)
+    yield running
+    stop_server(running)
+
+
+def test_page_size_is_capped(big_roster: RunningServer) -> None:
+    with httpx.Client(base_url=big_roster.url, headers=big_roster.headers(), timeout=60) as http:
+        for params in ({"count": 10**12, "startIndex": -5}, {"count": 1001}, {"count": "5000"}, {}):
+            body = http.get("/Users", params=params).json()
+            assert body["totalResults"] == 2500 and body["startIndex"] == 1
+            assert body["itemsPerPage"] == len(body["Resources"]) == (1000 if params else 100), params
+        search = http.post("/Users/.search", json={"schemas": [SEARCH_REQUEST], "count": 10**6}).json()
+        assert search["itemsPerPage"] == len(search["Resources"]) == 1000
+        root = http.post("/.search", json={"schemas": [SEARCH_REQUEST], "count": 10**6}).json()
+        assert root["itemsPerPage"] == len(root["Resources"]) == 1000
+        last = http.get("/Users", params={"count": 10**6, "startIndex": 2001}).json()
+        assert last["itemsPerPage"] == 500
+        assert http.get("/ServiceProviderConfig").json()["filter"]["maxResults"] == 1000

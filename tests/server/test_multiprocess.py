@@ -2,49 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from functools import partial
-from pathlib import Path
 
-import httpx
-import pytest
-
-from tests.conftest import POSTGRES_URL, RunningServer, new_postgres_database, start_server, stop_server
+from tests.conftest import RunningServer
+from tests.server.conftest import at_once, client
 from tests.server.helpers import patch, unique, user_body
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def two_servers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[RunningServer, RunningServer]]:
-    if request.param == "postgresql" and not POSTGRES_URL:
-        pytest.skip("PostgreSQL backend: set ROSTER_TEST_POSTGRES_URL (.ci/postgres.sh starts one)")
-    db = new_postgres_database() if request.param == "postgresql" else str(tmp_path / "shared.db")
-    first = start_server(tmp_path / "a", db=db)
-    second = start_server(tmp_path / "b", db=db)
-    yield first, second
-    stop_server(first)
-    stop_server(second)
-
-
-def at_once(calls: list) -> list[httpx.Response]:  # type: ignore[type-arg]
-    """Run the calls in threads released together."""
-    barrier = threading.Barrier(len(calls))
-    out: list[httpx.Response | None] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        out[i] = calls[i]()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return out  # type: ignore[return-value]
-
-
-def client(server: RunningServer) -> httpx.Client:
-    return httpx.Client(base_url=server.url, headers=server.headers(), timeout=60)
 
 
 def test_same_etag_from_two_processes_one_wins_one_412(two_servers: tuple[RunningServer, RunningServer]) -> None:

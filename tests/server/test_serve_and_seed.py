@@ -18,7 +18,7 @@ from roster_tui.core.scim import ROSTER_USER
 from roster_tui.server.filters import parse_filter
 from roster_tui.server.seed import generate
 from roster_tui.server.storage.sql import SqlStorage
-from tests.conftest import free_port, wait_until_up
+from tests.conftest import free_port, start_server, stop_server, wait_until_up
 
 
 def run_roster(args: list[str], tmp: Path, **env: str) -> subprocess.Popen[bytes]:
@@ -123,3 +123,19 @@ def test_tokens_never_reach_the_logs(tmp_path: Path) -> None:
     logs = out.decode() + err.decode()
     assert "GET /scim/v2/Users" in logs  # the access log is on
     assert secret not in logs.replace(f"%22{secret}%22", "")  # only the query string we sent ourselves
+
+
+def test_a_token_in_a_query_string_is_blanked_however_its_name_is_written(tmp_path: Path) -> None:
+    """Parameter names are compared percent-decoded and in any case (``%74oken`` was logged as sent), and names
+    a token goes by besides ``token`` (``bearer``, ``jwt``, ``api-key``, ``signature``) are blanked too."""
+    server = start_server(tmp_path, extra_args=["--access-log"])
+    secrets = {f"SeCrEt{i}-0123456789abcdef": name for i, name in enumerate(
+        ["%74oken", "access%5Ftoken", "Bearer", "jwt", "api-key", "X-Api-Key", "signature", "PASSWORD", "auth"])}
+    try:
+        for secret, name in secrets.items():
+            httpx.get(f"{server.url}/Users?count=1&{name}={secret}", timeout=10)
+    finally:
+        stop_server(server)
+    log = (tmp_path / "serve.log").read_text()
+    assert "GET /scim/v2/Users?count=1&%74oken=*** " in log
+    assert [s for s in secrets if s in log] == []

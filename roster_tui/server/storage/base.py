@@ -10,6 +10,21 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
+#: The versions of a resource a write may apply to: one, any of several (an ``If-Match`` list), or None (any).
+Versions = int | Collection[int] | None
+
+
+def is_stale(expected: Versions, current: int) -> bool:
+    """Whether version ``current`` is none of the ``expected`` ones."""
+    if expected is None:
+        return False
+    return current != expected if isinstance(expected, int) else current not in expected
+
+
+def versions_text(expected: Versions) -> str:
+    """``3``, or ``1 or 3``."""
+    return str(expected) if isinstance(expected, int) else " or ".join(str(v) for v in sorted(expected or ()))
+
 
 def now() -> str:
     """The time as records carry it (``created``, ``lastModified``, audit rows)."""
@@ -80,11 +95,11 @@ class Writer(Protocol):
         """Store a new user; ``NotUnique`` if another has the same userName, email or employee number."""
         ...
 
-    def update(self, id: str, mutate: Mutation, expected_version: int | None, action: str) -> StoredUser:
+    def update(self, id: str, mutate: Mutation, expected_version: Versions, action: str) -> StoredUser:
         """Store ``mutate(doc)``; ``UserNotFound``, ``VersionMismatch`` or ``NotUnique`` if it cannot."""
         ...
 
-    def delete(self, id: str, expected_version: int | None,
+    def delete(self, id: str, expected_version: Versions,
                check: Callable[[dict[str, Any]], None] | None = None) -> None:
         """Delete the user once ``check(doc)`` passes; ``UserNotFound`` or ``VersionMismatch`` if it cannot."""
         ...
@@ -96,13 +111,13 @@ class Writer(Protocol):
         not a user."""
         ...
 
-    def update_group(self, id: str, mutate: GroupMutation, expected_version: int | None, action: str,
+    def update_group(self, id: str, mutate: GroupMutation, expected_version: Versions, action: str,
                      named: Collection[str] = ()) -> StoredGroup:
         """Store ``mutate(doc)``; ``GroupNotFound``, ``VersionMismatch``, ``NotUnique`` or ``UnknownMembers`` if
         it cannot. ``named``: the user ids the mutation may add, looked up (and locked) before the group."""
         ...
 
-    def delete_group(self, id: str, expected_version: int | None) -> None:
+    def delete_group(self, id: str, expected_version: Versions) -> None:
         """Delete the group (its users stay); ``GroupNotFound`` or ``VersionMismatch`` if it cannot."""
         ...
 

@@ -62,3 +62,38 @@ class NotFilterable(StorageError):
 
 class NotSortable(StorageError):
     """A sort names an attribute (or several) the storage cannot sort by."""
+
+
+class Unstorable(StorageError):
+    """A value the database cannot hold or compare with (PostgreSQL text with a NUL, a number out of range)."""
+
+
+class DatabaseFault(StorageError):
+    """The database could not serve the request at all, and nothing of it was kept: the whole request fails
+    (never one /Bulk operation alone). ``retry``: whether the same request may succeed shortly."""
+
+    retry = False
+
+
+class DatabaseBusy(DatabaseFault):
+    """Another writer held a lock past the wait allowed (or two writers deadlocked and this one gave way)."""
+
+    retry = True
+
+
+class DatabaseUnavailable(DatabaseFault):
+    """The database cannot be reached, or the connection to it was lost; the connection has been discarded."""
+
+    retry = True
+
+
+class DatabaseReadOnly(DatabaseFault):
+    """The database refuses writes (a read-only file or filesystem, a read-only server): an operator must act."""
+
+
+class DatabaseFull(DatabaseFault):
+    """The disk holding the database is full."""
+
+
+class DatabaseDamaged(DatabaseFault):
+    """The database file is damaged (or is not a database at all)."""

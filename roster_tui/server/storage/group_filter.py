@@ -13,7 +13,7 @@ from sqlalchemy import Column, func, literal, select
 
 from roster_tui.server.filters import CORE_GROUP, AttrPath, Compare, Node, Present, resolve_path
 from roster_tui.server.storage.errors import NotFilterable, NotSortable
-from roster_tui.server.storage.sql_filter import Expr, Loc, _Compiler, _is_nocase
+from roster_tui.server.storage.sql_filter import Expr, Loc, _Compiler, _is_nocase, key_equals
 from roster_tui.server.storage.tables import group_members, groups, users
 
 #: Filter and sort paths (urn, attr, sub) with a column of ``groups``.
@@ -49,6 +49,9 @@ class _GroupCompiler(_Compiler):
         col = GROUP_COLUMNS.get((path.urn, path.attr, path.sub))
         if col is None:
             raise NotFilterable(f"filtering on {path} is not supported")
+        if col is groups.c.display_name and isinstance(node, Compare) and node.op == "eq" \
+                and isinstance(node.value, str):
+            return key_equals(groups.c.display_name_key, node.value)  # the rule uniqueness is kept by
         return self.test(col, node, nocase=_is_nocase(col, self.dialect))
 
     def value_path(self, path: AttrPath, inner: Node) -> Expr:

@@ -16,7 +16,17 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from roster_tui.server.storage.base import GroupDoc, GroupMutation, Member, StoredGroup, now
+from roster_tui.server.storage.base import (
+    GroupDoc,
+    GroupMutation,
+    Member,
+    StoredGroup,
+    Versions,
+    is_stale,
+    now,
+    versions_text,
+)
+from roster_tui.server.storage.documents import can_hold, fold
 from roster_tui.server.storage.errors import GroupNotFound, NotUnique, UnknownMembers, VersionMismatch
 from roster_tui.server.storage.group_filter import compile_group_filter, group_order_by
 from roster_tui.server.storage.tables import group_members, groups, users
@@ -116,9 +126,9 @@ class GroupWrites:
         stamp = now()
         row = (str(uuid.uuid4()), 1, stamp, stamp, doc.display_name, doc.external_id)
         try:
-            result = self.conn.execute(insert(groups).values(dict(zip(("id", "version", "created", "last_modified",
-                                                                        "display_name", "external_id"), row,
-                                                                       strict=True))))
+            result = self.conn.execute(insert(groups).values(
+                **dict(zip(("id", "version", "created", "last_modified", "display_name", "external_id"), row,
+                           strict=True)), display_name_key=fold(doc.display_name)))
         except IntegrityError as exc:
             raise _not_unique(exc) from None
         group_pk = result.inserted_primary_key[0]  # type: ignore[index]
@@ -132,19 +142,21 @@ class GroupWrites:
         self._audit(row[0], GROUP_CREATE, changes, stamp)
         return _record(row, members)
 
-    def _current_group(self, id: str, expected_version: int | None) -> Any:
+    def _current_group(self, id: str, expected_version: Versions) -> Any:
+        if not can_hold(id):
+            raise GroupNotFound(id)
         query = select(groups.c.pk, *_GROUP).where(groups.c.id == id)
         if self.conn.dialect.name == "postgresql":
             query = query.with_for_update()
         row = self.conn.execute(query).first()
         if row is None:
             raise GroupNotFound(id)
-        if expected_version is not None and expected_version != row.version:
+        if is_stale(expected_version, row.version):
             raise VersionMismatch(id, expected_version, row.version, f"Group {id} was changed since version "
-                                  f"{expected_version} (now {row.version}); reload it and try again")
+                                  f"{versions_text(expected_version)} (now {row.version}); reload it and try again")
         return row
 
-    def update_group(self, id: str, mutate: GroupMutation, expected_version: int | None, action: str,
+    def update_group(self, id: str, mutate: GroupMutation, expected_version: Versions, action: str,
                      named: Collection[str] = ()) -> StoredGroup:
         known = self._users(named) if named else {}  # users first: the lock order
         row = self._current_group(id, expected_version)
@@ -163,7 +175,9 @@ class GroupWrites:
             done = self.conn.execute(
                 groups.update().where(groups.c.pk == group_pk, groups.c.version == current[1])
                 .values(version=current[1] + 1, last_modified=stamp, display_name=new.display_name,
-                        external_id=new.external_id))
+                        external_id=new.external_id,  # a new name, a new key (an old duplicate keeps its own)
+                        **({"display_name_key": fold(new.display_name)} if new.display_name != old.display_name
+                           else {})))
         except IntegrityError as exc:
             raise _not_unique(exc) from None
         if done.rowcount != 1:
@@ -181,7 +195,7 @@ class GroupWrites:
         kept = [m for m in members if m[1] in after] + [(found[i][0], i, found[i][1]) for i in added]
         return _record((id, current[1] + 1, current[2], stamp, new.display_name, new.external_id), sorted(kept))
 
-    def delete_group(self, id: str, expected_version: int | None) -> None:
+    def delete_group(self, id: str, expected_version: Versions) -> None:
         row = self._current_group(id, expected_version)
         members = _members(self.conn, [row[0]])[row[0]]
         self.conn.execute(group_members.delete().where(group_members.c.group_pk == row[0]))
@@ -217,6 +231,8 @@ class GroupReads:
     dialect: str
 
     def get_group(self, id: str, members: bool = True) -> StoredGroup | None:
+        if not can_hold(id):
+            return None
         with self.read_engine.begin() as conn:
             row = conn.execute(select(groups.c.pk, *_GROUP).where(groups.c.id == id)).first()
             listed = _members(conn, [row[0]])[row[0]] if row is not None and members else None

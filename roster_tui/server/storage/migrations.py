@@ -25,6 +25,7 @@ from roster_tui.server.storage.tables import (
     user_totals,
     users,
 )
+from roster_tui.server.storage.unique_keys import add_unique_keys
 
 _bookkeeping = MetaData()
 schema_version = Table("schema_version", _bookkeeping, Column("version", Integer, nullable=False))
@@ -69,6 +70,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (4, "PostgreSQL: the user count kept by triggers; sort and prefix indexes that cover their column; "
         "hire_date of any length", _postgres_totals),
     (5, "groups and their members, indexed both ways (a group's members, a user's groups)", _groups),
+    (6, "unique values under one rule on both backends: case-folded keys of userName, email, employeeNumber and "
+        "a group's displayName, each unique; the values' own indexes no longer unique", add_unique_keys),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -15,12 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from roster_tui.core.models import ACCOUNT_ADMIN
 from roster_tui.core.removal import describe_counts, status_counts
 from roster_tui.core.scim import ROSTER_USER
-from roster_tui.server.storage import migrations, sql_filter
-from roster_tui.server.storage.base import Mutation, StoredUser, now
-from roster_tui.server.storage.documents import extract_columns, without_manager
+from roster_tui.server.storage import migrations, sql_filter, sqlite_file
+from roster_tui.server.storage.base import Mutation, StoredUser, Versions, is_stale, now, versions_text
+from roster_tui.server.storage.bulk_load import bulk_load
+from roster_tui.server.storage.documents import can_hold, extract_columns, unique_keys, without_manager
 from roster_tui.server.storage.errors import NotUnique, UserNotFound, VersionMismatch
+from roster_tui.server.storage.faults import translate_errors
 from roster_tui.server.storage.group_sql import GroupReads, GroupWrites, groups_of
-from roster_tui.server.storage.tables import FOLD_TOTALS, SQLITE_FTS, api_tokens, audit, user_totals, users
+from roster_tui.server.storage.tables import FOLD_TOTALS, api_tokens, audit, user_totals, users
 
 _RECORD = (users.c.id, users.c.version, users.c.created, users.c.last_modified, users.c.doc)
 _INSERT_USER = insert(users)
@@ -36,6 +39,9 @@ _KEYSET = (select(*_RECORD, users.c.pk).where(users.c.pk > bindparam("after")).o
 _KEYSET_DESC = (select(*_RECORD, users.c.pk).where(users.c.pk < bindparam("after")).order_by(users.c.pk.desc())
                 .limit(bindparam("limit")))
 _FOLD_LOCK_ID = 7_464_392
+#: PostgreSQL: held (to the end of the transaction) by every write to an active Account Admin, before the row's
+#: own lock, so that two writers removing admins wait for each other in one order, never in a cycle.
+_ADMINS_LOCK_ID = 7_464_393
 #: The audit action on each report of a deleted manager, whose manager the delete cleared.
 MANAGER_DELETED = "manager-deleted"
 _UNIQUE = {"user_name": "userName", "email": "emails.value", "employee_number": "employeeNumber"}
@@ -62,9 +68,16 @@ def _audited(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _not_unique(exc: IntegrityError) -> NotUnique:
-    """Which unique attribute the refused statement would have repeated."""
-    text = str(exc.orig)
+    """Which unique attribute the refused statement would have repeated (from the constraint's name, never
+    from the values the driver may quote)."""
+    orig: Any = exc.orig
+    diag = getattr(orig, "diag", None)
+    text = getattr(diag, "constraint_name", None) or str(orig).split("\n")[0]
     return NotUnique(next((attribute for column, attribute in _UNIQUE.items() if column in text), None))
+
+
+def _is_active_admin(active: Any, roles: Any) -> bool:
+    return bool(active) and f"|{ACCOUNT_ADMIN}|" in (roles or "")
 
 
 def database_url(db: str) -> str:
@@ -99,8 +112,9 @@ class SqlWriter(GroupWrites):
         try:
             yield
         except BaseException:
-            self.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
-            self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+            if not self.conn.invalidated:  # a lost connection has no savepoint left: the error says so
+                self.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+                self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
             raise
         else:
             self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
@@ -111,17 +125,27 @@ class SqlWriter(GroupWrites):
         self.conn.execute(_INSERT_AUDIT, {"at": at, "token_name": self.actor, "user_id": user_id,
                                           "action": action, "changes": _dumps(changes)})
 
+    def _lock_admins(self) -> None:
+        """PostgreSQL: wait for any other transaction writing an active Account Admin (re-entrant)."""
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(select(func.pg_advisory_xact_lock(_ADMINS_LOCK_ID)))
+
     def active_account_admins(self, excluding: str) -> int:
-        """Active users holding the Account Admin role, other than ``excluding``."""
-        query = select(users.c.pk).where(
+        """Active users holding the Account Admin role, other than ``excluding``.
+
+        PostgreSQL: counted under the admins' lock, by a statement that sees every removal committed before
+        (two admins removed at once: the second waits for the first and sees it); no row is locked here.
+        """
+        self._lock_admins()
+        query = select(func.count()).select_from(users).where(
             users.c.active.is_(True), users.c.roles.like(f"%|{ACCOUNT_ADMIN}|%"), users.c.id != excluding)
-        if self.conn.dialect.name == "postgresql":  # two admins removed at once: the second one waits
-            query = query.with_for_update()
-        return len(self.conn.execute(query).all())
+        return int(self.conn.execute(query).scalar_one())
 
     def user_exists(self, id: str) -> bool:
         """Whether the user exists; PostgreSQL keeps it so (a row lock) until commit, so that a manager being
         deleted meanwhile either waits for this write or is seen gone: no report keeps a deleted manager."""
+        if not can_hold(id):
+            return False
         query = select(users.c.pk).where(users.c.id == id)
         if self.conn.dialect.name == "postgresql":
             query = query.with_for_update(read=True)
@@ -133,26 +157,32 @@ class SqlWriter(GroupWrites):
         record = StoredUser(str(uuid.uuid4()), 1, stamp, stamp, _dumps(doc))
         try:  # a failed statement leaves the transaction usable; /Bulk wraps each operation in a savepoint
             self.conn.execute(_INSERT_USER, {"id": record.id, "version": 1, "created": stamp,
-                                             "last_modified": stamp, "doc": record.doc, **columns})
+                                             "last_modified": stamp, "doc": record.doc, **columns,
+                                             **unique_keys(columns)})
         except IntegrityError as exc:
             raise _not_unique(exc) from None
         self._audit(record.id, "create", _diff({}, {k: v for k, v in columns.items() if v is not None}), stamp)
         return record
 
     def _current(self, id: str) -> Any:
+        if not can_hold(id):
+            raise UserNotFound(id)
         query = select(users.c.pk, *_RECORD).where(users.c.id == id)
         if self.conn.dialect.name == "postgresql":
+            status = self.conn.execute(select(users.c.active, users.c.roles).where(users.c.id == id)).first()
+            if status is not None and _is_active_admin(*status):  # the admins' lock first, then the row's
+                self._lock_admins()
             query = query.with_for_update()
         row = self.conn.execute(query).first()
         if row is None:
             raise UserNotFound(id)
         return row
 
-    def update(self, id: str, mutate: Mutation, expected_version: int | None, action: str) -> StoredUser:
+    def update(self, id: str, mutate: Mutation, expected_version: Versions, action: str) -> StoredUser:
         pk, _id, version, created, _modified, doc_text = self._current(id)
-        if expected_version is not None and expected_version != version:
+        if is_stale(expected_version, version):
             raise VersionMismatch(id, expected_version, version, f"User {id} was changed since version "
-                                  f"{expected_version} (now {version}); reload it and try again")
+                                  f"{versions_text(expected_version)} (now {version}); reload it and try again")
         old = orjson.loads(doc_text)
         new = mutate(old)
         record = StoredUser(id, version, created, _modified, doc_text) if new == old \
@@ -164,9 +194,11 @@ class SqlWriter(GroupWrites):
         """Store ``new`` over version ``version`` of a user, with its audit row."""
         before, after = _audited(old), _audited(new)
         record = StoredUser(id, version + 1, created, stamp, _dumps(new))
-        try:
+        old_columns, columns = extract_columns(old), extract_columns(new)
+        try:  # a unique value's key is written when the value changes (a duplicate from before keeps its own)
             result = self.conn.execute(_UPDATE_USER, {"b_pk": pk, "b_version": version, "version": version + 1,
-                                                      "last_modified": stamp, "doc": record.doc, **after})
+                                                      "last_modified": stamp, "doc": record.doc, **columns,
+                                                      **unique_keys(columns, changed_from=old_columns)})
         except IntegrityError as exc:
             raise _not_unique(exc) from None
         if result.rowcount != 1:  # another process won the race
@@ -174,12 +206,12 @@ class SqlWriter(GroupWrites):
         self._audit(id, action, _diff(before, after), stamp)
         return record
 
-    def delete(self, id: str, expected_version: int | None,
+    def delete(self, id: str, expected_version: Versions,
                check: Callable[[dict[str, Any]], None] | None = None) -> None:
         pk, _id, version, _c, _m, doc_text = self._current(id)
-        if expected_version is not None and expected_version != version:
+        if is_stale(expected_version, version):
             raise VersionMismatch(id, expected_version, version,
-                                  f"User {id} was changed since version {expected_version}")
+                                  f"User {id} was changed since version {versions_text(expected_version)}")
         doc = orjson.loads(doc_text)
         if check is not None:
             check(doc)
@@ -202,18 +234,32 @@ class SqlStorage(GroupReads):
     """Users, groups and their audit trail in one SQL database."""
 
     def __init__(self, url: str) -> None:
+        """Open the database (a SQLite file is created if missing, and refused if damaged: ``DatabaseDamaged``)
+        and bring its schema up to date."""
         self.url = make_url(database_url(url))
         self.dialect = self.url.get_backend_name()
+        file = self.url.database if self.dialect == "sqlite" and self.url.database not in (None, "", ":memory:") \
+            else None
+        if file is not None:
+            sqlite_file.prepare(Path(file).expanduser())
         if self.dialect == "sqlite":
             self.read_engine = self._sqlite_engine(immediate=False)
             self.write_engine = self._sqlite_engine(immediate=True)
         else:
             self.write_engine = create_engine(self.url, pool_pre_ping=True)
+            translate_errors(self.write_engine)
             # reads see one snapshot: a page and its total agree
             self.read_engine = self.write_engine.execution_options(isolation_level="REPEATABLE READ")
         #: (descending, offset) -> (totals stamp, pk of the user just before that offset in pk order)
         self._after: dict[tuple[bool, int], tuple[tuple[int, int], int]] = {}
-        self._create_schema()
+        try:
+            if file is not None:
+                sqlite_file.check(self.read_engine, Path(file).expanduser())
+            with self.write_engine.begin() as conn:
+                migrations.upgrade(conn)
+        except BaseException:
+            self.close()
+            raise
 
     def _sqlite_engine(self, *, immediate: bool) -> Engine:
         engine = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 5})
@@ -231,17 +277,12 @@ class SqlStorage(GroupReads):
         def _begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+        translate_errors(engine)
         return engine
 
-    def _create_schema(self) -> None:
-        if self.url.database and self.dialect == "sqlite" and self.url.database != ":memory:":
-            from pathlib import Path
-
-            Path(self.url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        with self.write_engine.begin() as conn:
-            migrations.upgrade(conn)
-
     def get(self, id: str) -> StoredUser | None:
+        if not can_hold(id):
+            return None
         with self.read_engine.begin() as conn:
             row = conn.execute(select(*_RECORD, users.c.pk).where(users.c.id == id)).first()
             found = groups_of(conn, [row[5]]) if row else {}
@@ -310,6 +351,8 @@ class SqlStorage(GroupReads):
             yield SqlWriter(conn, actor)
 
     def audit_for(self, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        if not can_hold(user_id):
+            return []
         query = (select(audit.c.at, audit.c.token_name, audit.c.action, audit.c.changes)
                  .where(audit.c.user_id == user_id).order_by(audit.c.pk.desc()).limit(limit))
         with self.read_engine.connect() as conn:
@@ -343,66 +386,9 @@ class SqlStorage(GroupReads):
                 api_tokens.c.hash == digest, api_tokens.c.revoked.is_(None))).scalar()
 
     def bulk_load(self, rows: Iterator[dict[str, Any]], batch: int = 5000) -> int:
-        """Insert prepared rows (all ``users`` columns but ``pk``) fast, without audit: for seeding only.
-
-        SQLite: ``executemany`` with the full-text index rebuilt once at the end instead of row by row.
-        PostgreSQL: ``COPY``.
-        """
-        names = [c.name for c in users.columns if c.name != "pk"]
-        raw = self.write_engine.raw_connection()
-        try:
-            if self.dialect == "sqlite":
-                return self._sqlite_load(raw, names, rows, batch)
-            return self._postgres_copy(raw, names, rows)
-        except self.write_engine.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
-            raise ValueError(f"a user in the load already exists ({exc})") from None
-        finally:
-            raw.close()
-
-    @staticmethod
-    def _sqlite_load(raw: Any, names: list[str], rows: Iterator[dict[str, Any]], batch: int) -> int:
-        statement = f"INSERT INTO users ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-        cursor = raw.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
-        try:
-            cursor.execute("DROP TRIGGER IF EXISTS users_fts_ai")
-            count = 0
-            chunk: list[tuple[Any, ...]] = []
-            for row in rows:
-                chunk.append(tuple(row[n] for n in names))
-                if len(chunk) >= batch:
-                    cursor.executemany(statement, chunk)
-                    count += len(chunk)
-                    chunk = []
-            cursor.executemany(statement, chunk)
-            count += len(chunk)
-            cursor.execute("INSERT INTO users_fts(users_fts) VALUES ('rebuild')")
-            cursor.execute(SQLITE_FTS[1])
-            cursor.execute("COMMIT")
-        except BaseException:
-            cursor.execute("ROLLBACK")
-            raise
-        return count
-
-    @staticmethod
-    def _postgres_copy(raw: Any, names: list[str], rows: Iterator[dict[str, Any]]) -> int:
-        count = 0
-        try:
-            with raw.cursor() as cursor, cursor.copy(f"COPY users ({', '.join(names)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row[n] for n in names])
-                    count += 1
-            raw.commit()
-        except BaseException:
-            raw.rollback()
-            raise
-        driver = raw.driver_connection  # the psycopg connection: the pool's proxy would not pass autocommit on
-        driver.autocommit = True  # VACUUM cannot run in a transaction
-        try:  # planner statistics and the visibility map that index-only scans need
-            driver.execute("VACUUM ANALYZE users")
-        finally:
-            driver.autocommit = False
-        return count
+        """Insert prepared rows (all ``users`` columns but ``pk``; the keys are computed if missing) fast, without
+        audit: for seeding only (:mod:`.bulk_load`)."""
+        return bulk_load(self.write_engine, rows, batch)
 
     def close(self) -> None:
         self.read_engine.dispose()

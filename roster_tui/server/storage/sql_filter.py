@@ -11,7 +11,9 @@ Semantics, matching :func:`roster_tui.server.filter_eval.matches` except where n
   filter such as ``emails[value co "x"]`` looks at every email in ``doc``.
 * ``ne`` and ``not`` are true when the attribute is absent (``ne`` is ``not eq``).
 * Case-insensitive strings: SQLite folds ASCII letters only (NOCASE, ``LIKE``), PostgreSQL uses
-  ``lower()``/``ILIKE``; ``gt``/``ge``/``lt``/``le`` compare in code-point order on both.
+  ``lower()``/``ILIKE``; ``gt``/``ge``/``lt``/``le`` compare in code-point order on both. ``eq`` on a unique
+  value (``userName``, ``emails.value``, ``employeeNumber``) compares its key (:func:`.documents.fold`), the
+  same on both backends and the rule uniqueness is kept by.
 * ``manager`` and ``manager pr`` use ``manager_id``. ``meta.version``, ``meta.resourceType`` and
   ``meta.location`` cannot be filtered on (:class:`NotFilterable`).
 * ``groups`` (``groups.value eq "<group id>"``, ``groups.display``, ``groups[…]``) looks the user's memberships
@@ -59,6 +61,7 @@ from roster_tui.server.filters import (
     compared_definition,
     resolve_path,
 )
+from roster_tui.server.storage.documents import KEYS, key_range
 from roster_tui.server.storage.errors import NotFilterable, NotSortable
 from roster_tui.server.storage.tables import FTS_COLUMNS, group_members, groups, users
 
@@ -96,6 +99,12 @@ _NOT_IN_DOC = frozenset(("id", "meta"))
 
 #: The SQLite trigram index over some columns (created by the storage layer from ``tables.SQLITE_FTS``).
 users_fts = table("users_fts", column("rowid"), *(column(c) for c in FTS_COLUMNS))
+
+
+def key_equals(key: Expr, value: str) -> Expr:
+    """The rows whose unique value is ``value`` under the unique rule: a range of the key's unique index."""
+    low, high = key_range(value)
+    return and_(key >= low, key < high)
 
 
 # ---- dialect-specific pieces --------------------------------------------------------------------------
@@ -264,6 +273,8 @@ class _Compiler:
         name = COLUMNS.get((path.urn, path.attr, path.sub))
         if name == "roles" and not (isinstance(node, Compare) and node.op in ("gt", "ge", "lt", "le")):
             return self.roles(node)
+        if name in KEYS and isinstance(node, Compare) and node.op == "eq" and isinstance(node.value, str):
+            return key_equals(users.c[KEYS[name]], node.value)  # the unique rule: the clash a create would meet
         if name is not None and name != "roles":
             col = users.c[name]
             return self.test(col, node, nocase=_is_nocase(col, self.dialect),

@@ -29,6 +29,12 @@ def ci_string() -> String:
     return String().with_variant(String(collation="NOCASE"), "sqlite")
 
 
+def key_string() -> String:
+    """A key column (documents.fold of a unique value), compared byte by byte on both backends (PostgreSQL:
+    the "C" collation, so that a range of keys is the same whatever the database's locale)."""
+    return String().with_variant(String(collation="C"), "postgresql")
+
+
 users = Table(
     "users",
     metadata,
@@ -53,18 +59,24 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("roles", ci_string()),  # "|Role A|Role B|" or NULL: not an admin
     Column("doc", Text, nullable=False),  # the SCIM resource without id and meta, as JSON
+    # the case-folded keys of the unique values (documents.fold), written by the storage (migration 6)
+    Column("user_name_key", key_string()),
+    Column("email_key", key_string()),
+    Column("employee_number_key", key_string()),
     sqlite_autoincrement=True,
 )
 
-# Uniqueness is the database's job, case-insensitive on both backends: SQLite's columns are NOCASE,
-# PostgreSQL indexes lower(column).
+# Uniqueness is the database's job, under one rule on both backends: a unique index on each value's key, which
+# the storage computes (documents.fold). The columns themselves are indexed for sorting and prefix searches
+# (SQLite: NOCASE; PostgreSQL: lower(column)).
 UNIQUE_COLUMNS = ("user_name", "email", "employee_number")
 CI_SORT_COLUMNS = ("given_name", "family_name", "display_name", "title", "department", "division", "location",
                    "manager_id")
 PLAIN_SORT_COLUMNS = ("hire_date", "created", "last_modified", "external_id")
 for _col in UNIQUE_COLUMNS:
-    Index(f"ux_users_{_col}", users.c[_col], unique=True).ddl_if(dialect="sqlite")
-    Index(f"ux_users_{_col}_lower", func.lower(users.c[_col]), unique=True).ddl_if(dialect="postgresql")
+    Index(f"ux_users_{_col}_key", users.c[f"{_col}_key"], unique=True)
+    Index(f"ix_users_{_col}", users.c[_col]).ddl_if(dialect="sqlite")
+    Index(f"ix_users_{_col}_lower", func.lower(users.c[_col])).ddl_if(dialect="postgresql")
 # Every filter and sort the console uses (PostgreSQL: in the lower() form its filters compare, pk last
 # so a sorted page is read straight off the index; migration 4 makes them covering, see POSTGRES_COVERING).
 for _col in CI_SORT_COLUMNS + PLAIN_SORT_COLUMNS:
@@ -102,10 +114,12 @@ groups = Table(
     Column("last_modified", String(32), nullable=False),
     Column("display_name", ci_string(), nullable=False),
     Column("external_id", String),
+    Column("display_name_key", key_string()),  # documents.fold(display_name): unique (migration 6)
     sqlite_autoincrement=True,
 )
-Index("ux_groups_display_name", groups.c.display_name, unique=True).ddl_if(dialect="sqlite")
-Index("ux_groups_display_name_lower", func.lower(groups.c.display_name), unique=True).ddl_if(dialect="postgresql")
+Index("ux_groups_display_name_key", groups.c.display_name_key, unique=True)
+Index("ix_groups_display_name", groups.c.display_name).ddl_if(dialect="sqlite")
+Index("ix_groups_display_name_lower", func.lower(groups.c.display_name)).ddl_if(dialect="postgresql")
 Index("ix_groups_external_id", groups.c.external_id)
 
 #: Who is in which group, by the rows' keys. The primary key answers a group's members; ``ix_group_members_user``
