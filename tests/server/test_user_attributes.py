@@ -207,3 +207,22 @@ def test_extension_attributes_sent_unqualified(http: httpx.Client) -> None:
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "add", "path": "manager", "value": "no-such-user"}]}), 400)
     assert "not a user of this roster" in missing["detail"]
+
+
+ENTRA_EXT = "urn:ietf:params:scim:schemas:extension:Microsoft:Entra:2.0:User"
+
+
+def test_a_schema_the_service_does_not_define_is_ignored_not_refused(http: httpx.Client) -> None:
+    """Entra ID sends its own extension; its values are the sender's and are neither kept nor refused."""
+    body = {**user_body(), "schemas": [CORE, ENTRA_EXT], ENTRA_EXT: {"mailNickname": "babs"}, "title": "Lead"}
+    created = expect(http.post("/Users", json=body), 201)
+    assert created["title"] == "Lead" and ENTRA_EXT not in created and ENTRA_EXT not in created["schemas"]
+    after = patched(http, created["id"], {"op": "replace", "path": f"{ENTRA_EXT}:mailNickname", "value": "b"},
+                    {"op": "add", "value": {f"{ENTRA_EXT}:mailNickname": "c", "title": "Head"}},
+                    {"op": "replace", "value": {ENTRA_EXT: {"mailNickname": "d"}}})
+    assert after["title"] == "Head" and ENTRA_EXT not in after
+    # a misspelt attribute of the service's own schemas is still refused
+    refused = expect(http.post("/Users", json={**user_body(), "favouriteColour": "red"}), 400)
+    assert refused["scimType"] == "invalidSyntax" and "favouriteColour" in refused["detail"]
+    refused = expect(http.post("/Users", json={**user_body(), ENT: {"favouriteColour": "red"}}), 400)
+    assert "favouriteColour" in refused["detail"]
