@@ -53,7 +53,8 @@ def test_ctrl_c_says_what_was_written_and_a_rerun_writes_the_rest(own: RunningSe
     [said] = [line for line in out.splitlines() if line.startswith("interrupted;")]
     unsure = int(said.split()[1]) if "without an answer" in said else 0
     left = int(said.split(" not attempted")[0].rsplit(" ", 1)[-1])
-    assert 0 < ok < ROWS and ok + unsure + left == ROWS, said
+    # the first batch was written when the signal came; its answer may not have reached the client yet
+    assert ok + unsure > 0 and ok < ROWS and ok + unsure + left == ROWS, said
     assert said.endswith("import the same file again to apply the rest")
     rerun = subprocess.run([sys.executable, "-m", "roster_tui.cli", "import", str(path), "--json"], env=env,
                            capture_output=True, text=True, timeout=120)

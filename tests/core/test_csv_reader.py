@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import csv
+import io
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roster_tui.core.csv_reader import CHUNK_BYTES, ImportFileError, open_csv, sniff_delimiter
+from roster_tui.core.csv_reader import CHUNK_BYTES, CsvFile, ImportFileError, open_csv, sniff_delimiter
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "csv"
 
@@ -134,17 +136,37 @@ def test_sniff_delimiter(sample: str, expected: str) -> None:
     assert sniff_delimiter(sample) == expected
 
 
+def read_or_refuse(path: Path) -> tuple[CsvFile | None, list[tuple[int, list[str]]], ImportFileError | None]:
+    """Read ``path`` as an import does, checking what the docs promise: rows, or an ImportFileError naming the
+    file (and, for a record it cannot read, the line). Returns the file, its rows and the error, if any."""
+    try:
+        f = open_csv(path)
+    except ImportFileError as exc:
+        assert exc.path == str(path) and exc.reason and str(exc).startswith(f"{path}: ")
+        return None, [], exc
+    rows: list[tuple[int, list[str]]] = []
+    error = None
+    try:
+        rows.extend(f.records())
+    except ImportFileError as exc:
+        error = exc
+        assert exc.path == str(path) and exc.reason
+        assert exc.line is not None and exc.line > f.info.header_line
+        assert str(exc).startswith(f"{path}:{exc.line}: ")
+    lines = [line for line, _ in rows]
+    assert lines == sorted(set(lines)) and all(line > f.info.header_line for line in lines)
+    for _, cells in rows:
+        assert all(isinstance(c, str) for c in cells)
+        assert any(c.strip() for c in cells)  # blank lines are skipped, never rows
+    return f, rows, error
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=400))
 def test_any_bytes_read_or_raise_the_clear_error(tmp_path: Path, data: bytes) -> None:
     p = tmp_path / "fuzz.csv"
     p.write_bytes(data)
-    try:
-        f = open_csv(p)
-        for line, cells in f.records():
-            assert line >= 1 and all(isinstance(c, str) for c in cells)
-    except ImportFileError as exc:
-        assert str(exc)
+    read_or_refuse(p)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -152,9 +174,18 @@ def test_any_bytes_read_or_raise_the_clear_error(tmp_path: Path, data: bytes) ->
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]))
 def test_any_text_in_any_encoding_reads_or_raises(tmp_path: Path, text: str, encoding: str) -> None:
     p = tmp_path / "fuzz.csv"
-    p.write_bytes(text.encode(encoding, errors="replace"))
-    with contextlib.suppress(ImportFileError):
-        list(open_csv(p).records())
+    p.write_bytes(text.encode(encoding))
+    f, rows, error = read_or_refuse(p)
+    if f is None or error is not None:
+        return
+    try:
+        understood = p.read_bytes().decode(f.info.encoding) == text
+    except UnicodeDecodeError:
+        understood = False
+    if understood:  # read in an encoding that gives the text back: the rows are the text's, cell for cell
+        expected = [cells for cells in csv.reader(io.StringIO(text, newline=""), delimiter=f.info.delimiter)
+                    if any(c.strip() for c in cells)]
+        assert [cells for _, cells in rows] == expected[1:]
 
 
 def test_a_chosen_encoding_and_delimiter_replace_the_guess(tmp_path: Path) -> None:

@@ -1,7 +1,13 @@
-"""Pathological files get a clear error or a bounded answer, never a crash or a hang."""
+"""Pathological files get a clear error or a bounded answer, never a crash or a hang.
+
+How fast they are answered is measured by benchmarks/files.py (a benchmark, not a test: no test asserts a time);
+the tests check the answers, and that the work grows with the file as it should (counted, not timed).
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +18,6 @@ from roster_tui.core.csv_reader import ImportFileError, open_csv
 from roster_tui.core.mapping import list_columns, resolve_mapping
 
 
-@pytest.mark.timeout(60)
 def test_a_100_mb_field_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     with path.open("w") as f:
@@ -25,8 +30,7 @@ def test_a_100_mb_field_is_a_clear_error(tmp_path: Path) -> None:
     assert ":2:" in str(error.value) and "field larger than" in str(error.value)
 
 
-@pytest.mark.timeout(60)
-def test_100000_columns_map_in_linear_time(tmp_path: Path) -> None:
+def test_100000_columns_are_mapped_and_listed_in_brief(tmp_path: Path) -> None:
     header = ["Email", *(f"c{i}" for i in range(100_000))]
     path = tmp_path / "wide.csv"
     path.write_text(",".join(header) + "\n" + ",".join(["a@b.com", *["v"] * 100_000]) + "\n")
@@ -36,6 +40,37 @@ def test_100000_columns_map_in_linear_time(tmp_path: Path) -> None:
     assert mapping.fields == {0: "email"}
     assert len(mapping.notes) == 100_000
     assert list_columns(header).endswith("… and 99,981 more")
+
+
+def calls(fn: Callable[[], object]) -> int:
+    """How many Python calls ``fn`` makes (each resumption of a generator counts too): its work, counted."""
+    made = 0
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        nonlocal made
+        if event == "call":
+            made += 1
+
+    sys.setprofile(profile)
+    try:
+        fn()
+    finally:
+        sys.setprofile(None)
+    return made
+
+
+def test_mapping_work_grows_linearly_with_the_columns() -> None:
+    """Four times the columns, four times the work (a check per column against every note, or against the whole
+    header per override, made it sixteen: 100,000 columns took 2 minutes)."""
+    def work(columns: int) -> int:
+        header = ["Email", *(f"c{i:06d}" for i in range(columns))]  # of one length: the same work per column
+        # a third ignored by the mapping, half of those named as the header spells them, half in capitals
+        overrides = {f"{'C' if i % 2 else 'c'}{i:06d}": "ignore" for i in range(0, columns, 3)}
+        return calls(lambda: resolve_mapping(header, overrides))
+
+    small, large = work(2_000), work(8_000)
+    assert small > 2_000
+    assert large <= 4.2 * small, (small, large)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -4,7 +4,8 @@
   the RFC 7643 schemas plus the roster extension and the admin role catalog, behind a bearer token; started
   by tests/foreign/launch.py, the one way to start it (tests/foreign has it with the RFC schemas only).
 * ``fault``: a small scriptable Starlette app run by uvicorn in a thread on loopback, answering the
-  replies a test queues (503/429 with ``Retry-After``, stalls, errors) and recording every request.
+  replies a test queues (503/429 with ``Retry-After``, stalls held until the test is over, errors) and recording
+  every request.
 """
 
 from __future__ import annotations
@@ -106,12 +107,14 @@ def prefix() -> str:
 
 @dataclass
 class Reply:
-    """What the fault server answers: ``body`` dict → SCIM JSON, str → text; ``delay`` stalls first."""
+    """What the fault server answers: ``body`` dict → SCIM JSON, str → text; ``stall``: nothing is answered until
+    the test is over (:meth:`FaultServer.release`): a client's read timeout always fires first, however slow the
+    machine."""
 
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
+    stall: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ class FaultServer:
     replies: deque[Reply] = field(default_factory=deque)
     default: Reply | Callable[[Seen], Reply] = field(default_factory=Reply)
     requests: list[Seen] = field(default_factory=list)
+    released: threading.Event = field(default_factory=threading.Event)
 
     def script(self, *replies: Reply, then: Reply | Callable[[Seen], Reply] | None = None) -> None:
         """Answer these replies in order, then ``then`` (default: 200 with an empty object)."""
@@ -142,9 +146,15 @@ class FaultServer:
             self.default = then
 
     def reset(self) -> None:
+        self.release()
         self.replies.clear()
         self.requests.clear()
         self.default = Reply()
+
+    def release(self) -> None:
+        """Let the stalled replies go (to clients long gone), and stall the next ones anew."""
+        stalled, self.released = self.released, threading.Event()
+        stalled.set()
 
     async def handle(self, request: Request) -> Response:
         seen = Seen(
@@ -159,8 +169,8 @@ class FaultServer:
         reply = self.replies.popleft() if self.replies else self.default
         if callable(reply):
             reply = reply(seen)
-        if reply.delay:
-            await asyncio.sleep(reply.delay)
+        if reply.stall:
+            await asyncio.to_thread(self.released.wait)
         if isinstance(reply.body, str):
             content, media = reply.body.encode(), "text/html"
         elif reply.body is None:

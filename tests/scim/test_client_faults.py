@@ -113,16 +113,19 @@ async def test_503_with_retry_after_then_success(
 async def test_429_retry_after_http_date_and_cap(
     fault: FaultServer, make_client: MakeClient, sleeps: SleepRecorder
 ) -> None:
-    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    when = (datetime.now(UTC) + timedelta(seconds=30)).replace(microsecond=0)  # an HTTP date has whole seconds
     fault.script(
-        Reply(429, scim_error(429, "slow down"), headers={"Retry-After": when}),
+        Reply(429, scim_error(429, "slow down"), headers={"Retry-After": format_datetime(when, usegmt=True)}),
         Reply(429, scim_error(429, "slow down"), headers={"Retry-After": "3600"}),
         Reply(201, {"id": "new"}),
     )
     client = make_client(fault.base_url)
+    before = datetime.now(UTC)
     assert (await client.create_user(scim_user("rl@example.com")))["id"] == "new"  # 429: not processed
+    after = datetime.now(UTC)
     assert len(fault.requests) == 3
-    assert 25 <= sleeps.calls[0] <= 30.5
+    # the wait is the date less the moment the answer was read, which lies between the two clock readings
+    assert (when - after).total_seconds() <= sleeps.calls[0] <= (when - before).total_seconds()
     assert sleeps.calls[1] == 60.0
 
 
@@ -229,8 +232,8 @@ async def test_non_scim_error_body_is_shortened(fault: FaultServer, make_client:
 async def test_read_timeout_on_get_is_retried(
     fault: FaultServer, make_client: MakeClient, sleeps: SleepRecorder
 ) -> None:
-    fault.script(Reply(200, {"id": "late"}, delay=1.0), Reply(200, {"id": "u1"}))
-    client = make_client(fault.base_url, timeout=httpx.Timeout(5.0, read=0.2))
+    fault.script(Reply(200, {"id": "late"}, stall=True), Reply(200, {"id": "u1"}))
+    client = make_client(fault.base_url, timeout=httpx.Timeout(5.0, read=2.0))  # the second answer comes at once
     assert await client.get_user("u1") == {"id": "u1"}
     assert len(fault.requests) == 2
     assert len(sleeps.calls) == 1
@@ -239,7 +242,7 @@ async def test_read_timeout_on_get_is_retried(
 async def test_read_timeout_on_get_fails_after_retries(
     fault: FaultServer, make_client: MakeClient, sleeps: SleepRecorder
 ) -> None:
-    fault.script(then=Reply(200, {"id": "late"}, delay=1.0))
+    fault.script(then=Reply(200, {"id": "late"}, stall=True))
     client = make_client(fault.base_url, timeout=httpx.Timeout(5.0, read=0.2), max_retries=2)
     with pytest.raises(ConnectionFailed) as info:
         await client.get_user("u1")
@@ -254,7 +257,7 @@ async def test_read_timeout_on_get_fails_after_retries(
 async def test_read_timeout_on_create_is_not_retried(
     fault: FaultServer, make_client: MakeClient, sleeps: SleepRecorder
 ) -> None:
-    fault.script(then=Reply(201, {"id": "late"}, delay=1.0))
+    fault.script(then=Reply(201, {"id": "late"}, stall=True))
     client = make_client(fault.base_url, timeout=httpx.Timeout(5.0, read=0.2))
     with pytest.raises(ConnectionFailed) as info:
         await client.create_user(scim_user("once@example.com"))

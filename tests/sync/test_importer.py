@@ -129,8 +129,12 @@ async def test_lookups_for_a_small_file_crawl_for_a_large_one(client: RosterClie
     assert set(index.by_email) >= {"c1@x.example", "c2@x.example", "c59@x.example", "c3@x.example"}
     assert len(index.by_id) == 4  # c3 was fetched by id as the manager of c2
     big = KeyScan(emails={f"c{i}@x.example": i for i in range(60)})
-    assert (await fetch_index(client, big)).complete
-    assert await fetch_index(client, big, full=True)
+    everyone = {f"c{i}@x.example" for i in range(60)}
+    cheaper = await fetch_index(client, big)
+    assert cheaper.complete and set(cheaper.by_email) == everyone and len(cheaper.by_id) == 60
+    full = await fetch_index(client, KeyScan(emails={"c1@x.example": 2}), full=True)  # one key, crawled anyway
+    assert full.complete and set(full.by_email) == everyone and len(full.by_id) == 60
+    assert full.by_email["c1@x.example"].manager_id == full.by_email["c2@x.example"].id
 
 
 def test_cost_model_and_filter_batches() -> None:

@@ -6,7 +6,8 @@ import asyncio
 import logging
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -67,14 +68,51 @@ class Embedded:
         tokens.add("tui-tests", TOKEN)
         self.transport = httpx.ASGITransport(app=create_service(self.storage, tokens))
 
-    def client(self) -> RosterClient:
-        return RosterClient(EMBEDDED_URL, TOKEN, transport=self.transport, max_retries=0)
+    def client(self, transport: httpx.AsyncBaseTransport | None = None) -> RosterClient:
+        return RosterClient(EMBEDDED_URL, TOKEN, transport=transport or self.transport, max_retries=0)
 
-    def app(self, **kwargs: object) -> RosterApp:
-        return create_app(self.client(), source=SOURCE, **kwargs)  # type: ignore[arg-type]
+    def app(self, transport: httpx.AsyncBaseTransport | None = None, **kwargs: object) -> RosterApp:
+        """The console on this service (``transport``: e.g. a :class:`RecordingTransport` around it)."""
+        return create_app(self.client(transport), source=SOURCE, **kwargs)  # type: ignore[arg-type]
 
     def close(self) -> None:
         self.storage.close()
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request as it was sent, and the status the service answered."""
+
+    method: str
+    path: str
+    headers: httpx.Headers
+    status: int
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """Passes every request on to ``inner`` unchanged and keeps what was sent and the status answered.
+
+    ``before``: awaited before a request goes on, e.g. another client writing "meanwhile" at an exact point.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport,
+                 before: Callable[[httpx.Request], Awaitable[None]] | None = None) -> None:
+        self.inner = inner
+        self.before = before
+        self.exchanges: list[Exchange] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.before is not None:
+            await self.before(request)
+        response = await self.inner.handle_async_request(request)
+        self.exchanges.append(Exchange(request.method, request.url.path, request.headers, response.status_code))
+        return response
+
+    def sent(self, method: str, path_suffix: str) -> list[Exchange]:
+        return [e for e in self.exchanges if e.method == method and e.path.endswith(path_suffix)]
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 @pytest.fixture()

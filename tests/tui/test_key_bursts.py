@@ -7,6 +7,7 @@ for the app to idle after every key, so these tests send the whole burst through
 from __future__ import annotations
 
 import contextlib
+import time
 
 from textual import events
 from textual.widgets import Input
@@ -35,6 +36,14 @@ def burst(app: RosterApp, *keys: str) -> None:
         name = {" ": "space", "@": "at", ".": "full_stop", "/": "slash"}.get(key, key)
         character = key if len(key) == 1 else None
         driver.send_message(events.Key(name, character))
+
+
+def stall(app: RosterApp, seconds: float) -> None:
+    """The fault: the console's loop busy for ``seconds`` (a heavy frame, such as the first rows', on a starved
+    machine), queued behind the keys sent before it and ahead of those sent after."""
+    driver = app._driver
+    assert driver is not None
+    driver.send_message(events.Callback(callback=lambda: time.sleep(seconds)))
 
 
 def value(app: RosterApp, key: str) -> str:
@@ -82,3 +91,20 @@ async def test_search_typed_in_one_burst_goes_to_the_search_field(embedded: Embe
         assert table.query_in_effect == RosterQuery(search="smith")  # no "s" cycling the status, no "i" import
         assert table.has_focus
         assert isinstance(app.screen, RosterScreen)
+
+
+async def test_keys_typed_while_the_console_is_stalled_wait_for_the_key_before_them(embedded: Embedded) -> None:
+    """A stall of the loop between "/" being handed over and being handled (the first rows' frame on a busy
+    machine) must not send the letters typed after it to the table: they wait until "/" has opened the search,
+    however long the stall (the console once gave up waiting after a second of wall-clock time)."""
+    app = embedded.app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(RosterTable)
+        burst(app, "/")
+        stall(app, 1.5)
+        burst(app, *"E100123", "enter")
+        await until(pilot, lambda: table.query_in_effect.search == "E100123")
+        assert table.query_in_effect == RosterQuery(search="E100123")
+        assert isinstance(app.screen, RosterScreen)  # "enter" submitted the search, it opened no profile
+        assert table.has_focus and table.total == 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+
+import httpx
 import pytest
 from textual.widgets import Input, SelectionList, Static, Switch
 
@@ -15,7 +18,7 @@ from roster_tui.tui.screens.profile import ProfileScreen
 from roster_tui.tui.screens.roster import RosterScreen
 from roster_tui.tui.widgets.roster_table import RosterTable
 
-from .conftest import Embedded, screen_text, settle, wait_for
+from .conftest import Embedded, RecordingTransport, screen_text, settle, wait_for
 
 
 async def open_profile(pilot, employee_id: str) -> ProfileScreen:  # type: ignore[no-untyped-def]
@@ -57,7 +60,8 @@ async def user_by_employee_id(api: RosterClient, employee_id: str):  # type: ign
 
 async def test_open_edit_and_save_sends_the_etag(embedded: Embedded, api: RosterClient) -> None:
     before = await user_by_employee_id(api, "E100010")
-    app = embedded.app()
+    sent = RecordingTransport(embedded.transport)
+    app = embedded.app(transport=sent)
     async with app.run_test(size=(160, 50)) as pilot:
         screen = await open_profile(pilot, "E100010")
         assert field(screen, "email").value == before.email
@@ -74,6 +78,24 @@ async def test_open_edit_and_save_sends_the_etag(embedded: Embedded, api: Roster
         assert after.title == "Chief Roster Officer"
         assert after.version != before.version
         assert after.assignments == before.assignments  # read-only, kept
+        # the PATCH carried the version the profile loaded
+        patches = sent.sent("PATCH", f"/Users/{before.id}")
+        assert [(p.headers.get("If-Match"), p.status) for p in patches] == [(before.version, 200)]
+
+        # someone else saves another field meanwhile: the profile's version is stale now
+        await api.patch_user(before.id, [{"op": "replace", "path": f"{ENT}:department", "value": "Theirs"}])
+        theirs = await user_by_employee_id(api, "E100010")
+        await set_field(pilot, screen, "location", "Mine")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        patches = sent.sent("PATCH", f"/Users/{before.id}")[1:]
+        # the service refused the stale version (412); the profile read theirs and wrote over it, with its ETag
+        assert [(p.headers.get("If-Match"), p.status) for p in patches] == [(after.version, 412),
+                                                                              (theirs.version, 200)]
+        assert banner(screen) == (f"Saved {after.display_name}. Kept the changes saved meanwhile to Department."
+                                  )
+        stored = await user_by_employee_id(api, "E100010")
+        assert (stored.title, stored.department, stored.location) == ("Chief Roster Officer", "Theirs", "Mine")
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, RosterScreen)
@@ -162,31 +184,38 @@ async def test_admin_on_with_roles_then_off(embedded: Embedded, api: RosterClien
         assert (await user_by_employee_id(api, "E100013")).roles == ()
 
 
-async def test_refused_save_shows_the_service_detail(server, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    """Against ``roster serve`` on loopback: a real 409 (uniqueness) met on save is shown with its detail."""
+async def test_refused_save_shows_the_service_detail(server) -> None:  # type: ignore[no-untyped-def]
+    """Against ``roster serve`` on loopback: another client takes the employee ID after the save's own check
+    found it free and before the save's PATCH arrives; the service's 409 (uniqueness) is shown with its detail."""
+    tag = secrets.token_hex(4)
+    taken = f"TUI-LATE-{tag}"
     async with RosterClient(server.url, server.token) as api:
-        for n in (1, 2):
-            await api.create_user({"userName": f"refusal{n}@tui.example", "name": {"givenName": "R",
-                                   "familyName": f"Refusal{n}"}, "roles": [{"value": ACCOUNT_ADMIN}],
-                                   "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
-                                   {"employeeNumber": f"TUI-REF-{n}"}})
-        client = RosterClient(server.url, server.token)
+        mine = await api.create_user({"userName": f"refusal.{tag}@tui.example", "name": {
+            "givenName": "R", "familyName": "Refusal"}, ENT: {"employeeNumber": f"TUI-REF-{tag}"}})
+        theirs: list[dict] = []  # type: ignore[type-arg]
+
+        async def another_client_takes_it(request: httpx.Request) -> None:
+            if request.method == "PATCH" and not theirs:
+                theirs.append(await api.create_user({"userName": f"late.{tag}@tui.example", "name": {
+                    "givenName": "L", "familyName": "Late"}, ENT: {"employeeNumber": taken}}))
+
+        sent = RecordingTransport(httpx.AsyncHTTPTransport(), before=another_client_takes_it)
+        client = RosterClient(server.url, server.token, transport=sent)
         app = create_app(client, source=server.url)
-        # skip the lookup as the field is left, so the save itself meets the service's refusal
-        monkeypatch.setattr(ProfileScreen, "_check_unique", _no_duplicates)
         async with app.run_test(size=(160, 50)) as pilot:
-            screen = await open_profile(pilot, "TUI-REF-2")
-            await set_field(pilot, screen, "email", "refusal1@tui.example")
+            screen = await open_profile(pilot, f"TUI-REF-{tag}")
+            await set_field(pilot, screen, "employee_id", taken)
+            await pilot.press("tab")  # the field's own check: nobody has it yet
+            await settle(pilot)
+            assert "already used" not in message(screen, "employee_id")
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert banner(screen).startswith("Not saved: ")
-            assert "refusal1@tui.example" in banner(screen) or "already" in banner(screen).lower()
-            assert isinstance(app.screen, ProfileScreen)
+            assert banner(screen) == "Not saved: employeeNumber is already taken by another user"
+            assert isinstance(app.screen, ProfileScreen) and field(screen, "employee_id").value == taken
         await client.aclose()
-
-
-async def _no_duplicates(self: ProfileScreen, key: str, value: str) -> None:
-    return None
+        assert [e.status for e in sent.sent("PATCH", f"/Users/{mine['id']}")] == [409]
+        assert (await api.get_user(mine["id"]) or {})[ENT]["employeeNumber"] == f"TUI-REF-{tag}"
+        assert len(theirs) == 1
 
 
 async def test_new_user_reports_duplicates_before_saving(embedded: Embedded, api: RosterClient) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -18,16 +17,14 @@ from .test_e2e_tmux import ROSTER, TMUX, tmux, wait_for_screen
 
 
 def keys(session: str, *sequence: str, literal: bool = False) -> None:
-    """Type like a person: a short pause after each key (bursts right after focus changes can be lost)."""
-    for key in sequence:
-        tmux("send-keys", "-t", session, *(["-l"] if literal else []), key)
-        time.sleep(0.08)
+    """Type at once, as fast as tmux sends: no key may be lost, even right after a focus change."""
+    tmux("send-keys", "-t", session, *(["-l"] if literal else []), *sequence)
 
 
-def capture(session: str, name: str) -> str:
-    """The pane's text; also written to $ROSTER_WIZARD_CAPTURES/NAME.txt when that is set."""
-    time.sleep(0.2)  # the footer is drawn a frame after the screen
-    screen = tmux("capture-pane", "-t", session, "-p")
+def capture(session: str, name: str, footer: str) -> str:
+    """The pane's text once the step's ``footer`` is drawn (a frame after the screen); also written to
+    $ROSTER_WIZARD_CAPTURES/NAME.txt when that is set."""
+    screen = wait_for_screen(session, footer)
     folder = os.environ.get("ROSTER_WIZARD_CAPTURES")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
@@ -56,28 +53,27 @@ def test_import_a_file_through_the_wizard_in_a_real_terminal(tmp_path: Path) -> 
         env_flags = [f"-e{k}={env[k]}" for k in ("ROSTER_API_TOKEN", "ROSTER_CONFIG_DIR", "ROSTER_DATA_DIR")]
         subprocess.run([TMUX, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", *env_flags,
                         f"{ROSTER} --api {server.url}"], check=True, env=env)
-        wait_for_screen(session, "500 shown")
-        time.sleep(0.3)
-        keys(session, "i")
-        wait_for_screen(session, "step 1 of 5")
+        wait_for_screen(session, "source: ")  # typed as soon as the roster is up, with or before its rows
+        keys(session, "i")  # and the file's path straight after: it waits for the file step to open
         keys(session, str(path), literal=True)
         keys(session, "Enter")
+        wait_for_screen(session, "step 1 of 5")
         wait_for_screen(session, "3 rows  ·")
-        capture(session, "1-file")
+        capture(session, "1-file", "^o Browse")
         keys(session, "C-n")
         wait_for_screen(session, "step 2 of 5")
-        capture(session, "2-mapping")
+        capture(session, "2-mapping", "⏎ Validate")
         keys(session, "Enter")
         wait_for_screen(session, "valid rows")
-        capture(session, "3-validation")
+        capture(session, "3-validation", "⏎ Next: preview")
         keys(session, "Enter")
         wait_for_screen(session, "2 create · 1 update")
-        capture(session, "4-preview")
+        capture(session, "4-preview", "a Apply…")
         keys(session, "a")
         wait_for_screen(session, "Apply 3 changes")
         keys(session, "y")
         screen = wait_for_screen(session, "Applied 3")
-        capture(session, "5-result")
+        capture(session, "5-result", "esc Back to roster  s Save errors CSV")
         assert "conflicts 0" in screen and "failures 0" in screen
         keys(session, "Enter")
         wait_for_screen(session, "502 shown")
