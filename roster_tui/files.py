@@ -9,15 +9,16 @@ import logging
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TextIO
 
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.mapping import Mapping, dumps_mapping, loads_mapping
-from roster_tui.paths import console_log_file, mappings_dir, recent_imports_file
+from roster_tui.paths import console_log_file, mappings_dir, recent_imports_file, removed_users_file
 
 RECENT_MAX = 10
 
@@ -121,6 +122,37 @@ def remember(path: str) -> None:
     with contextlib.suppress(OSError):  # remembering is a convenience, never a reason to fail
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps({"files": files}, indent=1), encoding="utf-8")
+
+
+# -- users deleted from here -------------------------------------------------------------------------
+
+
+def removed_keys(api: str) -> dict[str, str]:
+    """The keys of users deleted from ``api`` through this machine, with the day each was (missing: none)."""
+    found: dict[str, str] = {}
+    with contextlib.suppress(OSError), removed_users_file().open(encoding="utf-8") as lines:
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:  # a line cut short by a crash: the others still count
+                continue
+            if isinstance(entry, dict) and entry.get("api") == api and isinstance(entry.get("key"), str):
+                found[entry["key"]] = str(entry.get("at", ""))
+    return found
+
+
+def record_removed(api: str, keys: Iterable[str]) -> None:
+    """Remember that the users found by ``keys`` were deleted from ``api`` (0600: the keys are emails)."""
+    day = datetime.now(UTC).date().isoformat()
+    text = "".join(json.dumps({"api": api, "key": key, "at": day}) + "\n" for key in keys)
+    if not text:
+        return
+    target = removed_users_file()
+    with contextlib.suppress(OSError):  # remembering is a convenience, never a reason to fail
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as out:
+            out.write(text)
 
 
 # -- the console's log ---------------------------------------------------------------------------------

@@ -32,6 +32,11 @@ def mappings_dir() -> Path:
     return config_dir() / "mappings"
 
 
+def removed_users_file() -> Path:
+    """The keys of users this machine deleted, per roster API (so a re-run says "already removed")."""
+    return data_dir() / "removed-users.jsonl"
+
+
 def recent_imports_file() -> Path:
     return config_dir() / "recent-imports.json"
 

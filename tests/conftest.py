@@ -33,6 +33,15 @@ def pytest_report_header() -> str:
             "(.ci/postgres.sh starts a throwaway server and prints it)")
 
 
+@pytest.fixture(autouse=True)
+def _own_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets config and data dirs of its own: recent files, mappings and the record of removed users
+    never reach the real ones, nor another test's (a test may set its own afterwards)."""
+    home = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("ROSTER_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("ROSTER_DATA_DIR", str(home / "data"))
+
+
 @dataclass
 class RunningServer:
     url: str  # SCIM base URL

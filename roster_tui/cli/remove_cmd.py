@@ -16,9 +16,10 @@ from roster_tui.connect import open_client
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.removal_plan import SUMMARY_KEYS, RemovalKey, RemovalPlan, RemovalRow, parse_keys
 from roster_tui.core.wording import plural
+from roster_tui.files import record_removed, removed_keys
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.apply import ApplyResult, apply_removal
-from roster_tui.sync.remover import plan_removal, read_keys_file
+from roster_tui.sync.remover import deleted_keys, plan_removal, read_keys_file
 
 if TYPE_CHECKING:
     from roster_tui.config import ApiSettings
@@ -112,7 +113,8 @@ async def _remove(args: argparse.Namespace, settings: ApiSettings, source: str, 
     import orjson
 
     async with open_client(settings) as client:
-        plan = await plan_removal(client, keys, delete_when_allowed=args.delete_when_allowed)
+        plan = await plan_removal(client, keys, delete_when_allowed=args.delete_when_allowed,
+                                  removed=removed_keys(settings.source))
         if not args.json:
             print_plan(source, keys, plan, sys.stdout)
             sys.stdout.flush()
@@ -122,7 +124,8 @@ async def _remove(args: argparse.Namespace, settings: ApiSettings, source: str, 
                     f"{summary['delete']} delete){permanent}?")
         applied = await confirm_and_apply(
             plan, lambda progress, result: apply_removal(client, plan, on_progress=progress, result=result),
-            apply=args.apply, yes=args.yes, question=question, again=AGAIN)
+            apply=args.apply, yes=args.yes, question=question, again=AGAIN,
+            written=lambda result: record_removed(settings.source, deleted_keys(result)))
     if applied is not None:
         for outcome in applied.outcomes:
             outcome.row.result = outcome.status

@@ -35,11 +35,12 @@ def ask(question: str) -> bool:
 
 
 async def confirm_and_apply(plan: AnyPlan, write: Callable[[Progress, ApplyResult], Awaitable[ApplyResult]], *,
-                            apply: bool, yes: bool, question: str, again: str) -> ApplyResult | None:
+                            apply: bool, yes: bool, question: str, again: str,
+                            written: Callable[[ApplyResult], None] | None = None) -> ApplyResult | None:
     """Apply ``plan`` with ``write(on_progress, result)`` when asked to and confirmed; None: nothing was applied.
 
     Interrupted (ctrl-C), it says what was written and what was not (``again``: how to write the rest) before
-    the command ends."""
+    the command ends. ``written`` is handed the result either way, once the writing has stopped."""
     if not apply:
         return None
     if not plan.changes:
@@ -50,11 +51,16 @@ async def confirm_and_apply(plan: AnyPlan, write: Callable[[Progress, ApplyResul
     result = ApplyResult()
     try:
         with progress_bar(sys.stderr.isatty()) as update:
-            return await write(update, result)
+            result = await write(update, result)
     except asyncio.CancelledError:
+        if written is not None:
+            written(result)
         print_applied(result, lambda row: getattr(row, "key", ""), again)
         sys.stdout.flush()
         raise
+    if written is not None:
+        written(result)
+    return result
 
 
 def print_applied(applied: ApplyResult, where: Callable[[Any], str], again: str) -> None:

@@ -45,6 +45,11 @@ class RemovalKey:
     def kind(self) -> str:
         return "email" if self.is_email else "employee ID"
 
+    @property
+    def ident(self) -> str:
+        """The key as one string for comparing: kind and lookup value, case-folded."""
+        return f"{self.kind}:{self.lookup.casefold()}"
+
 
 def parse_keys(values: Iterable[str], *, first_line: int = 1) -> list[RemovalKey]:
     """Keys from command-line arguments, numbered by position; blank ones are dropped."""
@@ -70,6 +75,13 @@ class RemovalRow:
     email: str = ""
     reports: int = 0  # users whose manager this user is
     result: str | None = None  # after applying: ok, conflict or failed
+
+    def idents(self) -> list[str]:
+        """The keys this row's user is found by (:attr:`RemovalKey.ident`): the key listed, and the email."""
+        keys = [RemovalKey(self.key).ident]
+        if self.email:
+            keys.append(RemovalKey(self.email).ident)
+        return list(dict.fromkeys(keys))
 
     @property
     def reports_note(self) -> str:
@@ -135,12 +147,14 @@ def _where(key: RemovalKey) -> str:
 def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | RosterIndex, *,
                        delete_when_allowed: bool = False,
                        active_admin_ids: Iterable[str] | None = None,
-                       reports: Mapping[str, int] | None = None) -> RemovalPlan:
+                       reports: Mapping[str, int] | None = None,
+                       removed: Mapping[str, str] | None = None) -> RemovalPlan:
     """The plan for ``keys`` given the users looked up for them (``reports``: id -> how many users they manage).
 
     ``active_admin_ids`` are the ids of all active Account Admins of the roster (None: the looked-up
     users are taken as all there are). Removals keep at least one of them: the admin whose removal
-    would leave none gets an error row instead.
+    would leave none gets an error row instead. ``removed`` holds the keys (:attr:`RemovalKey.ident`) of users
+    deleted earlier, with when: such a key that finds no user is "already removed", not an error.
     """
     index = users if isinstance(users, RosterIndex) else RosterIndex.of(users)
     if active_admin_ids is None:
@@ -151,7 +165,7 @@ def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | Roste
     seen_keys: dict[str, RemovalKey] = {}
     seen_users: dict[str, RemovalKey] = {}
     for key in keys:
-        ident = f"{key.kind}:{key.lookup.casefold()}"
+        ident = key.ident
         if ident in seen_keys:
             first = seen_keys[ident]
             rows.append(RemovalRow(key.raw, "unchanged", f"listed again (first on {_where(first)})",
@@ -160,6 +174,10 @@ def build_removal_plan(keys: Iterable[RemovalKey], users: Iterable[User] | Roste
             continue
         seen_keys[ident] = key
         user = index.by_reference(key.raw)
+        if user is None and removed and ident in removed:
+            rows.append(RemovalRow(key.raw, "unchanged", f"already removed (deleted {removed[ident]})",
+                                   key.line, key.origin, warnings=["already removed"]))
+            continue
         if user is None:
             message = f"no user with {key.kind} {key.raw}"
             rows.append(RemovalRow(key.raw, "error", message, key.line, key.origin, errors=[message]))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from roster_tui.core.csv_reader import ImportFileError, open_csv
@@ -22,6 +22,7 @@ from roster_tui.core.removal_plan import RemovalKey, RemovalPlan, build_removal_
 from roster_tui.core.scim import FIELD_PATHS, user_from_scim
 from roster_tui.core.validation import unescape_cell
 from roster_tui.scim.client import RosterClient
+from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.roster_index import eq_filters, look_up
 
 CONCURRENCY = 4
@@ -120,23 +121,32 @@ class RemovalLookup:
     index: RosterIndex
     active_admins: set[str] | None
     reports: dict[str, int]
+    removed: Mapping[str, str] = field(default_factory=dict)  # keys of users deleted earlier -> when
 
     def plan(self, keys: list[RemovalKey], *, delete_when_allowed: bool = False) -> RemovalPlan:
         return build_removal_plan(keys, self.index, delete_when_allowed=delete_when_allowed,
-                                  active_admin_ids=self.active_admins, reports=self.reports)
+                                  active_admin_ids=self.active_admins, reports=self.reports, removed=self.removed)
 
 
-async def look_up_for_removal(client: RosterClient, keys: list[RemovalKey]) -> RemovalLookup:
-    """Look the keys' users up, with what the plan checks about them."""
+async def look_up_for_removal(client: RosterClient, keys: list[RemovalKey],
+                              removed: Mapping[str, str] | None = None) -> RemovalLookup:
+    """Look the keys' users up, with what the plan checks about them (``removed``: see :class:`RemovalLookup`)."""
     index = await lookup_users(client, keys)
     found = index.by_id
     admins = None
     if any(u.active and ACCOUNT_ADMIN in u.roles for u in found.values()):
         admins = await active_account_admins(client)
-    return RemovalLookup(index, admins, await count_reports(client, found))
+    return RemovalLookup(index, admins, await count_reports(client, found), dict(removed or {}))
 
 
-async def plan_removal(client: RosterClient, keys: list[RemovalKey], *,
-                       delete_when_allowed: bool = False) -> RemovalPlan:
+async def plan_removal(client: RosterClient, keys: list[RemovalKey], *, delete_when_allowed: bool = False,
+                       removed: Mapping[str, str] | None = None) -> RemovalPlan:
     """Look the keys' users up and plan their removal."""
-    return (await look_up_for_removal(client, keys)).plan(keys, delete_when_allowed=delete_when_allowed)
+    lookup = await look_up_for_removal(client, keys, removed)
+    return lookup.plan(keys, delete_when_allowed=delete_when_allowed)
+
+
+def deleted_keys(result: ApplyResult) -> list[str]:
+    """The keys of the users an apply deleted, or sent a deletion for without hearing back (they are gone)."""
+    rows = [o.row for o in result.outcomes if o.status == "ok"] + list(result.unconfirmed)
+    return [key for row in rows if getattr(row, "action", None) == "delete" for key in row.idents()]

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -122,10 +123,20 @@ def test_terms_file_plan_apply_replan(own: RunningServer, api: httpx.Client, tmp
     assert api.get(f"/Users/{bob['id']}").status_code == 404
     assert api.get("/Users", params={"filter": 'userName eq "cy@corp.example"'}).json()["totalResults"] == 0
 
-    # again: the deactivated users are left as they are; the deleted ones are gone
+    # again: the deactivated users are left as they are; the deleted ones are "already removed", not errors
     code, again = remove_json(own, tmp_path, "--from", str(terms), "--delete-when-allowed")
-    assert code == 1
-    assert again["summary"] == {"deactivate": 0, "delete": 0, "unchanged": 3, "error": 3, "warning": 3}
+    assert code == 1  # nobody@ is still unknown
+    assert again["summary"] == {"deactivate": 0, "delete": 0, "unchanged": 5, "error": 1, "warning": 5}
+    rows = {r["key"]: r for r in again["rows"]}
+    day = datetime.now(UTC).date().isoformat()
+    assert rows["BOB@corp.example"]["reason"] == rows["cy@corp.example"]["reason"] == f"already removed (deleted {day})"
+    assert rows["nobody@corp.example"]["action"] == "error"
+    assert (tmp_path / "data" / "removed-users.jsonl").stat().st_mode & 0o777 == 0o600  # it holds emails
+    code, rest = remove_json(own, tmp_path, "bob@CORP.example", "cy@corp.example", "--apply", "--yes")
+    assert (code, [r["action"] for r in rest["rows"]]) == (0, ["unchanged", "unchanged"])
+    # the record is this machine's: elsewhere a key that finds no user is an error, as it must be
+    code, elsewhere = remove_json(own, tmp_path / "other-machine", "bob@corp.example")
+    assert (code, elsewhere["rows"][0]["errors"]) == (1, ["no user with email bob@corp.example"])
     code, rest = remove_json(own, tmp_path, "E100", "cat@corp.example", "--delete-when-allowed")
     assert code == 0
     assert [r["action"] for r in rest["rows"]] == ["unchanged", "unchanged"]

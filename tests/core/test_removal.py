@@ -165,6 +165,17 @@ def test_unknown_keys_are_errors_naming_the_key() -> None:
     assert plan.errors == 2 and plan.changes == 0 and plan.to_apply() == []
 
 
+def test_a_key_recorded_as_deleted_is_already_removed_only_while_no_user_has_it() -> None:
+    removed = {RemovalKey("Gone@X.example").ident: "2026-11-02", RemovalKey(" E9 ").ident: "2026-11-03"}
+    plan = build_removal_plan(keys("gone@x.example", "E9", "E99", "nobody@x.example", "user1@x.example"),
+                              [user(1)], removed={**removed, RemovalKey("user1@x.example").ident: "2026-11-01"})
+    assert [(r.action, r.reason) for r in plan.rows] == [
+        ("unchanged", "already removed (deleted 2026-11-02)"), ("unchanged", "already removed (deleted 2026-11-03)"),
+        ("error", "no user with employee ID E99"), ("error", "no user with email nobody@x.example"),
+        ("deactivate", plan.rows[4].reason)]  # a user with the key again (re-hired) is planned as any other
+    assert plan.errors == 2 and plan.changes == 1
+
+
 def test_duplicates_are_listed_once_with_a_warning_on_the_later_key() -> None:
     u = user(1, employee_id="E1")
     plan = build_removal_plan(keys("user1@x.example", "USER1@x.example", "E1", "nobody@x", "nobody@x"), [u])

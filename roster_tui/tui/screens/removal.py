@@ -8,6 +8,7 @@ Applying, progress and the result: :mod:`roster_tui.tui.screens.removal_result`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -26,6 +27,7 @@ from roster_tui.core.removal_plan import (
     RemovalRow,
 )
 from roster_tui.core.wording import plural
+from roster_tui.files import removed_keys
 from roster_tui.scim.client import RosterClient
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.apply import ApplyResult
@@ -41,9 +43,11 @@ ACTION_STYLES = {"deactivate": "bold yellow", "delete": "bold red", "unchanged":
 ACTION_LABELS = {"deactivate": "deactivate", "delete": "DELETE", "unchanged": "unchanged", "error": "error"}
 
 
-async def plan_both(client: RosterClient, keys: list[RemovalKey]) -> tuple[RemovalPlan, RemovalPlan]:
-    """One lookup, two plans of the same rows: deactivate everyone, and delete where allowed."""
-    lookup = await look_up_for_removal(client, keys)
+async def plan_both(client: RosterClient, keys: list[RemovalKey],
+                    removed: Mapping[str, str] | None = None) -> tuple[RemovalPlan, RemovalPlan]:
+    """One lookup, two plans of the same rows: deactivate everyone, and delete where allowed (``removed``: keys
+    of users deleted earlier, "already removed" when they find no one)."""
+    lookup = await look_up_for_removal(client, keys, removed)
     return lookup.plan(keys), lookup.plan(keys, delete_when_allowed=True)
 
 
@@ -185,7 +189,7 @@ class RemovalScreen(ConsoleScreen[ApplyResult | None]):
         busy = self.query_one(Busy)
         busy.start()
         try:
-            deactivate, delete = await plan_both(self.console.client, self.keys)
+            deactivate, delete = await plan_both(self.console.client, self.keys, removed_keys(self.console.source))
         except RosterApiError as exc:
             what = "Connection lost" if is_transient(exc) else "The service refused the lookup"
             self.query_one(Banner).show(f"{what}: {exc.detail} Escape to go back.")

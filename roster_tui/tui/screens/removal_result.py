@@ -17,8 +17,9 @@ from textual.widgets import Footer, ProgressBar, Static
 
 from roster_tui.core.removal_plan import RemovalPlan, RemovalRow
 from roster_tui.core.wording import plural
+from roster_tui.files import record_removed
 from roster_tui.sync.apply import ApplyResult, Outcome, apply_removal
-from roster_tui.sync.remover import CONCURRENCY
+from roster_tui.sync.remover import CONCURRENCY, deleted_keys
 from roster_tui.tui.screens.base import ConsoleScreen
 
 DONE_VERBS = {"deactivate": "deactivated", "delete": "deleted"}
@@ -104,6 +105,7 @@ class RemovalRunScreen(ConsoleScreen[ApplyResult | None]):
 
     def _finish(self) -> None:
         self.finished = True
+        record_removed(self.console.source, deleted_keys(self.result))
         for outcome in self.result.outcomes:
             outcome.row.result = outcome.status
         c = self.result.counts()
