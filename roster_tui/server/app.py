@@ -36,6 +36,7 @@ from roster_tui.server.render import list_bytes, render
 from roster_tui.server.root_search import add_root_search
 from roster_tui.server.storage.base import Storage
 from roster_tui.server.storage.errors import DatabaseFault, StorageError
+from roster_tui.server.values_api import add_value_routes
 from roster_tui.server.writes import WriteQueue
 
 log = logging.getLogger("roster.server")
@@ -157,6 +158,8 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
     async def search_users(request: Request) -> Response:
         body = await read_json(request, lim.max_body)
         return await query(request, require_schema(body, SEARCH_REQUEST))
+
+    add_value_routes(app, storage, run)  # GET /Users/.values: before /Users/{id}, which would take it for an id
 
     def written(rec: Any, request: Request, status: int = 200) -> Response:
         users_url = base_url(request) + "/Users"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from roster_tui.core.facets import FACETS, MAX_VALUES, VALUE_COUNTS, VALUES_ENDPOINT
 from roster_tui.core.models import ADMIN_ROLES, AssignmentStatus
 from roster_tui.core.scim import CORE_USER, ENTERPRISE_USER, ROSTER_USER
 
@@ -179,11 +180,28 @@ def sub_attrs(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {a["name"].lower(): a for a in definition.get("subAttributes", [])}
 
 
+#: The answer of ``GET /Users/.values`` (values_api.py), a message like RFC 7644's ListResponse: published in
+#: /Schemas so that a client knows the service counts values (ServiceProviderConfig takes no extensions).
+VALUE_COUNTS_SCHEMA = {
+    "id": VALUE_COUNTS, "name": "ValueCounts",
+    "description": f"GET {VALUES_ENDPOINT}?attribute=NAME[&filter=F][&count=N]: how many users hold each value of "
+                   f"an attribute, at most {MAX_VALUES} values, most frequent first (a roster extension)",
+    "attributes": [
+        attr("attribute", mutability="readOnly", canonical=tuple(FACETS)),
+        attr("path", mutability="readOnly", description="the SCIM path a filter on a value compares"),
+        *(attr(n, "integer", mutability="readOnly") for n in ("totalUsers", "totalValues", "moreValues")),
+        attr("values", "complex", multi=True, mutability="readOnly", sub=[
+            attr("value", mutability="readOnly", description="compared by a filter; null: absent or empty"),
+            attr("display", mutability="readOnly"), attr("count", "integer", mutability="readOnly")]),
+    ],
+}
+
+
 def schema_documents(base_url: str) -> list[dict[str, Any]]:
     return [
         {**s, "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
          "meta": {"resourceType": "Schema", "location": f"{base_url}/Schemas/{urn}"}}
-        for urn, s in SCHEMAS.items()
+        for urn, s in {**SCHEMAS, VALUE_COUNTS: VALUE_COUNTS_SCHEMA}.items()
     ]
 
 

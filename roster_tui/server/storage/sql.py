@@ -24,6 +24,7 @@ from roster_tui.server.storage.errors import NotUnique, UserNotFound, VersionMis
 from roster_tui.server.storage.faults import translate_errors
 from roster_tui.server.storage.group_sql import GroupReads, GroupWrites, groups_of
 from roster_tui.server.storage.tables import FOLD_TOTALS, api_tokens, audit, user_totals, users
+from roster_tui.server.storage.value_counts import ValueReads
 
 _RECORD = (users.c.id, users.c.version, users.c.created, users.c.last_modified, users.c.doc)
 _INSERT_USER = insert(users)
@@ -230,7 +231,7 @@ class SqlWriter(GroupWrites):
             self._write(pk, id, version, created, old, without_manager(old), MANAGER_DELETED, stamp)
 
 
-class SqlStorage(GroupReads):
+class SqlStorage(GroupReads, ValueReads):
     """Users, groups and their audit trail in one SQL database."""
 
     def __init__(self, url: str) -> None:
