@@ -268,6 +268,13 @@ class RosterClient:
                   "excludedAttributes": csv_param(excluded_attributes)}
         return list_page(await self._json("GET", "Groups", params=params), start_index)
 
+    async def value_counts(self, attribute: str, *, filter: str | None = None,
+                           count: int | None = None) -> dict[str, Any]:
+        """``GET /Users/.values``: how many users hold each value of a roster attribute, most frequent first (the
+        roster service's extension: only where :meth:`features` says ``value_counts``; see docs/RULES.md)."""
+        params = {"attribute": attribute, "filter": filter, "count": count}
+        return await self._json("GET", "Users/.values", params=params) or {}
+
     async def create_user(self, resource: dict[str, Any]) -> dict[str, Any]:
         """POST a new user; returns the created resource (with its version)."""
         return await self._resource("POST", "Users", json=resource) or {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from roster_tui.core.facets import VALUE_COUNTS
 from roster_tui.core.scim import CORE_USER, FIELD_PATHS
 
 #: Roster fields and the schema that holds each (core fields are on every server).
@@ -32,6 +33,8 @@ class Features:
     #: attribute names (lower case) per schema URN, and the sub-attributes as ``attr.sub``
     attributes: dict[str, frozenset[str]] = field(default_factory=dict)
     role_catalog: tuple[str, ...] = ()
+    #: the roster service's ``GET /Users/.values`` (its answer's schema is published): never assumed
+    value_counts: bool = False
 
     def has_schema(self, urn: str) -> bool:
         return not self.known or urn == CORE_USER or urn in self.attributes
@@ -122,4 +125,5 @@ def features_from(config: dict[str, Any] | None, schemas: list[dict[str, Any]] |
         if isinstance(config.get("filter"), dict) else 0,
         attributes=attributes,
         role_catalog=_catalog(schemas or []),
+        value_counts=any(isinstance(s, dict) and s.get("id") == VALUE_COUNTS for s in schemas or []),
     )
