@@ -20,6 +20,7 @@ from roster_tui.scim.client import RosterClient
 from roster_tui.tui.keys import unknown_ids
 from roster_tui.tui.screens.roster import RosterScreen
 from roster_tui.tui.typeahead import Typeahead
+from roster_tui.tui.widgets.keys_help import KeysHelp
 
 
 def styles_dir() -> Path:
@@ -42,6 +43,7 @@ class RosterApp(Typeahead, App[int]):
     TITLE = "roster"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "toggle_help", "Help", key_display="?", id="app.help"),
+        Binding("escape", "close_help", "Close help", show=False, priority=True, id="app.close_help"),
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
     ]
 
@@ -114,27 +116,55 @@ class RosterApp(Typeahead, App[int]):
         while len(self.screen_stack) > 1 and not isinstance(self.screen, RosterScreen):
             self.pop_screen()
 
+    # -- help ------------------------------------------------------------------------------------
+
+    def _help(self) -> KeysHelp | None:
+        """The help panel on screen, if open."""
+        found = self.screen.query(KeysHelp)
+        return found.first() if found and found.first().display else None
+
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
+        if self._help() is not None:
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
 
+    def action_show_help_panel(self) -> None:
+        """Show the keys of the screen (the panel is made once per screen, then shown and hidden)."""
+        found = self.screen.query(KeysHelp)
+        panel = found.first() if found else KeysHelp()
+        panel.show_for(self.screen)
+        if not found:
+            self.screen.mount(panel)
+
+    def action_hide_help_panel(self) -> None:
+        if (panel := self._help()) is not None:
+            panel.display = False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """escape closes the help while it is open; otherwise the key is the screen's (back, clear...)."""
+        if action == "close_help":
+            return self._help() is not None
+        return super().check_action(action, parameters)
+
+    def action_close_help(self) -> None:
+        self.action_hide_help_panel()
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The palette offers the current screen's actions first, then Textual's own."""
-        seen: set[str] = set()
+        """The palette offers the current screen's actions once each (the console's bindings), then Textual's
+        own that are not among them."""
+        seen = {"Keys", "Close help"}  # Textual's help is ours (Help); escape closes it
         for active in screen.active_bindings.values():
             binding = active.binding
-            if not binding.description or binding.action in seen or not active.enabled:
+            title = binding.tooltip or binding.description
+            if not binding.id or not title or title in seen or not active.enabled:
                 continue
-            seen.add(binding.action)
-            keys = binding.key_display or binding.key
-            yield SystemCommand(
-                binding.description,
-                f"{binding.description} ({keys})",
-                partial(self.run_action, binding.action, active.node),
-            )
-        yield from super().get_system_commands(screen)
+            seen.add(title)
+            yield SystemCommand(title, f"{title} ({self.get_key_display(binding)})",
+                                partial(self.run_action, binding.action, active.node))
+        for command in super().get_system_commands(screen):
+            if command.title not in seen:
+                yield command
 
 
 def create_app(

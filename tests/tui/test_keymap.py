@@ -25,7 +25,7 @@ def keys_table() -> str:
     rows: dict[str, tuple[list[str], str]] = {}
     for _cls, binding in console_bindings():
         assert binding.id is not None
-        keys, _what = rows.setdefault(binding.id, ([], binding.description))
+        keys, _what = rows.setdefault(binding.id, ([], binding.tooltip or binding.description))
         keys.extend(k.strip() for k in binding.key.split(",") if k.strip() not in keys)
     lines = ["| Binding id | Default keys | What it does |", "| --- | --- | --- |"]
     lines += [f"| `{i}` | `{','.join(keys)}` | {what} |" for i, (keys, what) in sorted(rows.items())]

@@ -177,16 +177,16 @@ async def test_help_and_command_palette_offer_the_screen_actions(embedded: Embed
             "Sort by column",
             "New user",
             "Refresh",
-            "Open profile",
+            "Open the profile",
             "Mark",
             "Help",
         ):
             assert wanted in titles
         await pilot.press("question_mark")
-        assert app.screen.query("HelpPanel")
+        assert app.screen.query_one("KeysHelp").display
         await pilot.press("f1")
         await pilot.pause()
-        assert not app.screen.query("HelpPanel")
+        assert not app.screen.query_one("KeysHelp").display
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert type(app.screen).__name__ == "CommandPalette"

@@ -65,7 +65,7 @@ def test_import_a_file_through_the_wizard_in_a_real_terminal(tmp_path: Path) -> 
         capture(session, "2-mapping", "⏎ Validate")
         keys(session, "Enter")
         wait_for_screen(session, "valid rows")
-        capture(session, "3-validation", "⏎ Next: preview")
+        capture(session, "3-validation", "⏎ Next")
         keys(session, "Enter")
         wait_for_screen(session, "2 create · 1 update")
         capture(session, "4-preview", "a Apply…")
@@ -73,7 +73,7 @@ def test_import_a_file_through_the_wizard_in_a_real_terminal(tmp_path: Path) -> 
         wait_for_screen(session, "Apply 3 changes")
         keys(session, "y")
         screen = wait_for_screen(session, "Applied 3")
-        capture(session, "5-result", "esc Back to roster  s Save errors CSV")
+        capture(session, "5-result", "esc Back to roster s Save errors CSV")
         assert "conflicts 0" in screen and "failures 0" in screen
         keys(session, "Enter")
         wait_for_screen(session, "502 shown")

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from roster_tui.core.removal import describe_counts
@@ -35,6 +35,7 @@ from roster_tui.sync.remover import look_up_for_removal
 from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen
 from roster_tui.tui.screens.removal_result import RemovalRunScreen
+from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.status import Banner, Busy, is_transient
 
 #: More users than this are confirmed by typing their number.
@@ -180,7 +181,7 @@ class RemovalScreen(ConsoleScreen[ApplyResult | None]):
                      id="removal-hint", markup=False)
         yield Banner(id="banner")
         yield OptionList(id="removal-rows", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.run_task(self._plan(), group="removal-plan", exclusive=True)

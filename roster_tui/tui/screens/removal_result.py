@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from roster_tui.core.removal_plan import RemovalPlan, RemovalRow
 from roster_tui.core.wording import plural
@@ -21,6 +21,7 @@ from roster_tui.files import record_removed
 from roster_tui.sync.apply import ApplyResult, Outcome, apply_removal
 from roster_tui.sync.remover import CONCURRENCY, deleted_keys
 from roster_tui.tui.screens.base import ConsoleScreen
+from roster_tui.tui.widgets.footer import KeyFooter
 
 DONE_VERBS = {"deactivate": "deactivated", "delete": "deleted"}
 
@@ -81,7 +82,7 @@ class RemovalRunScreen(ConsoleScreen[ApplyResult | None]):
         yield Static("escape: stop after the writes in flight", id="run-hint", markup=False)
         with VerticalScroll(id="run-result"):
             yield Static("", id="run-result-text", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#run-result").display = False

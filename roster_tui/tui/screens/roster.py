@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from roster_tui.core.removal_plan import RemovalKey
 from roster_tui.scim.errors import BadRequest, RosterApiError, Unauthorized
@@ -23,6 +23,7 @@ from roster_tui.tui.screens.profile import ProfileScreen
 from roster_tui.tui.screens.removal import RemovalScreen
 from roster_tui.tui.screens.terms_list import TermsListScreen
 from roster_tui.tui.screens.wizard_file import FileStep
+from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.roster_table import RosterTable
 from roster_tui.tui.widgets.status import Banner, Busy, is_transient
 
@@ -45,17 +46,18 @@ class RosterScreen(ConsoleScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="roster.search"),
-        Binding("escape", "clear_query", "Clear query", id="roster.clear_query"),
-        Binding("s", "cycle_status", "Status", id="roster.status"),
-        Binding("a", "toggle_admins", "Admins only", id="roster.admins"),
-        Binding("d", "department", "Department", id="roster.department"),
+        Binding("escape", "clear_query", "Clear query", show=False, id="roster.clear_query"),
+        Binding("s", "cycle_status", "Status", show=False, id="roster.status"),
+        Binding("a", "toggle_admins", "Admins only", show=False, id="roster.admins"),
+        Binding("d", "department", "Department", show=False, id="roster.department"),
         Binding("f", "group", "Group", show=False, id="roster.group"),
-        Binding("o", "sort", "Sort by column", id="roster.sort"),
-        Binding("n", "new_user", "New user", id="roster.new_user"),
-        Binding("i", "import_csv", "Import CSV", show=False, id="roster.import"),
-        Binding("r", "refresh", "Refresh", id="roster.refresh"),
-        Binding("R", "remove_users", "Remove marked", key_display="R", show=False, id="roster.remove"),
-        Binding("T", "terms_list", "Remove from list", key_display="T", show=False, id="roster.terms_list"),
+        Binding("o", "sort", "Sort by column", show=False, id="roster.sort"),
+        Binding("n", "new_user", "New", tooltip="New user", id="roster.new_user"),
+        Binding("i", "import_csv", "Import", tooltip="Import a CSV file", id="roster.import"),
+        Binding("r", "refresh", "Refresh", show=False, id="roster.refresh"),
+        Binding("R", "remove_users", "Remove", key_display="R", tooltip="Remove the marked users", id="roster.remove"),
+        Binding("T", "terms_list", "Terms list", key_display="T", tooltip="Remove users of a terms list",
+                id="roster.terms_list"),
         Binding("q", "app.quit", "Quit", id="roster.quit"),
     ]
 
@@ -77,7 +79,7 @@ class RosterScreen(ConsoleScreen[None]):
         yield Input(placeholder="search name, email or employee ID", id="search")
         yield Static(id="query", markup=False)
         yield RosterTable(self.console.client, id="table")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> RosterTable:

@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Static, TextArea
 
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.removal_plan import RemovalKey
 from roster_tui.sync.remover import read_keys_file
+from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.status import Banner
 
 PASTED = "pasted list"
@@ -62,7 +63,7 @@ class TermsListScreen(Screen[tuple[list[RemovalKey], str] | None]):
             yield Label("Or load a file:", classes="terms-label", markup=False)
             yield Input(placeholder="path/to/terms.csv (enter or ctrl+o)", id="terms-path")
         yield Banner(id="banner")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#terms-path", Input).cursor_blink = self.app.animation_level != "none"

@@ -9,12 +9,13 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from roster_tui.core.wording import one_line
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.apply import ApplyResult, apply_plan
 from roster_tui.tui.screens.wizard_base import WizardStep
+from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
 from roster_tui.tui.wizard_state import WizardState
 
@@ -70,7 +71,7 @@ class ApplyStep(WizardStep):
         yield Static("", id="apply-rate", markup=False)
         yield Static("escape or ctrl+c cancels: the writes already sent finish, nothing else is written.",
                      id="apply-hint", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._started = time.monotonic()
@@ -115,7 +116,7 @@ class ResultStep(WizardStep):
         yield from self.step_title()
         yield Static("", id="result-counts", markup=False)
         yield LinesView(header=f"{'Line':>6}  {'Result':<10}{'User':<32}Reason", id="outcomes")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         applied, plan = self.state.applied, self.state.plan

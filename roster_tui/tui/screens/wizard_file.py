@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import DataTable, DirectoryTree, Footer, Input, OptionList, Static
+from textual.widgets import DataTable, DirectoryTree, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from roster_tui.core.csv_reader import CsvFile, ImportFileError, open_csv
@@ -23,6 +23,7 @@ from roster_tui.files import load_recent, remember
 from roster_tui.sync.slices import run_in_slices
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.screens.wizard_mapping import MappingStep
+from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.wizard_state import WizardState
 
 ENCODING_CHOICES: tuple[str | None, ...] = (None, "utf-8", "utf-8-sig", "cp1252", "utf-16")
@@ -72,7 +73,7 @@ class BrowseScreen(ModalScreen[str | None]):
             yield Static(f"Choose a CSV file (enter opens a folder or chooses a file) · {self.start}",
                          classes="dialog-text", markup=False)
             yield DirectoryTree(self.start, id="browse")
-        yield Footer()
+        yield KeyFooter()
 
     @on(DirectoryTree.FileSelected)
     def _chosen(self, event: DirectoryTree.FileSelected) -> None:
@@ -87,12 +88,12 @@ class FileStep(WizardStep):
 
     STEP = 1
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back to roster", id="wizard.back"),
+        Binding("escape", "back", "Back", id="wizard.back"),
         Binding("ctrl+o", "browse", "Browse", id="wizard.file.browse"),
-        Binding("ctrl+r", "recent", "Recent files", id="wizard.file.recent"),
+        Binding("ctrl+r", "recent", "Recent", tooltip="Recent files", id="wizard.file.recent"),
         Binding("ctrl+g", "cycle_encoding", "Encoding", id="wizard.file.encoding"),
         Binding("ctrl+t", "cycle_delimiter", "Delimiter", id="wizard.file.delimiter"),
-        Binding("ctrl+n", "next", "Next: mapping", id="wizard.file.next"),
+        Binding("ctrl+n", "next", "Next", tooltip="Next: the mapping", id="wizard.file.next"),
     ]
 
     def __init__(self, state: WizardState | None = None) -> None:
@@ -108,7 +109,7 @@ class FileStep(WizardStep):
         yield Static("", id="file-info", markup=False)
         yield DataTable(id="file-head", cursor_type="row", zebra_stripes=True)
         yield Static("", id="file-hint", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_unmount(self) -> None:
         self.console.release_heap()  # the wizard is over: its plan (frozen once built) can go

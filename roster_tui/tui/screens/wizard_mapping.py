@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.issues import Hint
@@ -20,6 +20,7 @@ from roster_tui.paths import mappings_dir
 from roster_tui.tui.screens.dialogs import PickScreen, PromptScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.screens.wizard_validation import ValidationStep
+from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
 
 TARGETS: tuple[str, ...] = (*ROSTER_FIELDS, IGNORE)
@@ -43,8 +44,8 @@ class MappingStep(WizardStep):
         Binding("f", "pick_field", "Pick field", id="wizard.mapping.pick_field"),
         Binding("s", "sync_field", "Sync field", id="wizard.mapping.sync_field"),
         Binding("d", "date_format", "Dates", id="wizard.mapping.dates"),
-        Binding("w", "save_mapping", "Save", id="wizard.mapping.save"),
-        Binding("l", "load_mapping", "Load", id="wizard.mapping.load"),
+        Binding("w", "save_mapping", "Save", tooltip="Save the mapping", show=False, id="wizard.mapping.save"),
+        Binding("l", "load_mapping", "Load", tooltip="Load a saved mapping", show=False, id="wizard.mapping.load"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -52,7 +53,7 @@ class MappingStep(WizardStep):
         yield Static("", id="mapping-settings", markup=False)
         yield Static("", id="mapping-problem", markup=False)
         yield LinesView(header=f"{'Col':<4}{'CSV header':<24}{'First value':<22}Imported as", id="mapping")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(LinesView).focus()

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.mapping import FIELD_LABELS
@@ -21,6 +21,7 @@ from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen
 from roster_tui.tui.screens.wizard_apply import ApplyStep, confirmation
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.widgets.counts_bar import KINDS, CountsBar
+from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
 from roster_tui.tui.wizard_state import WizardState
 
@@ -75,7 +76,7 @@ class DiffScreen(ModalScreen[None]):
             yield Static(f"{row.action.capitalize()}: {row.key} ({where})", classes="dialog-text",
                          markup=False)
             yield LinesView(header=f"{'Field':<14}{'Before':<28}After", id="diff")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         row, view = self.row, self.query_one(LinesView)
@@ -132,7 +133,7 @@ class PreviewStep(WizardStep):
         yield Static("", id="plan-notes", markup=False)
         yield Static("", id="preview-kind", markup=False)
         yield LinesView(header=f"{'Line':>6}  {'User':<32}What", id="plan-rows")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(LinesView).focus()

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.validation import telling_examples
@@ -17,6 +17,7 @@ from roster_tui.scim.errors import RosterApiError
 from roster_tui.tui.screens.dialogs import ConfirmScreen, PickScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.screens.wizard_preview import PreviewStep
+from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
 from roster_tui.tui.wizard_state import Issue, WizardState
 
@@ -31,8 +32,9 @@ class ValidationStep(WizardStep):
         Binding("escape", "back", "Back", id="wizard.back"),
         Binding("f", "cycle_filter", "Filter", id="wizard.validation.filter"),
         Binding("slash", "search", "Search", key_display="/", id="wizard.validation.search"),
-        Binding("s", "save_errors", "Save errors CSV", id="wizard.validation.save_errors"),
-        Binding("enter", "next", "Next: preview", priority=True, id="wizard.validation.next"),
+        Binding("s", "save_errors", "Save errors", tooltip="Save the errors as CSV",
+                id="wizard.validation.save_errors"),
+        Binding("enter", "next", "Next", tooltip="Next: the preview", priority=True, id="wizard.validation.next"),
     ]
 
     def __init__(self, state: WizardState) -> None:
@@ -51,7 +53,7 @@ class ValidationStep(WizardStep):
         yield Static("", id="validation-filter", markup=False)
         yield LinesView(header=f"{'Line':>6}  {'Kind':<8}{'Column':<18}{'Value':<20}Message",
                         empty="No errors or warnings.", id="issues")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#validation-search").display = False

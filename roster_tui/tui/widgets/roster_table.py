@@ -54,7 +54,7 @@ class RosterTable(Tasks, ScrollView, can_focus=True):
         Binding("pageup", "page_up", "Page up", show=False, id="roster.page_up"),
         Binding("home,g", "first", "First row", show=False, id="roster.first"),
         Binding("end,G", "last", "Last row", show=False, id="roster.last"),
-        Binding("enter", "open", "Open profile", id="roster.open"),
+        Binding("enter", "open", "Open", tooltip="Open the profile", id="roster.open"),
         Binding("space", "toggle_mark", "Mark", id="roster.mark"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
