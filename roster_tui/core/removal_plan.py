@@ -7,6 +7,7 @@ or the last active Account Admin). The decision itself is :func:`roster_tui.core
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -49,6 +50,23 @@ class RemovalKey:
     def ident(self) -> str:
         """The key as one string for comparing: kind and lookup value, case-folded."""
         return f"{self.kind}:{self.lookup.casefold()}"
+
+
+#: What a pasted line may wrap a key in: ``Name <email>``, ``(E100045)``, quotes, list punctuation.
+KEY_WRAPPING = "<>()[]{}\"'`,;:"
+COMMENT = re.compile(r"(?:^|\s)#.*$")
+
+
+def key_of_line(line: str) -> str:
+    """The key of one line of a plain terms list ("" when it has none).
+
+    ``#`` at the start of the line or after a space starts a comment (``E#12`` stays a key). Of what is left,
+    the key is the first word that is an email (``Dana Smith <dana@acme.example>``), else the first word;
+    the punctuation around a word is not part of it.
+    """
+    words = [w.strip(KEY_WRAPPING) for w in re.split(r"[\s,;]+", COMMENT.sub("", line))]
+    words = [w for w in words if w]
+    return next((w for w in words if "@" in w), words[0] if words else "")
 
 
 def parse_keys(values: Iterable[str], *, first_line: int = 1) -> list[RemovalKey]:

@@ -18,7 +18,7 @@ from roster_tui.core.csv_reader import ImportFileError, open_csv
 from roster_tui.core.mapping import FIELD_LABELS, resolve_mapping
 from roster_tui.core.models import ACCOUNT_ADMIN
 from roster_tui.core.plan import RosterIndex
-from roster_tui.core.removal_plan import RemovalKey, RemovalPlan, build_removal_plan
+from roster_tui.core.removal_plan import RemovalKey, RemovalPlan, build_removal_plan, key_of_line
 from roster_tui.core.scim import FIELD_PATHS, user_from_scim
 from roster_tui.core.validation import unescape_cell
 from roster_tui.scim.client import RosterClient
@@ -38,25 +38,27 @@ MANAGER_PATH = FIELD_PATHS["manager"]
 def read_keys_file(path: str | Path) -> list[RemovalKey]:
     """The keys of a terms list: one key per line, or a CSV with an email or employee-ID column.
 
-    A first row naming the columns (``Email``, ``Employee ID`` or a synonym) is a header; otherwise the
-    first row is a key too. Blank lines are skipped. Raises :class:`ImportFileError`.
+    A first row naming the columns (``Email``, ``Employee ID`` or a synonym) is a header; otherwise the list
+    is plain, its first line a key too, and each line's key is read by :func:`key_of_line` (comments and the
+    text around the key dropped). Blank lines are skipped. Raises :class:`ImportFileError`.
     """
     source = open_csv(path)
     info = source.info
     mapping = resolve_mapping(info.header)
     email_col, id_col = mapping.column_of("email"), mapping.column_of("employee_id")
-    keys: list[RemovalKey] = []
     if email_col is None and id_col is None:
-        if len([h for h in info.header if h]) > 1:
+        first = key_of_line(info.delimiter.join(unescape_cell(h) for h in info.header))
+        if len([h for h in info.header if h]) > 1 and first and "@" not in first:
             raise ImportFileError(
                 "no column holds emails or employee IDs", path=info.path, line=info.header_line,
                 hint=f"Name a column {FIELD_LABELS['email']!r} or {FIELD_LABELS['employee_id']!r}, "
                      "or list one key per line")
-        # a plain list: the first line is a key as well
-        first = unescape_cell(info.header[0]) if info.header else ""
-        if first:
-            keys.append(RemovalKey(first, info.header_line))
-        email_col = 0
+        keys = [RemovalKey(first, info.header_line)] if first else []
+        for line, cells in source.records():
+            if key := key_of_line(info.delimiter.join(unescape_cell(c) for c in cells)):
+                keys.append(RemovalKey(key, line))
+        return keys
+    keys = []
     for line, cells in source.records():
         value = ""
         for col in (email_col, id_col):

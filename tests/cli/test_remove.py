@@ -273,6 +273,19 @@ def test_read_keys_file_plain_lists_and_csv(tmp_path: Path) -> None:
         read_keys_file(wide)
 
 
+def test_read_keys_file_drops_comments_and_the_text_around_a_key(tmp_path: Path) -> None:
+    """A list pasted from mail or notes: ``roster remove --from`` and the console's ``T`` read the same keys."""
+    pasted = tmp_path / "pasted.txt"
+    pasted.write_text("# terms, November\ncharles.daniels@acme.example  # last day 11/30\n"
+                      "Dana Smith <dana.smith@acme.example>, left 12/01\nE100045 (contractor)\n# done\n",
+                      encoding="utf-8")
+    assert [(k.raw, k.line) for k in read_keys_file(pasted)] == [
+        ("charles.daniels@acme.example", 2), ("dana.smith@acme.example", 3), ("E100045", 4)]
+    keyed = tmp_path / "keyed.txt"  # the first line's commas do not make it a header without key columns
+    keyed.write_text("Lee, Ann <ann.lee@acme.example>\nbo@acme.example\n", encoding="utf-8")
+    assert [k.raw for k in read_keys_file(keyed)] == ["ann.lee@acme.example", "bo@acme.example"]
+
+
 def test_lookups_are_batched_by_fifty() -> None:
     ks = parse_keys([f"u{i}@x.example" for i in range(120)] + ["E1", 'E"2'])
     filters = lookup_filters(ks)

@@ -19,7 +19,7 @@ from roster_tui.core.removal import (
     restores_phrase,
     status_counts,
 )
-from roster_tui.core.removal_plan import RemovalKey, build_removal_plan, parse_keys
+from roster_tui.core.removal_plan import RemovalKey, build_removal_plan, key_of_line, parse_keys
 
 ALL = ["completed", "in_progress", "not_started", "cancelled"]
 
@@ -156,6 +156,20 @@ def test_parse_keys_numbers_arguments_and_detects_emails() -> None:
         ("a@x.example", 1, "email", "a@x.example"), ("E1", 3, "employee ID", "E1")]
     assert {k.origin for k in parsed} == {"argument"}
     assert RemovalKey("A@X.Example").lookup == "a@x.example"
+
+
+@pytest.mark.parametrize(("line", "key"), [
+    ("charles.daniels@acme.example  # last day 11/30", "charles.daniels@acme.example"),
+    ("# the list HR sent, November", ""),
+    ("   ", ""),
+    ("Dana Smith <dana.smith@acme.example>, left 12/01", "dana.smith@acme.example"),
+    ("E100045   (contractor)", "E100045"),
+    ("(E100046) # moved abroad", "E100046"),
+    ("E#12", "E#12"),  # a # inside a word is not a comment
+    ("'lee@acme.example';", "lee@acme.example"),
+])
+def test_a_plain_list_line_keys_on_its_email_else_its_first_word_without_comments(line: str, key: str) -> None:
+    assert key_of_line(line) == key
 
 
 def test_unknown_keys_are_errors_naming_the_key() -> None:

@@ -346,7 +346,7 @@ async def test_last_active_account_admin_is_refused(own: RunningServer, own_app:
             path.value = str(terms)
             await pilot.press("enter")
             screen = await preview(pilot)
-            assert "Remove users · terms.csv (1 keys)" in plain(app)
+            assert "Remove users · terms.csv (1 key)" in plain(app)
             assert "deactivate line 2 B1 Bo Aboss <boss@corp.example>" in plain(app)
             # meanwhile the other admin leaves: the service refuses, and the result says why
             assert http.patch(f"/Users/{other['id']}", json={

@@ -350,11 +350,7 @@ class RosterScreen(ConsoleScreen[None]):
         self._open_removal([RemovalKey(u.email) for u in users], source)
 
     def action_terms_list(self) -> None:
-        def chosen(picked: tuple[list, str] | None) -> None:
-            if picked is not None:
-                self._open_removal(*picked)
-
-        self.app.push_screen(TermsListScreen(), chosen)
+        self.app.push_screen(TermsListScreen(), self._after_removal)
 
     def _open_removal(self, keys: list, source: str) -> None:
         self.app.push_screen(RemovalScreen(keys, source), self._after_removal)

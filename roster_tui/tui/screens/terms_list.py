@@ -1,7 +1,9 @@
 """A terms list for removal: pasted emails / employee IDs, or a file loaded by its path.
 
 Both are read by :func:`roster_tui.sync.remover.read_keys_file`, the reader of ``roster remove --from``
-(pasted text is read from a temporary file), so a list means the same in the console and the CLI.
+(pasted text is read from a temporary file), so a list means the same in the console and the CLI: comments
+(``#``) and the text around a key are dropped. The preview opens over the editor: escape comes back to the
+text as it was.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from textual.widgets import Input, Label, Static, TextArea
 
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.removal_plan import RemovalKey
+from roster_tui.core.wording import plural
+from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.remover import read_keys_file
+from roster_tui.tui.screens.removal import RemovalScreen
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.status import Banner
 
@@ -42,8 +47,8 @@ def read_pasted(text: str) -> list[RemovalKey]:
         Path(name).unlink(missing_ok=True)
 
 
-class TermsListScreen(Screen[tuple[list[RemovalKey], str] | None]):
-    """Paste or load a terms list; dismisses with its keys and where they came from (None: cancelled)."""
+class TermsListScreen(Screen[ApplyResult | None]):
+    """Paste or load a terms list and preview its removal; dismisses with what was applied (None: nothing)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "preview_pasted", "Preview pasted", id="terms.preview"),
@@ -74,7 +79,12 @@ class TermsListScreen(Screen[tuple[list[RemovalKey], str] | None]):
         if not keys:
             self.query_one(Banner).show(f"{source}: no emails or employee IDs to remove.", kind="warning")
             return
-        self.dismiss((keys, f"{source} ({len(keys)} keys)"))
+        self.app.push_screen(RemovalScreen(keys, f"{source} ({plural(len(keys), 'key')})"), self._previewed)
+
+    def _previewed(self, result: ApplyResult | None) -> None:
+        """Back from the preview: with removals applied the list is done; cancelled, it is edited again."""
+        if result is not None:
+            self.dismiss(result)
 
     def action_preview_pasted(self) -> None:
         text = self.query_one("#terms-text", TextArea).text
