@@ -24,7 +24,8 @@ from roster_tui.core.scim import user_from_scim
 from roster_tui.scim.client import RosterClient
 from roster_tui.tui.app import RosterApp, create_app
 from roster_tui.tui.screens.conflict import ConflictScreen
-from roster_tui.tui.screens.dialogs import ConfirmScreen, PickScreen, PromptScreen
+from roster_tui.tui.screens.dialogs import ConfirmScreen, PickScreen
+from roster_tui.tui.screens.frequency import FrequencyScreen
 from roster_tui.tui.screens.profile import ProfileScreen
 from roster_tui.tui.screens.removal import RemovalScreen
 from roster_tui.tui.screens.removal_result import RemovalRunScreen
@@ -187,7 +188,7 @@ async def test_roster_search_filter_source_and_notifications(embedded: Embedded,
         await pilot.press("escape")
         await wait_for(pilot, lambda: table.query_in_effect.search == "")
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, FrequencyScreen) and app.screen.counts is not None)
         await pilot.press(*"[/x]", "enter")
         await wait_for(pilot, lambda: table.query_in_effect.department == "[/x]" and table.total == 2)
         await settle(pilot)

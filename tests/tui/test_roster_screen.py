@@ -5,7 +5,7 @@ from __future__ import annotations
 from roster_tui.core.scim import FIELD_PATHS
 from roster_tui.scim.client import RosterClient
 from roster_tui.tui.query import RosterQuery, scim_string
-from roster_tui.tui.screens.dialogs import PromptScreen
+from roster_tui.tui.screens.frequency import FrequencyScreen
 from roster_tui.tui.screens.roster import RosterScreen
 from roster_tui.tui.widgets.roster_table import PAGE_SIZE, RosterTable
 
@@ -114,7 +114,7 @@ async def test_filters_status_admins_and_department(embedded: Embedded, api: Ros
         assert table.total == await count("roles pr") and table.user_at(0).roles
         assert "admins only" in text_of(app, "#query")
         await pilot.press("a", "d")
-        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, FrequencyScreen) and app.screen.counts is not None)
         await pilot.press(*"Legal", "enter")
         await settle(pilot)
         assert table.total == await count(f'{FIELD_PATHS["department"]} eq "Legal"')

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
+from roster_tui.tui.screens.frequency import FrequencyScreen
 from roster_tui.tui.screens.profile import ProfileScreen
 
 from .conftest import Embedded, settle, wait_for
@@ -42,3 +43,17 @@ def test_roster_filtered_and_sorted(snap_compare, embedded: Embedded) -> None:  
         await settle(pilot)
 
     assert snap_compare(embedded.app(), terminal_size=(160, 50), run_before=run_before)
+
+
+def test_frequency_view(snap_compare, embedded: Embedded) -> None:  # type: ignore[no-untyped-def]
+    """The departments with their counts, narrowed to those holding "er", at 80x24."""
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, FrequencyScreen)
+                       and pilot.app.screen.counts is not None)
+        await pilot.press(*"er")
+        await wait_for(pilot, lambda: len(pilot.app.screen.shown) == 3)
+        await settle(pilot)
+
+    assert snap_compare(embedded.app(), terminal_size=(80, 24), run_before=run_before)

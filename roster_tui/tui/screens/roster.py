@@ -13,12 +13,15 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
+from roster_tui.core.facets import FACETS
 from roster_tui.core.removal_plan import RemovalKey
 from roster_tui.scim.errors import BadRequest, RosterApiError, Unauthorized
+from roster_tui.scim.values import ValueCount
 from roster_tui.sync.people import all_groups
 from roster_tui.tui.query import RosterQuery
 from roster_tui.tui.screens.base import ConsoleScreen
-from roster_tui.tui.screens.dialogs import PickScreen, PromptScreen
+from roster_tui.tui.screens.dialogs import PickScreen
+from roster_tui.tui.screens.frequency import FrequencyScreen
 from roster_tui.tui.screens.profile import ProfileScreen
 from roster_tui.tui.screens.removal import RemovalScreen
 from roster_tui.tui.screens.terms_list import TermsListScreen
@@ -51,6 +54,7 @@ class RosterScreen(ConsoleScreen[None]):
         Binding("a", "toggle_admins", "Admins only", show=False, id="roster.admins"),
         Binding("d", "department", "Department", show=False, id="roster.department"),
         Binding("f", "group", "Group", show=False, id="roster.group"),
+        Binding("F", "frequency", "Values", key_display="F", show=False, id="roster.frequency"),
         Binding("o", "sort", "Sort by column", show=False, id="roster.sort"),
         Binding("n", "new_user", "New", tooltip="New user", id="roster.new_user"),
         Binding("i", "import_csv", "Import", tooltip="Import a CSV file", id="roster.import"),
@@ -287,18 +291,32 @@ class RosterScreen(ConsoleScreen[None]):
                                         [(ALL_GROUPS, "(every user)"), *groups]), chosen)
 
     def action_department(self) -> None:
-        def chosen(value: str | None) -> None:
-            if value is not None:
-                self.set_query(replace(self.table.query_in_effect, department=value.strip()))
+        """The departments with their counts; enter shows the users of one."""
+        self.open_values("department")
 
-        self.app.push_screen(
-            PromptScreen(
-                "Show only the department (blank: all):",
-                self.table.query_in_effect.department,
-                placeholder="e.g. Engineering",
-            ),
-            chosen,
-        )
+    def action_frequency(self) -> None:
+        """The values of the column under the cursor with their counts (VisiData's frequency table)."""
+        column = self.table.cursor_column
+        if column.key in FACETS:
+            self.open_values(column.key)
+            return
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self.open_values(name)
+
+        self.app.push_screen(PickScreen(f"{column.label} has no value counts. Count the values of:",
+                                        [(f.name, f.label) for f in FACETS.values()]), chosen)
+
+    def open_values(self, name: str) -> None:
+        """The frequency view of the roster attribute ``name`` among the users of the query (but for its own
+        filter); the value chosen filters the roster."""
+        def chosen(value: ValueCount | None) -> None:
+            if value is not None:
+                self.set_query(self.table.query_in_effect.with_value(name, value.value, value.shown))
+
+        self.app.push_screen(FrequencyScreen(self.console.client, name,
+                                             self.table.query_in_effect.without(name).scim_filter()), chosen)
 
     def action_sort(self) -> None:
         if not self.table.sortable:
