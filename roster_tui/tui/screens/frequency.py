@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from roster_tui.core.facets import FACETS
@@ -24,6 +24,7 @@ from roster_tui.scim.client import RosterClient
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.scim.values import ValueCount, ValueCounts, count_values
 from roster_tui.tui.tasks import Tasks
+from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.status import Banner, Busy
 
 VALUE_WIDTH = 34  # cells of a value in a line of the list (fits 80 columns with its count, percent and bar)
@@ -92,7 +93,7 @@ class FrequencyScreen(Tasks, ModalScreen[ValueCount | None]):
             yield Input(placeholder="type to narrow the values", id="frequency-filter")
             yield OptionList(id="frequency-list", markup=False)
             yield Static("enter: show these users on the roster · esc: close", id="frequency-hint", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def option_list(self) -> OptionList:
