@@ -63,6 +63,7 @@ async def test_d_lists_departments_typing_narrows_and_enter_filters(embedded: Em
         assert f"{top.shown}" in text and f"{top.count:,}" in text
         await pilot.press(*"human res")
         await wait_for(pilot, lambda: listed(view) == ["Human Resources"])
+        assert "10 values · 1 match" in screen_text(app)
         await pilot.press("enter")
         table = table_of(app)
         await wait_for(pilot, lambda: isinstance(app.screen, RosterScreen))

@@ -115,7 +115,6 @@ class FrequencyScreen(Tasks, ModalScreen[ValueCount | None]):
         finally:
             busy.stop()
         self.counts = counts
-        self.query_one("#frequency-counted", Static).update(counted_text(counts, self.filter is not None))
         self._narrow(self.query_one("#frequency-filter", Input).value)
 
     @on(Input.Changed, "#frequency-filter")
@@ -130,6 +129,10 @@ class FrequencyScreen(Tasks, ModalScreen[ValueCount | None]):
         self.shown = [v for v in self.counts.values if wanted in v.shown.casefold()]
         total = self.counts.total_users
         most = max((v.count for v in self.counts.values), default=0)
+        counted = counted_text(self.counts, self.filter is not None)
+        if wanted:
+            counted += f" · {len(self.shown):,} match"
+        self.query_one("#frequency-counted", Static).update(counted)
         options = self.option_list
         options.clear_options()
         options.add_options([Option(value_line(v, total, most)) for v in self.shown])
