@@ -36,6 +36,15 @@ HISTORY_FIELDS = {
 }
 
 
+def roles_of(value: Any) -> list[str]:
+    """Admin roles as names, from how a store keeps them (``|Role A|Role B|``) or a list (of names or
+    ``{"value": name}``)."""
+    if isinstance(value, list | tuple):
+        return [str(r.get("value", "") if isinstance(r, dict) else r).strip() for r in value
+                if (r.get("value") if isinstance(r, dict) else r)]
+    return [r.strip() for r in str(value).split("|") if r.strip()]
+
+
 def _history_value(field: str, value: Any, people: dict[str, str]) -> str:
     """An audited value as the admin reads it: a person by email (never a raw id), roles as a list."""
     if value is None or value == "":
@@ -43,7 +52,7 @@ def _history_value(field: str, value: Any, people: dict[str, str]) -> str:
     if field == "manager_id":
         return people.get(str(value), NOT_IN_ROSTER)
     if field == "roles":
-        return ", ".join(r for r in str(value).split("|") if r) or "—"
+        return ", ".join(roles_of(value)) or "—"
     if field == "active":
         return "active" if value else "inactive"
     return str(value)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -35,6 +36,30 @@ def wait_for_screen(session: str, text: str, timeout: float = 15.0) -> str:
     raise AssertionError(f"{text!r} not on screen after {timeout} s:\n{screen}")
 
 
+def wait_for_change(session: str, before: str, timeout: float = 15.0,
+                    predicate: Callable[[str], bool] = lambda screen: True) -> str:
+    """The screen once it differs from ``before`` (e.g. a panel opened) and ``predicate`` holds."""
+    deadline = time.monotonic() + timeout
+    screen = before
+    while time.monotonic() < deadline:
+        screen = tmux("capture-pane", "-t", session, "-p")
+        if screen != before and predicate(screen):
+            return screen
+        time.sleep(0.05)
+    raise AssertionError(f"the screen did not change in {timeout} s:\n{screen}")
+
+
+def wait_for_exactly(session: str, wanted: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = tmux("capture-pane", "-t", session, "-p")
+        if screen == wanted:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the screen did not come back in {timeout} s:\n{screen}\nwanted:\n{wanted}")
+
+
 def test_search_open_edit_save_in_a_real_terminal(tmp_path: Path) -> None:
     db = tmp_path / "roster.db"
     storage = SqlStorage(str(db))
@@ -56,8 +81,9 @@ def test_search_open_edit_save_in_a_real_terminal(tmp_path: Path) -> None:
         tmux("send-keys", "-t", session, "-l", "E100123")
         tmux("send-keys", "-t", session, "Enter")
         wait_for_screen(session, "1 shown")
-        # open the profile and edit it in one go: the keys wait while the profile loads, then go to its fields
-        tmux("send-keys", "-t", session, "Enter", "Tab", "Tab", "Tab", "Tab", "C-u")
+        # open the profile and edit it in one go: the keys wait while the profile loads, then move its row
+        # cursor (navigation mode) to Title, and "e" edits it
+        tmux("send-keys", "-t", session, "Enter", "j", "j", "j", "j", "e", "C-u")
         tmux("send-keys", "-t", session, "-l", "Head of Roster Hygiene")
         tmux("send-keys", "-t", session, "C-s")
         screen = wait_for_screen(session, "Saved ")
@@ -69,7 +95,27 @@ def test_search_open_edit_save_in_a_real_terminal(tmp_path: Path) -> None:
             user_id = found.json()["Resources"][0]["id"]
             assert http.get(f"/Users/{user_id}").json()["title"] == "Head of Roster Hygiene"
         tmux("send-keys", "-t", session, "Escape")
-        wait_for_screen(session, "Head of Roster Hygiene")
+        # back on the roster (its query line), the row reloaded with the new title
+        wait_for_change(session, "", predicate=lambda screen: "1 shown" in screen and "Profile: " not in screen
+                        and "Head of Roster Hygiene" in screen)
+        # the keys of every other screen on a profile: "?" opens the help, "q" closes it, "q" goes back; no field
+        # takes them
+        with httpx.Client(base_url=server.url, headers=server.headers(), timeout=10) as http:
+            before = http.get(f"/Users/{user_id}").json()
+        tmux("send-keys", "-t", session, "Enter")
+        wait_for_screen(session, "Profile: ")
+        profile = wait_for_change(session, "", predicate=lambda screen: "Saved " not in screen)  # toast gone
+        assert before["userName"] in profile and "Profile: " in profile
+        tmux("send-keys", "-t", session, "-l", "?")
+        wait_for_change(session, profile)
+        tmux("send-keys", "-t", session, "-l", "q")
+        wait_for_exactly(session, profile)
+        tmux("send-keys", "-t", session, "-l", "jkq")
+        wait_for_screen(session, "1 shown")
+        with httpx.Client(base_url=server.url, headers=server.headers(), timeout=10) as http:
+            after = http.get(f"/Users/{user_id}").json()
+        assert after["userName"] == before["userName"] and after["emails"] == before["emails"]
+        assert after["meta"]["version"] == before["meta"]["version"]
         tmux("send-keys", "-t", session, "C-q")
     finally:
         subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)

@@ -15,6 +15,7 @@ from roster_tui.tui.app import RosterApp, create_app
 from roster_tui.tui.screens.conflict import ConflictScreen
 from roster_tui.tui.screens.dialogs import ConfirmScreen
 from roster_tui.tui.screens.profile import ProfileScreen
+from roster_tui.tui.screens.profile_nav import ROWS
 from roster_tui.tui.screens.roster import RosterScreen
 from roster_tui.tui.widgets.roster_table import RosterTable
 
@@ -46,9 +47,21 @@ def banner(screen: ProfileScreen) -> str:
     return str(screen.query_one("#banner").render())
 
 
+async def go_to(pilot, screen: ProfileScreen, key: str) -> None:  # type: ignore[no-untyped-def]
+    """Leave the field being edited (if any) and move the row cursor to ``key``'s row with j/k."""
+    if screen.editing:
+        await pilot.press("escape")
+    steps = ROWS.index(key) - ROWS.index(screen.row_key)
+    await pilot.press(*(["j"] * steps if steps > 0 else ["k"] * -steps))
+    assert screen.row_key == key and screen.editing is None
+
+
 async def set_field(pilot, screen: ProfileScreen, key: str, value: str) -> None:  # type: ignore[no-untyped-def]
-    screen.set_focus(field(screen, key))
-    await pilot.press("ctrl+u", *value)
+    """Edit ``key`` as the admin does: go to its row, ``e``, clear it, type ``value``, ``enter``."""
+    await go_to(pilot, screen, key)
+    await pilot.press("e")
+    assert screen.editing == key
+    await pilot.press("ctrl+u", *value, "enter")
     await pilot.pause()
 
 
@@ -161,21 +174,23 @@ async def test_admin_on_with_roles_then_off(embedded: Embedded, api: RosterClien
         assert not screen.query_one("#admin-switch", Switch).value
         roles = screen.query_one("#roles", SelectionList)
         assert roles.disabled
-        screen.set_focus(screen.query_one("#admin-switch", Switch))
-        await pilot.press("enter")
+        await go_to(pilot, screen, "admin")
+        await pilot.press("space")
         await pilot.pause()
         assert not roles.disabled
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "choose at least one role" in message(screen, "roles")
-        screen.set_focus(roles)
-        await pilot.press("down", "down", "space")  # the first down highlights Account Admin
+        await go_to(pilot, screen, "roles")
+        await pilot.press("enter")  # into the list: Account Admin highlighted
+        assert screen.editing == "roles"
+        await pilot.press("down", "space")  # Training Admin
         await pilot.press("down", "down", "space")  # User Admin
         assert "on: Training Admin, User Admin" in str(screen.query_one("#admin-state").render())
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert (await user_by_employee_id(api, "E100013")).roles == ("Training Admin", "User Admin")
-        screen.set_focus(screen.query_one("#admin-switch", Switch))
+        await go_to(pilot, screen, "admin")
         await pilot.press("enter")
         await pilot.pause()
         assert roles.disabled and not roles.selected
@@ -280,8 +295,8 @@ async def test_last_account_admin_refusal_is_shown(tmp_path) -> None:  # type: i
             app = create_app(client, source=server.url)
             async with app.run_test(size=(160, 50)) as pilot:
                 screen = await open_profile(pilot, "TUI-ADMIN-1")
-                screen.set_focus(screen.query_one("#admin-switch", Switch))
-                await pilot.press("enter")
+                await go_to(pilot, screen, "admin")
+                await pilot.press("space")
                 await pilot.pause()
                 await pilot.press("ctrl+s")
                 await settle(pilot)

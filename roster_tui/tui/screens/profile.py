@@ -1,4 +1,6 @@
-"""The profile screen: every field of a user, validated as typed, admin roles, training, and a safe save."""
+"""The profile screen: every field of a user, validated as typed, admin roles, training, and a safe save.
+
+It opens in navigation mode (``profile_nav``): keys edit a field only after ``enter`` or ``e``."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Input, Label, Select, SelectionList, Static, Switch
+from textual.widgets import Input, Label, Select, SelectionList, Static, Switch
 
 from roster_tui.core.models import User
 from roster_tui.core.removal import cancels_phrase, restored_counts, restores_phrase
@@ -23,8 +25,10 @@ from roster_tui.tui.profile_form import FIELD_BY_KEY, FIELDS, UNIQUE, sync_key_f
 from roster_tui.tui.profile_tables import history_table, people_in, training_table
 from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.dialogs import ConfirmScreen
+from roster_tui.tui.screens.profile_nav import ProfileNavigation
 from roster_tui.tui.screens.profile_save import ProfileSaving
 from roster_tui.tui.screens.removal import RemovalScreen
+from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.status import Banner, Busy
 
 STATUS_OPTIONS = [("active", "active"), ("inactive", "inactive")]
@@ -39,13 +43,20 @@ def status_note(user: User, active: bool) -> str:
     return f"deactivating {cancels_phrase(a.status.value for a in user.assignments)} (reactivating restores them)"
 
 
-class ProfileScreen(ProfileSaving, ConsoleScreen[bool]):
+class ProfileScreen(ProfileNavigation, ProfileSaving, ConsoleScreen[bool]):
     """Edit one user (``user_id``) or add one (``None``); dismisses with True when something was saved."""
 
+    AUTO_FOCUS = ""  # navigation mode: no field has the focus until the admin edits one
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,e", "edit", "Edit", key_display="enter", id="profile.edit"),
+        Binding("space", "toggle", "Switch", id="profile.toggle"),
         Binding("ctrl+s", "save", "Save", id="profile.save"),
-        Binding("escape", "leave", "Back", id="profile.back"),
+        Binding("escape,q", "back", "Back", key_display="esc", id="profile.back"),
         Binding("ctrl+r", "reload", "Reload", id="profile.reload"),
+        Binding("down,j", "row_down", "Next row", show=False, id="profile.down"),
+        Binding("up,k", "row_up", "Previous row", show=False, id="profile.up"),
+        Binding("tab", "next_field", "Next field", show=False, id="profile.next_field"),
+        Binding("shift+tab", "previous_field", "Previous field", show=False, id="profile.previous_field"),
         Binding("ctrl+d", "remove_user", "Remove user", priority=True, show=False, id="profile.remove"),
     ]
 
@@ -73,33 +84,40 @@ class ProfileScreen(ProfileSaving, ConsoleScreen[bool]):
             yield Static("New user" if self.user_id is None else "Profile", id="profile-title", markup=False)
             yield Busy(id="busy")
         yield Banner(id="banner")
-        with VerticalScroll(id="form"):
+        with VerticalScroll(id="form", can_focus=False):
             for f in FIELDS:
-                with Horizontal(classes="field"):
+                with Horizontal(classes="field", id=f"row-{f.key}"):
+                    yield Static("", classes="row-mark", markup=False)
                     yield Label(f.label, classes="field-label", markup=False)
-                    yield Input(placeholder=f.placeholder, id=f"f-{f.key}", compact=True)
+                    yield Input(placeholder=f.placeholder, id=f"f-{f.key}", compact=True, select_on_focus=False)
                     yield Static("", id=f"e-{f.key}", classes="field-error", markup=False)
-            with Horizontal(classes="field"):
+            with Horizontal(classes="field", id="row-status"):
+                yield Static("", classes="row-mark", markup=False)
                 yield Label("Status", classes="field-label", markup=False)
                 yield Select(STATUS_OPTIONS, value="active", allow_blank=False, id="f-status", compact=True)
                 yield Static("", id="e-status", classes="field-warning", markup=False)
             yield Label("Admin access", classes="section-title", markup=False)
-            with Horizontal(id="admin-row", classes="field"):
+            with Horizontal(id="row-admin", classes="field"):
+                yield Static("", classes="row-mark", markup=False)
                 yield Label("Admin", classes="field-label", markup=False)
                 yield Switch(False, id="admin-switch")
                 yield Static("off", id="admin-state", markup=False)
                 yield Static("", id="e-roles", classes="field-error", markup=False)
-            yield SelectionList[str](id="roles")
+            with Horizontal(id="row-roles", classes="field"):
+                yield Static("", classes="row-mark", markup=False)
+                yield SelectionList[str](id="roles")
             yield Label("Training assignments (read-only)", classes="section-title", markup=False)
             yield Static("", id="training", markup=False)
             yield Label("Groups (read-only: set on the groups)", classes="section-title", markup=False)
             yield Static("", id="groups", markup=False)
             yield Label("History", classes="section-title", markup=False)
             yield Static("", id="history", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#form").disabled = True
+        for toggle in (self.query_one("#f-status", Select), self.query_one("#admin-switch", Switch)):
+            toggle.can_focus = False  # switched by space on their row, never by a key meant for another field
         for field in self.query(Input):  # no blinking when animations are off (snapshots stay stable too)
             field.cursor_blink = self.app.animation_level != "none"
         self.run_task(self._load(), group="profile-load", exclusive=True)
@@ -203,9 +221,9 @@ class ProfileScreen(ProfileSaving, ConsoleScreen[bool]):
         self.query_one("#groups", Static).update(", ".join(user.groups) if user.groups else "In no group.")
         self._original = self._state()
         form = self.query_one("#form")
-        if form.disabled:  # first load: the form opens for typing now
+        if form.disabled:  # first load: the form opens, in navigation mode (a blank new user: editing Email)
             form.disabled = False
-            self.set_focus(self.query_one("#f-email", Input))
+            self._open_rows(edit_first=user.id is None)
 
     # -- form state ----------------------------------------------------------------------------
 
@@ -339,6 +357,7 @@ class ProfileScreen(ProfileSaving, ConsoleScreen[bool]):
         self.app.push_screen(RemovalScreen([RemovalKey(self.user.email)], "this profile"), removed)
 
     def action_leave(self) -> None:
+        """Back to the roster; unsaved edits are thrown away only when the admin says so."""
         if not self.dirty:
             self.dismiss(self.saved_something)
             return

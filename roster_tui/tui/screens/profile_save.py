@@ -117,6 +117,7 @@ class ProfileSaving(_Screen):
                      fields: list[str] | tuple[str, ...] = ()) -> None:
         """Show what was saved; fields written (``fields`` of ``sent``) that the server did not keep are said."""
         self.saved_something = True
+        self.set_focus(None)  # saved: back to navigation mode (esc now goes back to the roster)
         saved_user = user_from_scim(saved)
         self._fill(saved_user, await self._manager_label(saved_user.manager_id), resource=saved)
         self.run_task(self._load_history(), group="profile-history", exclusive=True)
