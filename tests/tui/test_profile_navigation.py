@@ -165,7 +165,7 @@ async def test_the_footer_shows_the_keys_that_matter_in_80_columns(embedded: Emb
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_profile(pilot, "E100045")
         line = footer(app)
-        for key in ("enter Edit", "^s Save", "esc Back", "? Help"):
+        for key in ("⏎ Edit", "^s Save", "esc Back", "? Help"):
             assert key in line, line
         assert "space" not in line  # nothing to switch on a text field
         await go_to(pilot, screen, "status")

@@ -48,10 +48,10 @@ class ProfileScreen(ProfileNavigation, ProfileSaving, ConsoleScreen[bool]):
 
     AUTO_FOCUS = ""  # navigation mode: no field has the focus until the admin edits one
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,e", "edit", "Edit", key_display="enter", id="profile.edit"),
+        Binding("enter,e", "edit", "Edit", id="profile.edit"),
         Binding("space", "toggle", "Switch", id="profile.toggle"),
         Binding("ctrl+s", "save", "Save", id="profile.save"),
-        Binding("escape,q", "back", "Back", key_display="esc", id="profile.back"),
+        Binding("escape,q", "back", "Back", id="profile.back"),
         Binding("ctrl+r", "reload", "Reload", id="profile.reload"),
         Binding("down,j", "row_down", "Next row", show=False, id="profile.down"),
         Binding("up,k", "row_up", "Previous row", show=False, id="profile.up"),
@@ -332,6 +332,7 @@ class ProfileScreen(ProfileNavigation, ProfileSaving, ConsoleScreen[bool]):
 
     def _reload(self) -> None:
         self.user_id = self.user.id or self.user_id
+        self.set_focus(None)  # the saved version is shown in navigation mode
         self.query_one(Banner).clear()
         self.run_task(self._load(), group="profile-load", exclusive=True)
 

@@ -162,8 +162,10 @@ class ProfileNavigation(_Screen):
         else:
             self.action_leave()
 
-    def action_leave(self) -> None:
-        raise NotImplementedError  # the screen's: back to the roster, asking first about unsaved edits
+    if TYPE_CHECKING:
+
+        def action_leave(self) -> None:
+            """The screen's: back to the roster, asking first about unsaved edits."""
 
     # -- events --------------------------------------------------------------------------------
 
