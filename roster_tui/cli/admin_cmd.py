@@ -12,37 +12,40 @@ from typing import Any
 
 from roster_tui.core.wording import one_line
 
+DB_HELP = "SQLite file or database URL (default: roster.db in the user data dir)"
+
 
 def add_admin_parsers(sub: Any, create_flag: Callable[[argparse.ArgumentParser], None]) -> None:
     """``seed``, ``token`` and ``db``; ``create_flag`` adds ``--create`` to the parsers that open a database."""
     seed = sub.add_parser("seed", help="write a realistic demo roster straight to storage")
-    seed.add_argument("--users", type=int, required=True, metavar="N")
-    seed.add_argument("--seed", type=int, default=1, metavar="S")
-    seed.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS)
+    seed.add_argument("--users", type=int, required=True, metavar="N", help="how many users to write")
+    seed.add_argument("--seed", type=int, default=1, metavar="S",
+                      help="random seed: the same seed writes the same roster (default 1)")
+    seed.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS, help=DB_HELP)
     create_flag(seed)  # accepted; seeding asks for a new roster anyway
 
     token = sub.add_parser("token", help="named API tokens for `roster serve` (stored hashed)")
     actions = token.add_subparsers(dest="token_command", required=True)
     create = actions.add_parser("create", help="create a token; it is shown once")
-    create.add_argument("name")
+    create.add_argument("name", help="the token's name (what list and revoke call it)")
     create.add_argument("-o", "--output", metavar="FILE", help="write the token to FILE (mode 0600) "
                         "instead of printing it")
     listing = actions.add_parser("list", help="names, creation and revocation times (never the tokens)")
     revoke = actions.add_parser("revoke", help="revoke a token (within 5 s on running services)")
-    revoke.add_argument("name")
+    revoke.add_argument("name", help="the name the token was created with")
     for parser in (token, create, listing, revoke):
-        parser.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS)
+        parser.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS, help=DB_HELP)
         create_flag(parser)
 
     db = sub.add_parser("db", help="database maintenance")
     db_actions = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_actions.add_parser("upgrade", help="apply pending schema migrations")
-    upgrade.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS)
+    upgrade.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS, help=DB_HELP)
     create_flag(upgrade)
     init = db_actions.add_parser("init", help="create a roster database with its schema (a SQLite file, or the "
                                  "schema in an empty PostgreSQL database)")
     init.add_argument("path", nargs="?", metavar="PATH|URL", help="default: --db, else the default location")
-    init.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS)
+    init.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS, help=DB_HELP)
 
 
 def cmd_seed(args: argparse.Namespace, db: str) -> int:

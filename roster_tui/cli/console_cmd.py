@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
-from roster_tui.config import ApiSettings, keymap
-from roster_tui.connect import open_client
-from roster_tui.files import console_log
-from roster_tui.tui.app import create_app
+#: How long (ms) Textual waits after an escape byte for the rest of a key's sequence before it reads ``esc``. Its
+#: own default, 100, made esc slow over SSH; the admin's ESCDELAY wins (docs/CONSOLE.md). Textual reads it when
+#: imported: set first.
+ESCDELAY_MS = "25"
+os.environ.setdefault("ESCDELAY", ESCDELAY_MS)
+
+from roster_tui.config import ApiSettings, keymap  # noqa: E402
+from roster_tui.connect import open_client  # noqa: E402
+from roster_tui.files import console_log  # noqa: E402
+from roster_tui.tui.app import create_app  # noqa: E402
 
 
 def run_console(settings: ApiSettings) -> int:

@@ -16,6 +16,7 @@ from roster_tui.core.mapping import IGNORE, check_field, mapping_from
 from roster_tui.core.models import ROSTER_FIELDS
 from roster_tui.core.plan import KINDS, WRITES, Plan, PlanRow
 from roster_tui.core.validation import telling_examples
+from roster_tui.core.wording import kind_count, plural
 from roster_tui.files import load_mapping, save_mapping
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.apply import ApplyResult, apply_plan
@@ -44,7 +45,7 @@ def parse_overrides(items: list[str]) -> dict[str, str]:
 def add_import_parser(sub: Any, api_flags: Any) -> None:
     imp = sub.add_parser("import", help="plan (and with --apply, apply) a CSV import")
     api_flags(imp)
-    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("file", metavar="FILE", help="the CSV file (a header row, then one user per row)")
     imp.add_argument("--sync-key", choices=("email", "employee-id"), help="match rows by (default: email)")
     imp.add_argument("--map", action="append", default=[], metavar="HEADER=field",
                      help=f"map a column to a field ({', '.join(ROSTER_FIELDS)}, or ignore)")
@@ -104,8 +105,8 @@ MAX_NOTES = 50  # unmapped columns listed one by one; a file with thousands gets
 def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO) -> None:
     s = Style(out)
     info = prepared.csv.info
-    print(f"{info.path}: {info.encoding_label}, {info.delimiter_name}-separated, {prepared.scan.rows} rows; "
-          f"matched by {plan.sync_key.value}", file=out)
+    print(f"{info.path}: {info.encoding_label}, {info.delimiter_name}-separated, "
+          f"{plural(prepared.scan.rows, 'row')}; matched by {plan.sync_key.value}", file=out)
     mapped = ", ".join(f"{prepared.mapping.describe(i)} -> {f}" for i, f in prepared.mapping.fields.items())
     print(f"Columns: {mapped}", file=out)
     notes = prepared.mapping.notes
@@ -116,7 +117,7 @@ def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO) -> None:
     if len(notes) > MAX_NOTES:
         print(s(f"  … and {len(notes) - MAX_NOTES:,} more columns not imported", "33"), file=out)
     summary = plan.summary()
-    print("Plan: " + ", ".join(s(f"{summary[k]} {k}", COLOURS[k]) for k in (*KINDS, "warning")), file=out)
+    print("Plan: " + ", ".join(s(kind_count(summary[k], k), COLOURS[k]) for k in (*KINDS, "warning")), file=out)
     if plan.full_sync and plan.missing and not plan.refusal:
         print(s(f"!! FULL SYNC: {plan.missing} users missing from the file will be DEACTIVATED", "1;31"),
               file=out)
@@ -208,7 +209,7 @@ async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: Pre
         print_applied(applied, _where, AGAIN)
     if args.errors_csv:
         count = write_errors_csv(prepared, error_lines(plan, applied), args.errors_csv)
-        print(f"{count} rows with errors written to {args.errors_csv}", file=sys.stderr)
+        print(f"{plural(count, 'row')} with errors written to {args.errors_csv}", file=sys.stderr)
     return exit_code(plan, applied)
 
 

@@ -15,7 +15,7 @@ from roster_tui.cli.runner import confirm_and_apply, exit_code, print_applied
 from roster_tui.connect import open_client
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.removal_plan import SUMMARY_KEYS, RemovalKey, RemovalPlan, RemovalRow, parse_keys
-from roster_tui.core.wording import plural
+from roster_tui.core.wording import kind_count, plural
 from roster_tui.files import record_removed, removed_keys
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.apply import ApplyResult, apply_removal
@@ -63,7 +63,7 @@ def print_plan(source: str, keys: list[RemovalKey], plan: RemovalPlan, out: Text
           f"{'deleting where there are no training assignments' if plan.delete_when_allowed else 'deactivating'}",
           file=out)
     summary = plan.summary()
-    print("Plan: " + ", ".join(s(f"{summary[k]} {k}", COLOURS[k]) for k in SUMMARY_KEYS), file=out)
+    print("Plan: " + ", ".join(s(kind_count(summary[k], k), COLOURS[k]) for k in SUMMARY_KEYS), file=out)
     for action, title in SECTIONS:
         rows = [r for r in plan.rows if r.action == action]
         if not rows:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from roster_tui.config import ConfigError, check_token
+from roster_tui.core.wording import plural
 from roster_tui.files import read_secret_file, write_secret_file
 from roster_tui.paths import default_token_file
 from roster_tui.server.auth import TokenRegistry, new_token
@@ -65,7 +66,7 @@ def serve_tokens(host: str, token_file: str | None, named: int = 0) -> tuple[Tok
         tokens.add(name, token)
         return tokens, where
     if named:
-        return tokens, f"{named} named token(s) from the database"
+        return tokens, f"{plural(named, 'named token')} from the database"
     if not is_loopback(host):
         raise ConfigError(f"refusing to listen on {host} without a token: set ROSTER_API_TOKEN or pass "
                           "--token-file FILE (a file with mode 0600)")

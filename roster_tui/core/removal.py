@@ -52,6 +52,13 @@ def describe_counts(counts: dict[str, int]) -> str:
     return ", ".join(parts) if parts else "no training assignments"
 
 
+def assignments_phrase(counts: dict[str, int]) -> str:
+    """What a user "has": ``1 training assignment (1 cancelled)``, ``3 training assignments (2 completed, ...)``."""
+    if not counts:
+        return "no training assignments"
+    return f"{plural(sum(counts.values()), 'training assignment')} ({describe_counts(counts)})"
+
+
 def can_delete(statuses: Iterable[str]) -> bool:
     """Deleting is allowed only when there is nothing to keep: no training assignments at all."""
     return not any(True for _ in statuses)
@@ -68,7 +75,8 @@ def decide(active: bool, statuses: Iterable[str], *, delete_when_allowed: bool) 
     if counts:
         open_count = sum(n for s, n in counts.items() if s in OPEN_STATUSES)
         cancels = f"; {cancels_phrase(counts)}" if open_count else ""
-        return RemovalDecision(RemovalAction.DEACTIVATE, f"has {summary}: keeps the records{cancels}", counts)
+        reason = f"has {assignments_phrase(counts)}: keeps the records{cancels}"
+        return RemovalDecision(RemovalAction.DEACTIVATE, reason, counts)
     return RemovalDecision(RemovalAction.DEACTIVATE, "deactivation requested (delete was not asked for)", counts)
 
 

@@ -53,7 +53,7 @@ class RemovalKey:
 
 
 #: What a pasted line may wrap a key in: ``Name <email>``, ``(E100045)``, quotes, list punctuation.
-KEY_WRAPPING = "<>()[]{}\"'`,;:"
+KEY_WRAPPING = "<>()\"'`,;:"
 COMMENT = re.compile(r"(?:^|\s)#.*$")
 
 

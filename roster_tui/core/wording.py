@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 
-def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
-    """``count`` with ``noun`` in the singular or the plural (``noun + "s"`` unless given)."""
-    return f"{count:,} {noun if count == 1 else (plural_noun or noun + 's')}"
+def plural(count: int | None, noun: str, plural_noun: str | None = None) -> str:
+    """``count`` with ``noun`` in the singular or the plural (``noun + "s"`` unless given); a count not known
+    (None) is ``— users``."""
+    many = plural_noun or noun + "s"
+    if count is None:
+        return f"— {many}"
+    return f"{count:,} {noun if count == 1 else many}"
+
+
+#: The kinds of plan rows named by nouns (``1 error``, ``2 warnings``); the others are actions (``2 create``).
+NOUN_KINDS = frozenset({"error", "warning"})
+
+
+def kind_count(count: int, kind: str) -> str:
+    """A plan's count of one kind of row: ``3 create``, ``0 unchanged``, ``1 error``, ``6 errors``."""
+    return plural(count, kind) if kind in NOUN_KINDS else f"{count:,} {kind}"
 
 
 #: Control characters as the symbols that stand for them; bytes that are not text (invalid bytes of a file,

@@ -103,7 +103,7 @@ def test_terms_file_plan_apply_replan(own: RunningServer, api: httpx.Client, tmp
         ("cy@corp.example", "delete"), ("nobody@corp.example", "error"), ("ann@corp.example", "unchanged")]
     assert set(rows[2]) == {"line", "key", "action", "reason", "cancels", "reports", "errors", "warnings"}
     assert rows[2]["cancels"] == 2 and "1 not started, 1 in progress, 1 completed, 1 cancelled" in rows[2]["reason"]
-    assert rows[5]["cancels"] == 0 and rows[5]["reason"] == "has 1 completed: keeps the records"
+    assert rows[5]["cancels"] == 0 and rows[5]["reason"] == "has 1 training assignment (1 completed): keeps the records"
     assert rows[3]["reason"] == "no training assignments: nothing to keep"
     assert rows[7]["errors"] == ["no user with email nobody@corp.example"]
     assert "same user as E100" in rows[8]["warnings"][0]
@@ -158,7 +158,8 @@ def test_human_plan_lists_counts_then_each_user(own: RunningServer, api: httpx.C
     assert "Plan: 1 deactivate, 0 delete, 1 unchanged, 1 error, 1 warning" in out
     assert out.index("Deactivate (1)") < out.index("Unchanged (1)") < out.index("Errors (1)")
     assert "line 1  dee@corp.example  Dee Ng" in out
-    assert "has 1 in progress: keeps the records; cancels 1 not-yet-completed assignment (1 in progress)" in out
+    assert ("has 1 training assignment (1 in progress): keeps the records; cancels 1 not-yet-completed assignment "
+            "(1 in progress)") in out
     assert "warning: already inactive" in out
     assert "no user with email ghost@corp.example" in out
     applied = roster(own, tmp_path, "dee@corp.example", "--apply", "--yes")

@@ -32,7 +32,8 @@ def test_active_with_assignments_is_deactivated_and_open_ones_counted(delete_whe
     assert d.action == RemovalAction.DEACTIVATE
     assert d.counts == {"completed": 1, "in_progress": 1, "not_started": 1, "cancelled": 1}
     assert d.cancels == 2
-    assert d.reason == ("has 1 not started, 1 in progress, 1 completed, 1 cancelled: keeps the records; "
+    assert d.reason == ("has 4 training assignments (1 not started, 1 in progress, 1 completed, 1 cancelled): "
+                        "keeps the records; "
                         "cancels 2 not-yet-completed assignments (1 not started, 1 in progress)")
 
 
@@ -40,7 +41,9 @@ def test_only_closed_assignments_cancel_nothing() -> None:
     d = decide(True, ["completed", "completed", "cancelled"], delete_when_allowed=True)
     assert d.action == RemovalAction.DEACTIVATE
     assert d.cancels == 0
-    assert d.reason == "has 2 completed, 1 cancelled: keeps the records"
+    assert d.reason == "has 3 training assignments (2 completed, 1 cancelled): keeps the records"
+    assert decide(True, ["cancelled"], delete_when_allowed=False).reason == (
+        "has 1 training assignment (1 cancelled): keeps the records")
 
 
 def test_active_without_assignments_is_deactivated_unless_delete_asked() -> None:

@@ -47,6 +47,23 @@ def test_filter_sort_and_paging(http: httpx.Client) -> None:
     assert count_only["totalResults"] == 5 and count_only["Resources"] == []
 
 
+def test_users_sharing_a_family_name_sort_by_given_name_then_employee_number(http: httpx.Client) -> None:
+    department = f"Dept {unique()}"
+    for given, number in [("Zoe", "E1"), ("amy", "E9"), ("Amy", "E2"), ("Bob", "E0")]:
+        body = user_body(given=given, family="Shared", department=department, employeeNumber=number)
+        assert http.post("/Users", json=body).status_code == 201
+    assert http.post("/Users", json=user_body(given="Al", family="Other", department=department)).status_code == 201
+    dept = f'{ENTERPRISE_USER}:department eq "{department}"'
+
+    def order(sort_order: str) -> list[str]:
+        page = http.get("/Users", params={"filter": dept, "sortBy": "name.familyName", "sortOrder": sort_order})
+        return [f"{u['name']['familyName']} {u['name']['givenName']} {u.get(ENTERPRISE_USER, {}).get('employeeNumber')}"
+                for u in page.json()["Resources"]]
+
+    assert order("ascending") == ["Other Al None", "Shared Amy E2", "Shared amy E9", "Shared Bob E0", "Shared Zoe E1"]
+    assert order("descending") == list(reversed(order("ascending")))
+
+
 def test_search_endpoint_and_projection(http: httpx.Client) -> None:
     department = seed_department(http, [("Fay", "Okafor")])
     response = http.post("/Users/.search", json={

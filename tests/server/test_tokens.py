@@ -61,7 +61,7 @@ def test_named_tokens_work_are_hashed_audited_and_revocable(tmp_path: Path, data
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=10)
-    assert "2 named token(s)" in err.decode() and token not in err.decode()
+    assert "2 named tokens" in err.decode() and token not in err.decode()
     storage = SqlStorage(db)
     try:
         assert storage.audit_for(user.json()["id"])[0]["token"] == "hr-sync"

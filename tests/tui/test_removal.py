@@ -94,24 +94,24 @@ async def test_bulk_removal_of_marked_users_reasons_and_deletion_only_without_as
         screen = await preview(pilot)
         text = plain(app)
         assert "Remove users · 3 marked" in text
-        assert "3 to remove: 3 deactivate · 0 delete · 0 unchanged · 0 error" in text
+        assert "3 to remove: 3 deactivate · 0 delete · 0 unchanged · 0 errors" in text
         # why: the assignment counts by status, and what deactivation cancels
-        assert ("deactivate zterm1@corp.example Ann Zterm1 has 1 not started, 1 in progress, 1 completed, "
-                "1 cancelled: keeps the records; cancels 2 not-yet-completed assignments (1 not started, "
-                "1 in progress)") in text
-        assert "zterm3@corp.example Cy Zterm3 has 1 completed: keeps the records" in text
+        assert ("deactivate zterm1@corp.example Ann Zterm1 has 4 training assignments (1 not started, "
+                "1 in progress, 1 completed, 1 cancelled): keeps the records; cancels 2 not-yet-completed "
+                "assignments (1 not started, 1 in progress)") in text
+        assert "zterm3@corp.example Cy Zterm3 has 1 training assignment (1 completed): keeps the records" in text
         assert ("deactivate zterm2@corp.example Bob Zterm2 deactivation requested (delete was not asked for) "
                 "no training assignments · x: delete instead") in text
         assert text.count("· x: delete instead") == 1  # deletion is offered only where nothing is kept
         assert [screen.choices.deletable(i) for i in range(3)] == [False, True, False]
 
         await pilot.press("x")  # zterm1 has assignments: refused, with the reason
-        assert "zterm1@corp.example cannot be deleted: it has 1 not started, 1 in progress" in banner(app)
+        assert "zterm1@corp.example cannot be deleted: it has 4 training assignments (1 not started" in banner(app)
         assert screen.choices.row(0).action == "deactivate"
         await pilot.press("down", "x")
         assert screen.choices.row(1).action == "delete"
         assert "no training assignments: nothing to keep permanent · x: deactivate instead" in plain(app)
-        assert "2 deactivate · 1 delete · 0 unchanged · 0 error (deleting is permanent)" in plain(app)
+        assert "2 deactivate · 1 delete · 0 unchanged · 0 errors (deleting is permanent)" in plain(app)
         await pilot.press("down", "x")
         assert "zterm3@corp.example cannot be deleted" in banner(app)
         await pilot.press("a")  # every deletable one is deleted already: back to deactivating all
@@ -163,8 +163,8 @@ async def test_single_removal_from_a_profile_deactivates_or_deletes(embedded: Em
         await pilot.press("ctrl+d")
         screen = await preview(pilot)
         assert len(screen.choices) == 1
-        assert ("has 1 in progress: keeps the records; cancels 1 not-yet-completed assignment (1 in progress)"
-                in plain(app))
+        assert ("has 1 training assignment (1 in progress): keeps the records; cancels 1 not-yet-completed "
+                "assignment (1 in progress)" in plain(app))
         await pilot.press("x")
         assert "cannot be deleted" in banner(app)
         await pilot.press("enter")

@@ -15,6 +15,7 @@ import pytest
 from textual.pilot import Pilot
 
 from roster_tui.connect import EMBEDDED_URL
+from roster_tui.core.wording import kind_count
 from roster_tui.scim.client import RosterClient
 from roster_tui.tui.app import create_app
 from roster_tui.tui.screens.dialogs import TypeCountScreen
@@ -87,7 +88,7 @@ async def to_preview(pilot: Pilot, *, errors: bool = False) -> PreviewStep:
 def assert_counts_shown(app: Any, summary: dict[str, int]) -> None:
     text = screen_text(app)
     for kind in KINDS:
-        assert f"{summary[kind]:,} {kind}" in text, (kind, summary, text[text.find("step"):])
+        assert kind_count(summary[kind], kind) in text, (kind, summary, text[text.find("step"):])
 
 
 async def apply_all(pilot: Pilot) -> ResultStep:

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from roster_tui.core.models import ACCOUNT_ADMIN
 from roster_tui.core.removal import describe_counts, status_counts
-from roster_tui.core.scim import ROSTER_USER
+from roster_tui.core.scim import ENTERPRISE_USER, ROSTER_USER
+from roster_tui.server.filters import AttrPath
 from roster_tui.server.storage import migrations, sql_filter, sqlite_file
 from roster_tui.server.storage.base import Mutation, StoredUser, Versions, is_stale, now, versions_text
 from roster_tui.server.storage.bulk_load import bulk_load
@@ -39,6 +40,9 @@ _KEYSET = (select(*_RECORD, users.c.pk).where(users.c.pk > bindparam("after")).o
            .limit(bindparam("limit")))
 _KEYSET_DESC = (select(*_RECORD, users.c.pk).where(users.c.pk < bindparam("after")).order_by(users.c.pk.desc())
                 .limit(bindparam("limit")))
+#: What orders the users that share a sort value: people by family name, then given name, then employee number.
+_TIES = {AttrPath(None, "name", "familyName"): (AttrPath(None, "name", "givenName"),
+                                               AttrPath(ENTERPRISE_USER, "employeeNumber"))}
 _FOLD_LOCK_ID = 7_464_392
 #: PostgreSQL: held (to the end of the transaction) by every write to an active Account Admin, before the row's
 #: own lock, so that two writers removing admins wait for each other in one order, never in a cycle.
@@ -328,16 +332,15 @@ class SqlStorage(GroupReads, ValueReads):
         """The record and ``pk`` of each user on the page: keys off an index, then a join for the rows."""
         keys = select(users.c.pk)
         order = [users.c.pk.desc() if descending else users.c.pk.asc()]
-        if sort_by is not None:
-            column = sql_filter.order_by(sort_by, self.dialect)
-            keys = keys.add_columns(column.label("sort_key"))
-            order.insert(0, column.desc() if descending else column.asc())
+        paths = [sort_by, *_TIES.get(sort_by, ())] if sort_by is not None else []
+        columns = [sql_filter.order_by(path, self.dialect) for path in paths]
+        keys = keys.add_columns(*(column.label(f"sort_key{n}") for n, column in enumerate(columns)))
+        order[:0] = [column.desc() if descending else column.asc() for column in columns]
         if where is not None:
             keys = keys.where(where)
         page = keys.order_by(*order).limit(limit).offset(offset).subquery()
-        outer = [page.c.pk.desc() if descending else page.c.pk.asc()]
-        if sort_by is not None:
-            outer.insert(0, page.c.sort_key.desc() if descending else page.c.sort_key.asc())
+        outer = [page.c[f"sort_key{n}"] for n in range(len(columns))] + [page.c.pk]
+        outer = [column.desc() if descending else column.asc() for column in outer]
         return select(*_RECORD, users.c.pk).select_from(page.join(users, users.c.pk == page.c.pk)).order_by(*outer)
 
     def _fold_totals(self) -> None:

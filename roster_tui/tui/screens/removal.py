@@ -20,13 +20,14 @@ from textual.containers import Horizontal
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from roster_tui.core.removal import describe_counts
+from roster_tui.core.removal import assignments_phrase
 from roster_tui.core.removal_plan import (
+    ACTIONS,
     RemovalKey,
     RemovalPlan,
     RemovalRow,
 )
-from roster_tui.core.wording import plural
+from roster_tui.core.wording import kind_count, plural
 from roster_tui.files import removed_keys
 from roster_tui.scim.client import RosterClient
 from roster_tui.scim.errors import RosterApiError
@@ -95,7 +96,7 @@ def refusal(row: RemovalRow) -> str:
     if not row.counts:
         return f"{who}: {row.reason}; nothing to change"
     then = "it will be deactivated" if row.action == "deactivate" else "it stays inactive"
-    return (f"{who} cannot be deleted: it has {describe_counts(row.counts)}. Only users with no training "
+    return (f"{who} cannot be deleted: it has {assignments_phrase(row.counts)}. Only users with no training "
             f"assignments can be deleted; {then}.")
 
 
@@ -133,8 +134,7 @@ def row_prompt(row: RemovalRow, *, deletable: bool) -> Table:
 
 def summary_text(plan: RemovalPlan) -> str:
     s = plan.summary()
-    text = (f"{plan.changes} to remove: {s['deactivate']} deactivate · {s['delete']} delete · "
-            f"{s['unchanged']} unchanged · {s['error']} error")
+    text = f"{plan.changes} to remove: " + " · ".join(kind_count(s[k], k) for k in ACTIONS)
     if s["delete"]:
         text += "  (deleting is permanent)"
     return text

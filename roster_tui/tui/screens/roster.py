@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 
 from roster_tui.core.facets import FACETS
 from roster_tui.core.removal_plan import RemovalKey
+from roster_tui.core.wording import plural
 from roster_tui.scim.errors import BadRequest, RosterApiError, Unauthorized
 from roster_tui.scim.values import ValueCount
 from roster_tui.sync.people import all_groups
@@ -37,11 +38,6 @@ ALL_GROUPS = "*"  # the group picker's choice of every user
 SEARCH_DELAY = 0.25  # seconds of quiet typing before the search goes to the server
 RETRY_DELAY = 3.0
 HEAP_REFREEZE_DELAY = 0.5  # seconds after the roster is back: the screens that left have unmounted by then
-
-
-def plural_text(count: str, noun: str) -> str:
-    """``count`` (a number already written out, or — when unknown) with ``noun``: 1 user, 2 users, — users."""
-    return f"{count} {noun if count == '1' else noun + 's'}"
 
 
 class RosterScreen(ConsoleScreen[None]):
@@ -138,10 +134,10 @@ class RosterScreen(ConsoleScreen[None]):
         if isinstance(results[0], RosterApiError):
             self._failed(results[0])
             return
-        total, active, inactive, admins = (f"{r:,}" if isinstance(r, int) else "—" for r in results)
+        total, active, inactive, admins = (r if isinstance(r, int) else None for r in results)
         self.query_one("#counts", Static).update(
-            f"Roster  {plural_text(total, 'user')} · {active} active · {inactive} inactive · "
-            f"{plural_text(admins, 'admin')}")
+            f"Roster  {plural(total, 'user')} · {'—' if active is None else f'{active:,}'} active · "
+            f"{'—' if inactive is None else f'{inactive:,}'} inactive · {plural(admins, 'admin')}")
         self._recovered()
 
     def _show_query(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,7 +19,7 @@ from textual.widgets import DataTable, DirectoryTree, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from roster_tui.core.csv_reader import CsvFile, ImportFileError, open_csv
-from roster_tui.core.wording import one_line
+from roster_tui.core.wording import one_line, plural
 from roster_tui.files import load_recent, remember
 from roster_tui.sync.slices import run_in_slices
 from roster_tui.tui.screens.wizard_base import WizardStep
@@ -59,6 +60,22 @@ class PathSuggester(Suggester):
         return value + names[0][len(stem):] if names else None
 
 
+#: The files the browser lists besides folders: those the wizard reads.
+IMPORT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
+
+
+class ImportTree(DirectoryTree):
+    """Folders and CSV, TSV and TXT files (hidden ones left out), with plain-text icons any terminal font has."""
+
+    ICON_NODE = "+ "
+    ICON_NODE_EXPANDED = "- "
+    ICON_FILE = "  "
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        return [p for p in paths if not p.name.startswith(".")
+                and (p.suffix.lower() in IMPORT_SUFFIXES or p.is_dir())]
+
+
 class BrowseScreen(ModalScreen[str | None]):
     """A directory browser: enter on a file chooses it."""
 
@@ -70,9 +87,9 @@ class BrowseScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box browse-box"):
-            yield Static(f"Choose a CSV file (enter opens a folder or chooses a file) · {self.start}",
+            yield Static(f"Choose a CSV, TSV or TXT file (enter opens a folder or chooses a file) · {self.start}",
                          classes="dialog-text", markup=False)
-            yield DirectoryTree(self.start, id="browse")
+            yield ImportTree(self.start, id="browse")
         yield KeyFooter()
 
     @on(DirectoryTree.FileSelected)
@@ -204,7 +221,7 @@ class FileStep(WizardStep):
     def _show(self, source: CsvFile, head: list[tuple[int, list[str]]], rows: int | None) -> None:
         i = source.info
         chosen = " (chosen)" if self.state.delimiter else ""
-        count = f"{rows:,} rows" if rows is not None else "counting rows…"
+        count = plural(rows, "row") if rows is not None else "counting rows…"
         self.query_one("#file-info", Static).update(
             f"{i.path}\nEncoding: {i.encoding_label}  ·  Delimiter: {i.delimiter_name}{chosen}  ·  {count}  ·  "
             f"{len(i.header)} columns (header on line {i.header_line})")

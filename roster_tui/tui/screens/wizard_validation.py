@@ -22,6 +22,7 @@ from roster_tui.tui.widgets.lines_view import LinesView
 from roster_tui.tui.wizard_state import Issue, WizardState
 
 FILTERS = ("all", "errors", "warnings")
+NO_VALID_ROW = "Every row has an error: nothing to import. Fix the file (s saves the errors as CSV) and open it again."
 
 
 class ValidationStep(WizardStep):
@@ -106,13 +107,14 @@ class ValidationStep(WizardStep):
         rows = state.prepared.scan.rows
         errors = summary["error"]
         self.query_one("#validation-stage", Static).update(
-            f"{state.path}: {rows:,} rows checked, matched by {state.sync_key.value}."
+            f"{state.path}: {plural(rows, 'row')} checked, matched by {state.sync_key.value}."
             + (f"\n{state.date_note}" if state.date_note else ""))
         self.query_one("#validation-counts", Static).update(
             f"{plural(rows - errors, 'valid row')}  ·  {plural(errors, 'error')}  ·  "
             f"{plural(summary['warning'], 'warning')}  "
             f"(rows with warnings are imported)\n"
-            + ("Rows with errors are not imported; the valid rows can go on without them (enter)."
+            + (NO_VALID_ROW if errors and errors >= rows else
+               "Rows with errors are not imported; the valid rows can go on without them (enter)."
                if errors else "No row has an error."))
         self._filter()
 
@@ -190,8 +192,12 @@ class ValidationStep(WizardStep):
             if yes:
                 self.app.push_screen(PreviewStep(self.state))
 
-        valid = len(plan.rows) - plan.errors
+        assert self.state.prepared is not None  # planned with the plan
+        valid = self.state.prepared.scan.rows - plan.errors
+        if valid <= 0:
+            self.notify(NO_VALID_ROW, severity="warning", timeout=6)
+            return
         self.app.push_screen(ConfirmScreen(
             f"{plan.errors:,} {'row has an error' if plan.errors == 1 else 'rows have errors'} and will not be "
             "imported.\n"
-            f"Go on with the {valid:,} valid rows?", yes="Go on"), answer)
+            f"Go on with the {plural(valid, 'valid row')}?", yes="Go on"), answer)

@@ -8,6 +8,8 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
+from roster_tui.core.wording import kind_count
+
 KINDS = ("create", "update", "reactivate", "deactivate", "unchanged", "error", "warning")
 BLOCK = "█"
 
@@ -46,7 +48,7 @@ class CountsBar(Widget):
             style = self.get_component_rich_style(f"counts-bar--{k}", partial=True)
             if k == self.selected:
                 style += self.get_component_rich_style("counts-bar--selected", partial=True)
-            entry = f"{self.counts.get(k, 0):,} {k}"
+            entry = kind_count(self.counts.get(k, 0), k)
             if lines[-1] and len(lines[-1]) + 3 + len(entry) > width:
                 lines.append(Text())
             elif lines[-1]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -325,17 +324,15 @@ class RosterTable(Tasks, ScrollView, can_focus=True):
 
     def _draw_row(self, row: int) -> Strip:
         if self.total is None or row >= self.total:
-            text = ""
+            text, width = "", self.size.width
             if row == 0 and self.total is None:
                 text = f" {self.load_error}" if self.load_error else " Loading…"
-                return self._fit([(text, self._style(placeholder=True)[0])], cell_len(text))
-            if row == 0:
-                text = (
-                    " The roster is empty: n adds a user, i imports a CSV file."
-                    if self.query_in_effect.is_default
-                    else " No users match the query (esc clears it)."
-                )
-            return self._fit([(text, self._style()[0])], cell_len(text))
+            elif row == 0:
+                text = (" The roster is empty: n adds a user, i imports a CSV file." if self.query_in_effect.is_default
+                        else " No users match the query (esc clears it).")
+            # a message starts at the left edge, whatever the horizontal scroll of the columns
+            style = self._style(placeholder=self.total is None)[0]
+            return Strip([Segment(text, style)]).crop(0, width).extend_cell_length(width, self._style()[0])
         entry = self._entry(row)
         is_cursor = row == self.cursor_row and self.has_focus
         if entry is None:

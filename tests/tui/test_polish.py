@@ -1,0 +1,116 @@
+"""Small things an admin notices: counts said right, messages whole after a horizontal scroll, a sort refused
+aloud, no "go on" with nothing valid, a file browser that lists only what the wizard reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DirectoryTree
+
+from roster_tui.tui.screens.roster import RosterScreen
+from roster_tui.tui.screens.wizard_file import BrowseScreen, FileStep
+from roster_tui.tui.screens.wizard_mapping import MappingStep
+from roster_tui.tui.screens.wizard_validation import ValidationStep
+from roster_tui.tui.widgets.roster_table import RosterTable
+
+from .conftest import Embedded, screen_text, settle, wait_for
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Recent files go to a temp config dir."""
+    monkeypatch.setenv("ROSTER_CONFIG_DIR", str(tmp_path / "config"))
+    return tmp_path / "config"
+
+
+def table_lines(app: object) -> list[str]:
+    table = app.screen.query_one(RosterTable)  # type: ignore[attr-defined]
+    return [table.render_line(y).text for y in range(3)]
+
+
+async def test_after_a_horizontal_scroll_messages_start_at_the_left_and_o_says_why_it_cannot_sort(
+        embedded: Embedded) -> None:
+    app = embedded.app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(RosterTable)
+        await pilot.press(*["right"] * 8)  # Training: the columns scrolled left
+        assert table.cursor_column.key == "training" and table.scroll_offset.x > 0
+        await pilot.press("o")
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == ["The roster cannot be sorted by training."]  # type: ignore[attr-defined]
+        await pilot.press("slash", *"zz-nobody-zz", "enter")
+        await wait_for(pilot, lambda: table.total == 0)
+        await settle(pilot)
+        assert table.scroll_offset.x > 0
+        assert table_lines(app)[1].startswith(" No users match the query (esc clears it).")
+
+
+async def test_a_file_where_every_row_has_an_error_offers_no_going_on(embedded: Embedded, tmp_path: Path) -> None:
+    path = tmp_path / "all_bad.csv"
+    path.write_text("Email,First Name,Last Name\nbroken@,Bad,One\nalso-broken,Bad,Two\n", encoding="utf-8")
+    app = embedded.app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, FileStep))
+        await pilot.press(*str(path), "enter")
+        await wait_for(pilot, lambda: "2 rows  ·" in screen_text(app))
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, MappingStep))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ValidationStep) and app.screen.ready)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "0 valid rows" in text and "2 errors" in text and "Every row has an error" in text
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ValidationStep)  # no "Go on with the 0 valid rows?"
+        assert any("nothing to import" in n.message for n in app._notifications)  # type: ignore[attr-defined]
+
+
+async def test_one_valid_row_is_asked_about_in_the_singular(embedded: Embedded, tmp_path: Path) -> None:
+    path = tmp_path / "one_good.csv"
+    path.write_text("Email,First Name,Last Name\nbroken@,Bad,One\nzz.fine@acme.example,Fine,Row\n",
+                    encoding="utf-8")
+    app = embedded.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, FileStep))
+        await pilot.press(*str(path), "enter")
+        await wait_for(pilot, lambda: "2 rows  ·" in screen_text(app))
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, MappingStep))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ValidationStep) and app.screen.ready)
+        await settle(pilot)
+        assert "1 valid row  ·  1 error  ·" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Go on with the 1 valid row?" in screen_text(app))
+
+
+async def test_the_file_browser_lists_folders_and_csv_tsv_txt_files_with_plain_icons(
+        embedded: Embedded, tmp_path: Path) -> None:
+    folder = tmp_path / "files"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("a.csv", "b.TSV", "c.txt", "roster.db", "api.token", "token", ".hidden.csv", "notes.xlsx"):
+        (folder / name).write_text("x\n", encoding="utf-8")
+    app = embedded.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, FileStep))
+        await pilot.press(*f"{folder}/", "ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrowseScreen))
+        tree = app.screen.query_one(DirectoryTree)
+        await wait_for(pilot, lambda: len(tree.root.children) > 0)  # (the tree's loader worker never idles)
+        assert [str(node.label) for node in tree.root.children] == ["sub", "a.csv", "b.TSV", "c.txt"]
+        text = screen_text(app)
+        assert "+ sub" in text and "a.csv" in text
+        assert not any(icon in text for icon in ("📁", "📂", "📄"))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, FileStep))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, RosterScreen))
