@@ -263,7 +263,7 @@ async def test_a_missing_token_says_how_to_give_one_and_stops_loading(embedded: 
         await settle(pilot)
         banner = text_of(app, "#banner")
         assert "refused the token" in banner
-        assert "ROSTER_API_TOKEN" in banner and "--token-file" in banner and "config.toml" in banner
+        assert "ROSTER_API_TOKEN" in banner and "token_file in config.toml" in banner and "quit (q)" in banner
         text = screen_text(app)
         assert "Loading…" not in text and "Not loaded" in text
     await client.aclose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from collections import Counter
 from pathlib import Path
@@ -160,6 +161,20 @@ def test_every_binding_has_an_id_and_the_app_finds_it() -> None:
     found = list(console_bindings())
     assert len(found) == len(calls)  # every Binding of the code, as the app sees them (the keymap's check)
     assert {b.id for _cls, b in found} == in_code
+
+
+def test_console_messages_name_no_command_line_flag() -> None:
+    """The console's messages name its keys: a flag (``--token-file``) is of no use to an admin inside it."""
+    flag = re.compile(r"(?<![\w-])--[a-z][a-z-]*")  # not a CSS component class (``counts-bar--selected``)
+    found = []
+    for module, (_path, tree) in sources().items():
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                      and node.body and isinstance(node.body[0], ast.Expr)}
+        found += [f"{module}:{node.lineno} {flag.findall(node.value)}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+                  and flag.search(node.value)]
+    assert found == []
 
 
 def test_a_binding_id_is_one_binding_or_the_same_action_on_the_same_keys() -> None:

@@ -32,8 +32,8 @@ from roster_tui.tui.widgets.roster_table import RosterTable
 from roster_tui.tui.widgets.status import Banner, Busy, is_transient
 
 #: How an admin supplies the token, for a 401.
-TOKEN_HELP = ("Give roster the token: set ROSTER_API_TOKEN, pass --token-file FILE (a file of mode 0600), "
-              "or set token_file in config.toml; then start roster again.")
+TOKEN_HELP = ("Give roster the token: set ROSTER_API_TOKEN, or token_file in config.toml (a file of mode 0600); "
+              "then quit (q) and start roster again.")
 ALL_GROUPS = "*"  # the group picker's choice of every user
 SEARCH_DELAY = 0.25  # seconds of quiet typing before the search goes to the server
 RETRY_DELAY = 3.0
