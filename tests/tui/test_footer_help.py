@@ -72,7 +72,7 @@ async def test_every_screen_footer_fits_80_columns_with_its_main_keys_and_help(e
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ValidationStep) and app.screen.ready)
         await settle(pilot)
-        assert_footer(app, "esc Back", "f Filter", "/ Search", "s Save errors", "⏎ Next")
+        assert_footer(app, "esc Back", "f Filter", "/ Search", "s Save errors", "space Message", "⏎ Next")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PreviewStep) and bool(app.screen.groups))
         await settle(pilot)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DirectoryTree
+from textual.widgets import DirectoryTree, Static
 
 from roster_tui.tui.screens.roster import RosterScreen
 from roster_tui.tui.screens.wizard_file import BrowseScreen, FileStep
 from roster_tui.tui.screens.wizard_mapping import MappingStep
-from roster_tui.tui.screens.wizard_validation import ValidationStep
+from roster_tui.tui.screens.wizard_validation import IssueScreen, ValidationStep
 from roster_tui.tui.widgets.roster_table import RosterTable
 
 from .conftest import Embedded, screen_text, settle, wait_for
@@ -114,3 +114,31 @@ async def test_the_file_browser_lists_folders_and_csv_tsv_txt_files_with_plain_i
         await wait_for(pilot, lambda: isinstance(app.screen, FileStep))
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, RosterScreen))
+
+
+async def test_space_on_a_validation_row_shows_its_whole_message(embedded: Embedded, tmp_path: Path) -> None:
+    path = tmp_path / "one_bad.csv"
+    path.write_text("Email,First Name,Last Name\nbroken@,Bad,One\nzz.fine@acme.example,Fine,Row\n", encoding="utf-8")
+    app = embedded.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, FileStep))
+        await pilot.press(*str(path), "enter")
+        await wait_for(pilot, lambda: "2 rows  ·" in screen_text(app))
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, MappingStep))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ValidationStep) and app.screen.ready)
+        await settle(pilot)
+        step = app.screen
+        message = step.shown[0].message
+        assert " ".join(message.split()) not in " ".join(screen_text(app).split())  # cut at 80 columns
+        await pilot.press("space")
+        await wait_for(pilot, lambda: isinstance(app.screen, IssueScreen))
+        shown = [str(s.render()) for s in app.screen.query(Static)]
+        assert message in shown and "Error on line 2, column A Email" in shown and "Value: broken@" in shown
+        box = app.screen.query_one("#issue")
+        assert box.region.right <= 80 and box.region.bottom <= 24  # the whole message on screen
+        await pilot.press("escape")  # closes the message only
+        await wait_for(pilot, lambda: app.screen is step)

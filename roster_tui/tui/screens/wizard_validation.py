@@ -8,6 +8,8 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
 from textual.widgets import Input, ProgressBar, Static
 
 from roster_tui.core.csv_reader import ImportFileError
@@ -25,6 +27,30 @@ FILTERS = ("all", "errors", "warnings")
 NO_VALID_ROW = "Every row has an error: nothing to import. Fix the file (s saves the errors as CSV) and open it again."
 
 
+class IssueScreen(ModalScreen[None]):
+    """One message of the validation table whole (the table cuts it at the screen's edge)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,space,enter", "close", "Close", id="issue.close")]
+
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(classes="dialog")
+        self.issue = issue
+
+    def compose(self) -> ComposeResult:
+        issue = self.issue
+        where = f"line {issue.line}" if issue.line is not None else "the file"
+        column = f", column {issue.column}" if issue.column else ""
+        with Vertical(classes="dialog-box", id="issue"):
+            yield Static(f"{issue.kind.capitalize()} on {where}{column}", classes="dialog-text", markup=False)
+            if issue.value:
+                yield Static(f"Value: {one_line(issue.value)}", classes="dialog-text", markup=False)
+            yield Static(issue.message, classes="dialog-text", markup=False)
+        yield KeyFooter()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 class ValidationStep(WizardStep):
     """Check every row (in workers); show the counts and a table of errors and warnings."""
 
@@ -35,6 +61,7 @@ class ValidationStep(WizardStep):
         Binding("slash", "search", "Search", key_display="/", id="wizard.validation.search"),
         Binding("s", "save_errors", "Save errors", tooltip="Save the errors as CSV",
                 id="wizard.validation.save_errors"),
+        Binding("space", "details", "Message", tooltip="The row's whole message", id="wizard.validation.details"),
         Binding("enter", "next", "Next", tooltip="Next: the preview", priority=True, id="wizard.validation.next"),
     ]
 
@@ -147,6 +174,11 @@ class ValidationStep(WizardStep):
         if self.ready:
             self.filter = FILTERS[(FILTERS.index(self.filter) + 1) % len(FILTERS)]
             self._filter()
+
+    def action_details(self) -> None:
+        view = self.query_one(LinesView)
+        if self.ready and 0 <= view.cursor < len(self.shown):
+            self.app.push_screen(IssueScreen(self.shown[view.cursor]))
 
     def action_search(self) -> None:
         search = self.query_one("#validation-search", Input)
