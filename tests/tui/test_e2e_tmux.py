@@ -17,12 +17,21 @@ from roster_tui.server.seed import generate
 from roster_tui.server.storage.sql import SqlStorage
 from tests.conftest import start_server, stop_server
 
-TMUX = shutil.which("tmux") or "/usr/bin/tmux"
+#: tmux with a server of this process's own: sessions of tests running in parallel never share one (a shared
+#: server once sized one test's window after another's)
+TMUX = [shutil.which("tmux") or "/usr/bin/tmux", "-L", f"roster-tests-{os.getpid()}"]
 ROSTER = str(Path(sys.executable).parent / "roster")
 
 
+def pane_env(**values: str) -> dict[str, str]:
+    """This process's environment with ``values``, less COLUMNS and LINES: pytest-xdist's workers set them to
+    80x24, and the app would draw at that size whatever the pane's is."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    return {**env, "TERM": "xterm-256color", **values}
+
+
 def tmux(*args: str) -> str:
-    return subprocess.run([TMUX, *args], check=True, capture_output=True, text=True).stdout
+    return subprocess.run([*TMUX, *args], check=True, capture_output=True, text=True).stdout
 
 
 def wait_for_screen(session: str, text: str, timeout: float = 15.0) -> str:
@@ -67,13 +76,13 @@ def test_search_open_edit_save_in_a_real_terminal(tmp_path: Path) -> None:
     storage.close()
     server = start_server(tmp_path, db=str(db))
     session = f"roster-e2e-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "ROSTER_API_TOKEN": server.token, "ROSTER_CONFIG_DIR": str(tmp_path / "cfg"),
-           "ROSTER_DATA_DIR": str(tmp_path / "data"), "TERM": "xterm-256color"}
+    env = pane_env(ROSTER_API_TOKEN=server.token, ROSTER_CONFIG_DIR=str(tmp_path / "cfg"),
+                   ROSTER_DATA_DIR=str(tmp_path / "data"))
     env.pop("NO_COLOR", None)
     try:
         # a tmux server already running would not pass our environment on: set it with -e
         env_flags = [f"-e{k}={env[k]}" for k in ("ROSTER_API_TOKEN", "ROSTER_CONFIG_DIR", "ROSTER_DATA_DIR")]
-        subprocess.run([TMUX, "new-session", "-d", "-s", session, "-x", "160", "-y", "50", *env_flags,
+        subprocess.run([*TMUX, "new-session", "-d", "-s", session, "-x", "160", "-y", "50", *env_flags,
                         f"{ROSTER} --api {server.url}"], check=True, env=env)
         # typed as soon as the roster screen is up, before or as its first rows arrive: no key may be lost
         wait_for_screen(session, "source: ")
@@ -118,5 +127,5 @@ def test_search_open_edit_save_in_a_real_terminal(tmp_path: Path) -> None:
         assert after["meta"]["version"] == before["meta"]["version"]
         tmux("send-keys", "-t", session, "C-q")
     finally:
-        subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)
+        subprocess.run([*TMUX, "kill-session", "-t", session], capture_output=True)
         stop_server(server)

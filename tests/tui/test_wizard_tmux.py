@@ -13,7 +13,7 @@ from roster_tui.server.seed import generate
 from roster_tui.server.storage.sql import SqlStorage
 from tests.conftest import start_server, stop_server
 
-from .test_e2e_tmux import ROSTER, TMUX, tmux, wait_for_screen
+from .test_e2e_tmux import ROSTER, TMUX, pane_env, tmux, wait_for_screen
 
 
 def keys(session: str, *sequence: str, literal: bool = False) -> None:
@@ -47,11 +47,11 @@ def test_import_a_file_through_the_wizard_in_a_real_terminal(tmp_path: Path) -> 
                     f"lead.{t}@acme.example,Lea,Lead,Team Lead,\n"
                     f"dev.{t}@acme.example,Dev,Eloper,Engineer,lead.{t}@acme.example\n"
                     f"{existing['userName']},,,Chief Wizard Officer,\n", encoding="utf-8")
-    env = {**os.environ, "ROSTER_API_TOKEN": server.token, "ROSTER_CONFIG_DIR": str(tmp_path / "cfg"),
-           "ROSTER_DATA_DIR": str(tmp_path / "data"), "TERM": "xterm-256color"}
+    env = pane_env(ROSTER_API_TOKEN=server.token, ROSTER_CONFIG_DIR=str(tmp_path / "cfg"),
+                   ROSTER_DATA_DIR=str(tmp_path / "data"))
     try:
         env_flags = [f"-e{k}={env[k]}" for k in ("ROSTER_API_TOKEN", "ROSTER_CONFIG_DIR", "ROSTER_DATA_DIR")]
-        subprocess.run([TMUX, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", *env_flags,
+        subprocess.run([*TMUX, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", *env_flags,
                         f"{ROSTER} --api {server.url}"], check=True, env=env)
         wait_for_screen(session, "source: ")  # typed as soon as the roster is up, with or before its rows
         keys(session, "i")  # and the file's path straight after: it waits for the file step to open
@@ -85,5 +85,5 @@ def test_import_a_file_through_the_wizard_in_a_real_terminal(tmp_path: Path) -> 
         keys(session, "C-q")
     finally:
         http.close()
-        subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)
+        subprocess.run([*TMUX, "kill-session", "-t", session], capture_output=True)
         stop_server(server)

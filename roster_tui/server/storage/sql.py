@@ -15,8 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from roster_tui.core.models import ACCOUNT_ADMIN
 from roster_tui.core.removal import describe_counts, status_counts
-from roster_tui.core.scim import ENTERPRISE_USER, ROSTER_USER
-from roster_tui.server.filters import AttrPath
+from roster_tui.core.scim import ROSTER_USER
 from roster_tui.server.storage import migrations, sql_filter, sqlite_file
 from roster_tui.server.storage.base import Mutation, StoredUser, Versions, is_stale, now, versions_text
 from roster_tui.server.storage.bulk_load import bulk_load
@@ -40,9 +39,6 @@ _KEYSET = (select(*_RECORD, users.c.pk).where(users.c.pk > bindparam("after")).o
            .limit(bindparam("limit")))
 _KEYSET_DESC = (select(*_RECORD, users.c.pk).where(users.c.pk < bindparam("after")).order_by(users.c.pk.desc())
                 .limit(bindparam("limit")))
-#: What orders the users that share a sort value: people by family name, then given name, then employee number.
-_TIES = {AttrPath(None, "name", "familyName"): (AttrPath(None, "name", "givenName"),
-                                               AttrPath(ENTERPRISE_USER, "employeeNumber"))}
 _FOLD_LOCK_ID = 7_464_392
 #: PostgreSQL: held (to the end of the transaction) by every write to an active Account Admin, before the row's
 #: own lock, so that two writers removing admins wait for each other in one order, never in a cycle.
@@ -332,7 +328,7 @@ class SqlStorage(GroupReads, ValueReads):
         """The record and ``pk`` of each user on the page: keys off an index, then a join for the rows."""
         keys = select(users.c.pk)
         order = [users.c.pk.desc() if descending else users.c.pk.asc()]
-        paths = [sort_by, *_TIES.get(sort_by, ())] if sort_by is not None else []
+        paths = [sort_by, *sql_filter.TIES.get(sort_by, ())] if sort_by is not None else []
         columns = [sql_filter.order_by(path, self.dialect) for path in paths]
         keys = keys.add_columns(*(column.label(f"sort_key{n}") for n, column in enumerate(columns)))
         order[:0] = [column.desc() if descending else column.asc() for column in columns]

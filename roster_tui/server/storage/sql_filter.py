@@ -70,6 +70,9 @@ Expr = ColumnElement[Any]
 MAX_CHAR = "\U0010ffff"
 DIALECTS = ("sqlite", "postgresql")
 _MANAGER = AttrPath(ENTERPRISE_USER, "manager", "value")
+#: What orders the users that share a sort value: people by family name, then given name, then employee number.
+TIES = {AttrPath(None, "name", "familyName"): (AttrPath(None, "name", "givenName"),
+                                              AttrPath(ENTERPRISE_USER, "employeeNumber"))}
 
 #: Filter paths (urn, attr, sub) with their own column. Bare complex paths compare their ``value``.
 COLUMNS: dict[tuple[str | None, str, str | None], str] = {
