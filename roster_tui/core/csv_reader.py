@@ -279,6 +279,14 @@ class CsvFile:
             size = f.seek(0, io.SEEK_END)
         return max(0, round(size * head.count(b"\n") / max(1, len(head))) - 1)
 
+    def line_breaks(self) -> int:
+        """How many line breaks the file holds, counted (at least its records, header included)."""
+        count = 0
+        with self.path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                count += chunk.count(b"\n")
+        return count
+
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """``(line, cells)`` of every non-blank data record; ``line`` is where the record starts (1-based)."""
         return self._iter(with_header=False)

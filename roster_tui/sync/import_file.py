@@ -119,6 +119,8 @@ def prepare_file(path: str | Path, *, sync_key: SyncKey | str = SyncKey.EMAIL,
     """
     source = open_csv(path, encoding=encoding, delimiter=delimiter)
     estimated = source.estimated_records()
+    if MAX_ROWS < estimated <= 2 * MAX_ROWS:  # an estimate from the first lines: count before refusing
+        estimated = source.line_breaks() - 1
     if estimated > MAX_ROWS:
         raise ImportFileError(f"the file holds about {estimated:,} rows, more than the {MAX_ROWS:,} one import "
                               "plans (a plan keeps every row in memory)", path=source.info.path,

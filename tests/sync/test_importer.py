@@ -274,3 +274,20 @@ def test_a_file_over_the_row_limit_is_refused_with_what_to_do(tmp_path: Path,
     with pytest.raises(ImportFileError, match=r"about 5\d\d rows, more than the 100 one import plans") as info:
         prepare_file(path)
     assert "Split it into files of at most 100 rows" in str(info.value)
+
+
+def test_a_file_just_under_the_limit_is_counted_not_refused_on_an_estimate(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from roster_tui.core.csv_reader import ImportFileError
+    from roster_tui.sync import import_file
+
+    # short lines first, long ones after: the estimate from the first bytes is well above the true count
+    path = tmp_path / "short-first.csv"
+    rows = [f"u{n}@x.example,,{'U' if n < 2700 else 'W' * 120},{n},,,,\n" for n in range(3000)]
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    monkeypatch.setattr(import_file, "MAX_ROWS", 3000)
+    assert 3000 < import_file.open_csv(path).estimated_records() <= 6000  # what the estimate alone would refuse
+    assert len(list(prepare_file(path).records())) == 3000
+    path.write_text(HEADER + "".join(rows) + "u3001@x.example,,U,3001,,,,\n", encoding="utf-8")
+    with pytest.raises(ImportFileError, match=r"about 3,001 rows, more than the 3,000"):
+        prepare_file(path)
