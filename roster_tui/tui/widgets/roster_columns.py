@@ -1,13 +1,18 @@
-"""The roster table's columns: what each shows, how wide, how it sorts; and the scrollbar thumb test."""
+"""The roster table's columns: what each shows, how wide (for the widget's width), how it sorts; the frozen
+columns; and the scrollbar thumb test."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from math import ceil
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from textual.scrollbar import ScrollBar
+from textual.strip import Strip
 
 from roster_tui.core.models import AssignmentStatus, User
 from roster_tui.core.wording import one_line
@@ -47,19 +52,93 @@ COLUMNS: tuple[Column, ...] = (
     Column("training", "Training", 10, training_summary, None),
 )
 GUTTER = 2  # the mark column
-TABLE_WIDTH = GUTTER + sum(c.width + 1 for c in COLUMNS)
+FROZEN = 1  # the columns that stay at the left (with the mark column) while the others scroll: Name
+MAX_WIDTH = 60  # a column widened to show its widest value grows to this many cells at most
+NATURAL = tuple(c.width for c in COLUMNS)
 
 
-def column_x(index: int) -> int:
-    return GUTTER + sum(c.width + 1 for c in COLUMNS[:index])
+def widest(rows: Sequence[Sequence[str]]) -> tuple[int, ...]:
+    """The widest value (in cells) of each column among ``rows`` (each row's values, one per column)."""
+    return tuple(max((cell_len(r[i]) for r in rows), default=0) for i in range(len(COLUMNS)))
 
 
-def row_cells(values: list[str]) -> list[str]:
-    """Each column's text fitted to its width, with the space that follows it."""
-    return [set_cell_size(one_line(value), column.width) + " " for column, value in zip(COLUMNS, values, strict=True)]
+def fit_widths(available: int, widest: Sequence[int] | None) -> tuple[int, ...]:
+    """The natural widths, with the cells of ``available`` they leave spare shared out evenly among the columns
+    whose ``widest`` value they cut, each up to that value (``MAX_WIDTH`` at most)."""
+    widths = list(NATURAL)
+    spare = available - (GUTTER + sum(w + 1 for w in widths))
+    if widest is None or spare <= 0:
+        return NATURAL
+    wanted = [max(w, min(n, MAX_WIDTH)) for w, n in zip(widths, widest, strict=True)]
+    while spare > 0 and (short := [i for i, w in enumerate(widths) if w < wanted[i]]):
+        share = max(1, spare // len(short))
+        for i in short:
+            more = min(share, wanted[i] - widths[i], spare)
+            widths[i] += more
+            spare -= more
+    return tuple(widths)
 
 
-PLACEHOLDER_CELLS = row_cells([PLACEHOLDER] * len(COLUMNS))
+class Layout:
+    """The columns at given widths: where each starts, the width of the frozen part, and how cells are fitted."""
+
+    def __init__(self, widths: tuple[int, ...] = NATURAL) -> None:
+        self.widths = widths
+        self.xs = tuple(accumulate((w + 1 for w in widths), initial=GUTTER))  # each column's x, then the end
+        self.width = self.xs[-1]
+        self.frozen = self.xs[FROZEN]  # the mark and Name columns
+        self.placeholder_cells = self.cells([PLACEHOLDER] * len(COLUMNS))
+
+    def cells(self, values: Sequence[str]) -> list[str]:
+        """Each value (one line) fitted to its column's width (cut with an ellipsis), and the space after it."""
+        return [clip(v, w) + " " for v, w in zip(values, self.widths, strict=True)]
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` in ``width`` cells: padded with spaces, or cut with an ellipsis."""
+    return set_cell_size(text, width) if cell_len(text) <= width else set_cell_size(text, width - 1) + PLACEHOLDER
+
+
+def row_values(user: User) -> tuple[str, ...]:
+    """The text of each column for ``user``, on one line (user data: text, never markup)."""
+    return tuple(one_line(c.value(user)) for c in COLUMNS)
+
+
+class Row:
+    """A loaded user, its columns' text, and that text fitted to the last layout it was drawn at."""
+
+    __slots__ = ("_layout", "_text", "user", "values")
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.values = row_values(user)
+        self._layout: Layout | None = None
+        self._text = ""
+
+    def text(self, layout: Layout) -> str:
+        if self._layout is not layout:
+            self._text, self._layout = "".join(layout.cells(self.values)), layout
+        return self._text
+
+
+def fit(runs: list[tuple[str, Style]], layout: Layout, scroll_x: int, width: int, base: Style) -> Strip:
+    """Runs of text across the table, from x=0, as a line ``width`` cells wide: the frozen columns, then the
+    others from ``scroll_x`` on, padded with ``base``. One Strip, no further copies when nothing is scrolled."""
+    length = layout.width
+    if scroll_x == 0 and length <= width:
+        if length < width:
+            if runs and runs[-1][1] == base:
+                runs[-1] = (runs[-1][0] + " " * (width - length), base)
+            else:
+                runs.append((" " * (width - length), base))
+        return Strip([Segment(text, style) for text, style in runs if text], width)
+    strip = Strip([Segment(text, style) for text, style in runs if text], length)
+    if scroll_x > 0:
+        frozen = min(layout.frozen, width)
+        strip = Strip.join([strip.crop(0, frozen), strip.crop(frozen + scroll_x, scroll_x + width)])
+    else:
+        strip = strip.crop(0, width)
+    return strip.extend_cell_length(width, base).simplify()
 
 
 def thumb(bar: ScrollBar, position: float) -> object:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import ClassVar
 
-from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -20,29 +19,20 @@ from roster_tui.scim.client import RosterClient
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.tui.query import RosterQuery
 from roster_tui.tui.tasks import Tasks
-from roster_tui.tui.widgets.roster_columns import (
-    COLUMNS,
-    GUTTER,
-    PLACEHOLDER_CELLS,
-    TABLE_WIDTH,
-    Column,
-    column_x,
-    row_cells,
-    thumb,
-)
+from roster_tui.tui.widgets.roster_columns import COLUMNS, FROZEN, Column, Layout, Row, fit_widths, thumb, widest
+from roster_tui.tui.widgets.roster_lines import RosterLines
 
 PAGE_SIZE = 100
 MAX_PAGES = 64
-MAX_LINES = 256  # drawn lines kept for reuse (a few screens)
-MARK = "●"
 
 
 _QueryKey = tuple[str | None, str, str, int]
 _PageKey = tuple[_QueryKey, int]
 
 
-class RosterTable(Tasks, ScrollView, can_focus=True):
-    """Users of a :class:`RosterQuery`, ``PAGE_SIZE`` at a time, with a row/column cursor and marks."""
+class RosterTable(Tasks, RosterLines, ScrollView, can_focus=True):
+    """Users of a :class:`RosterQuery`, ``PAGE_SIZE`` at a time, with a row/column cursor and marks; the mark and
+    Name columns stay at the left while the others scroll, and the columns widen to fill a wide widget."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "cursor_down", "Down", show=False, id="roster.down"),
@@ -96,13 +86,15 @@ class RosterTable(Tasks, ScrollView, can_focus=True):
         self.sortable = True  # the server sorts (else rows come in its own order)
         self._generation = 0
         self._key_of: tuple[RosterQuery, int, _QueryKey] | None = None
-        # a page is its users, each with its row's text (cells fitted): made as the page arrives, not per key
-        self._pages: OrderedDict[_PageKey, list[tuple[User, str]]] = OrderedDict()
+        # a page is its rows: each user with its columns' text (one line), made as the page arrives, not per key
+        self._pages: OrderedDict[_PageKey, list[Row]] = OrderedDict()
         self._loading: set[_PageKey] = set()
         self._totals: dict[_QueryKey, int] = {}
-        self.virtual_size = Size(TABLE_WIDTH, 1)
+        self._widest: dict[_QueryKey, tuple[int, ...]] = {}  # of the pages loaded of a query: widths only grow
+        self.column_layout = Layout()
+        self.virtual_size = Size(self.column_layout.width, 1)
         self._row_styles: dict[tuple[bool, bool, bool, bool], tuple[Style, Style | None]] = {}
-        self._lines: dict[int, tuple[tuple[object, ...], User | None, Strip]] = {}
+        self._lines: dict[int, tuple[tuple[object, ...], Row | None, Strip]] = {}
         self._lines_frame = (0, 0)
 
     # -- data ----------------------------------------------------------------------------------
@@ -120,7 +112,8 @@ class RosterTable(Tasks, ScrollView, can_focus=True):
         self.query_in_effect = query
         self.total = self._totals.get(self._key)
         self.cursor_row = 0
-        self.virtual_size = Size(TABLE_WIDTH, (self.total or 0) + 1)
+        self._relayout()
+        self.virtual_size = Size(self.column_layout.width, (self.total or 0) + 1)
         self.scroll_to(y=0, animate=False)
         self._ensure_pages()
         self.refresh()
@@ -130,10 +123,11 @@ class RosterTable(Tasks, ScrollView, can_focus=True):
         self._generation += 1
         self._pages.clear()
         self._totals.clear()
+        self._widest.clear()
         self._ensure_pages()
         self.refresh()
 
-    def _entry(self, row: int) -> tuple[User, str] | None:
+    def _entry(self, row: int) -> Row | None:
         page = self._pages.get((self._key, row // PAGE_SIZE))
         if page is None or row % PAGE_SIZE >= len(page):
             return None
@@ -141,7 +135,7 @@ class RosterTable(Tasks, ScrollView, can_focus=True):
 
     def user_at(self, row: int) -> User | None:
         entry = self._entry(row)
-        return None if entry is None else entry[0]
+        return None if entry is None else entry.user
 
     @property
     def cursor_user(self) -> User | None:
@@ -198,19 +192,21 @@ class RosterTable(Tasks, ScrollView, can_focus=True):
         finally:
             self._loading.discard(pkey)
         self.load_error = None
-        users = [user_from_scim(r) for r in result.resources]
-        self._pages[pkey] = [(u, "".join(row_cells([c.value(u) for c in COLUMNS]))) for u in users]
+        rows = self._pages[pkey] = [Row(user_from_scim(r)) for r in result.resources]
         self._totals[pkey[0]] = result.total_results
+        seen, page_widest = self._widest.get(pkey[0]), widest([r.values for r in rows])
+        self._widest[pkey[0]] = page_widest if seen is None else tuple(map(max, seen, page_widest))
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
         if pkey[0] != self._key:
             return
+        relaid = self._relayout()
         if self.total != result.total_results:
             self.total = result.total_results
-            self.virtual_size = Size(TABLE_WIDTH, self.total + 1)
+            self.virtual_size = Size(self.column_layout.width, self.total + 1)
             self.cursor_row = min(self.cursor_row, max(0, self.total - 1))
             self.refresh()
-        elif self._page_on_screen(page):  # a page fetched ahead is drawn when scrolled to
+        elif relaid or self._page_on_screen(page):  # a page fetched ahead is drawn when scrolled to
             self.refresh()
         self.post_message(self.Loaded(self.total))
         self._ensure_pages()
@@ -230,127 +226,27 @@ class RosterTable(Tasks, ScrollView, can_focus=True):
         self.call_after_refresh(self._ensure_pages)
 
     def on_resize(self) -> None:
+        if self._relayout():
+            self.refresh()
         self._ensure_pages()
 
-    # -- drawing -------------------------------------------------------------------------------
-    #
-    # A line is kept as the Strip it was drawn as (one segment per style run, already cropped and padded to the
-    # widget) until its user, the cursor, a mark, focus, the width, the horizontal scroll or the CSS change:
-    # scrolling by a line draws one new line, moving the cursor two.
+    def watch_show_vertical_scrollbar(self) -> None:
+        if self._relayout():  # the columns' width is less the scrollbar's
+            self.refresh()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._row_styles.clear()
-        self._lines.clear()
+    @property
+    def view_width(self) -> int:
+        """The width the columns are seen in (the widget's, less a vertical scrollbar)."""
+        return self.scrollable_content_region.width
 
-    def _style(self, *, placeholder: bool = False, inactive: bool = False, marked: bool = False,
-               cursor: bool = False) -> tuple[Style, Style | None]:
-        """The style of a row in these states, and of the cursor cell on the cursor row."""
-        key = (placeholder, inactive, marked, cursor)
-        styles = self._row_styles.get(key)
-        if styles is None:
-            style = self.rich_style
-            for on, component in ((placeholder, "placeholder"), (inactive, "inactive"), (marked, "marked"),
-                                  (cursor, "cursor")):
-                if on:
-                    style += self.get_component_rich_style(f"roster-table--{component}")
-            cell = style + self.get_component_rich_style("roster-table--cursor-cell") if cursor else None
-            styles = self._row_styles[key] = (style, cell)
-        return styles
-
-    def _fit(self, runs: list[tuple[str, Style]], length: int = TABLE_WIDTH) -> Strip:
-        """Runs of text ``length`` cells long from x=0 (a table row's, unless told), cropped to the horizontal
-        scroll and padded to the widget's width: one Strip, no further copies."""
-        scroll_x, width = int(self.scroll_offset.x), self.size.width
-        base = self._style()[0]
-        if scroll_x == 0 and length <= width:
-            if length < width:
-                if runs and runs[-1][1] == base:
-                    runs[-1] = (runs[-1][0] + " " * (width - length), base)
-                else:
-                    runs.append((" " * (width - length), base))
-            return Strip([Segment(text, style) for text, style in runs if text], width)
-        strip = Strip([Segment(text, style) for text, style in runs if text], length)
-        return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base).simplify()
-
-    def _cell_runs(self, cells: list[str], style: Style, cursor: Style | None, mark: str) -> list[tuple[str, Style]]:
-        texts = [mark.ljust(GUTTER), *cells]
-        if cursor is None:
-            return [("".join(texts), style)]
-        i = self.cursor_col + 1
-        return [("".join(texts[:i]), style), (texts[i], cursor), ("".join(texts[i + 1 :]), style)]
-
-    def _line_state(self, row: int) -> tuple[object, ...]:
-        """What a line shows besides the frame and the CSS: a drawn line is reused while this is equal."""
-        if row < 0:
-            q = self.query_in_effect
-            return ("header", q.sort_field, q.descending, self.cursor_col)
-        if self.total is None or row >= self.total:
-            return ("message", self.total is None, self.query_in_effect.is_default)
-        user = self.user_at(row)
-        cursor = self.cursor_col if row == self.cursor_row and self.has_focus else None
-        if user is None:
-            return ("placeholder", cursor is not None)
-        # id(user) stays unique while the line is cached: the cache holds the user too
-        return (id(user), cursor, user.id in self.marked)
-
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        frame = (int(scroll_x), self.size.width)
-        if frame != self._lines_frame:
-            self._lines.clear()
-            self._lines_frame = frame
-        row = int(scroll_y) + y - 1 if y else -1
-        state = self._line_state(row)
-        cached = self._lines.get(row)
-        if cached is not None and cached[0] == state:
-            return cached[2]
-        strip = self._draw_header() if row < 0 else self._draw_row(row)
-        if len(self._lines) >= MAX_LINES:
-            self._lines.clear()
-        self._lines[row] = (state, self.user_at(row) if row >= 0 else None, strip)
-        return strip
-
-    def _draw_header(self) -> Strip:
-        style = self.rich_style + self.get_component_rich_style("roster-table--header")
-        q = self.query_in_effect
-        labels = []
-        for c in COLUMNS:
-            arrow = ""
-            if self.sortable and c.sort_field == q.sort_field:
-                arrow = " ↓" if q.descending else " ↑"
-            labels.append(c.label + arrow)
-        return self._fit(self._cell_runs(row_cells(labels), style, style + Style(underline=True), ""))
-
-    def _draw_row(self, row: int) -> Strip:
-        if self.total is None or row >= self.total:
-            text, width = "", self.size.width
-            if row == 0 and self.total is None:
-                text = f" {self.load_error}" if self.load_error else " Loading…"
-            elif row == 0:
-                text = (" The roster is empty: n adds a user, i imports a CSV file." if self.query_in_effect.is_default
-                        else " No users match the query (esc clears it).")
-            # a message starts at the left edge, whatever the horizontal scroll of the columns
-            style = self._style(placeholder=self.total is None)[0]
-            return Strip([Segment(text, style)]).crop(0, width).extend_cell_length(width, self._style()[0])
-        entry = self._entry(row)
-        is_cursor = row == self.cursor_row and self.has_focus
-        if entry is None:
-            style, _ = self._style(placeholder=True, cursor=is_cursor)
-            return self._fit(self._cell_runs(PLACEHOLDER_CELLS, style, None, ""))
-        user, text = entry
-        marked = user.id in self.marked
-        mark = MARK if marked else ""
-        style, cursor_cell = self._style(inactive=not user.active, marked=marked, cursor=is_cursor)
-        if cursor_cell is None:
-            return self._fit([(mark.ljust(GUTTER) + text, style)])
-        return self._fit(self._cell_runs(row_cells([c.value(user) for c in COLUMNS]), style, cursor_cell, mark))
-
-    def on_focus(self) -> None:
-        self.refresh_line(self.cursor_row + 1)
-
-    def on_blur(self) -> None:
-        self.refresh_line(self.cursor_row + 1)
+    def _relayout(self) -> bool:
+        """Fit the columns to the view's width and the query's widest values; say whether they changed."""
+        widths = fit_widths(self.view_width, self._widest.get(self._key))
+        if widths == self.column_layout.widths:
+            return False
+        self.column_layout = Layout(widths)
+        self.virtual_size = Size(self.column_layout.width, self.virtual_size.height)
+        return True
 
     # -- cursor --------------------------------------------------------------------------------
 
@@ -370,11 +266,18 @@ class RosterTable(Tasks, ScrollView, can_focus=True):
             self._ensure_pages()
 
     def _move_column(self, delta: int) -> None:
+        """Move the column cursor, scrolling the columns that are not frozen to show its column."""
         self.cursor_col = max(0, min(len(COLUMNS) - 1, self.cursor_col + delta))
-        x0, x1 = column_x(self.cursor_col), column_x(self.cursor_col + 1)
-        left = int(self.scroll_offset.x)
-        if x0 < left or x1 > left + self.size.width:
-            self.scroll_to(x=x0 if x0 < left else x1 - self.size.width, animate=False)
+        xs, frozen = self.column_layout.xs, self.column_layout.frozen
+        x0, x1 = xs[self.cursor_col], xs[self.cursor_col + 1]
+        left, width = int(self.scroll_offset.x), self.view_width
+        if self.cursor_col < FROZEN:
+            pass  # always on screen
+        elif x0 < frozen + left:  # behind the frozen columns: scroll it out to their right
+            self.scroll_to(x=x0 - frozen, animate=False)
+        elif x1 > left + width:  # off the right edge: scroll in whole columns up to it (its start, if wider)
+            starts = (x - frozen for x in xs[FROZEN : self.cursor_col + 1] if x - frozen >= x1 - width)
+            self.scroll_to(x=next(starts, x0 - frozen), animate=False)
         self.refresh()
 
     @property
