@@ -142,3 +142,20 @@ async def test_space_on_a_validation_row_shows_its_whole_message(embedded: Embed
         assert box.region.right <= 80 and box.region.bottom <= 24  # the whole message on screen
         await pilot.press("escape")  # closes the message only
         await wait_for(pilot, lambda: app.screen is step)
+
+
+async def test_r_says_refreshed_only_once_the_rows_are_in(embedded: Embedded) -> None:
+    from tests.tui.test_snapshots_screens import Unplugged
+
+    unplugged = Unplugged(embedded.transport)
+    app = embedded.app(transport=unplugged)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any(n.message == "Refreshed" for n in app._notifications))
+        app.clear_notifications()
+        unplugged.down = True
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "Connection lost" in screen_text(app))
+        await settle(pilot)
+        assert not any(n.message == "Refreshed" for n in app._notifications)

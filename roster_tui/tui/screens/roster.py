@@ -69,6 +69,7 @@ class RosterScreen(ConsoleScreen[None]):
         self._features_pending = False
         self._query_text = ""
         self._first_rows_shown = False
+        self._refresh_asked = False  # r pressed, its rows not yet in
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="roster-header"):
@@ -161,6 +162,7 @@ class RosterScreen(ConsoleScreen[None]):
     # -- connection ----------------------------------------------------------------------------
 
     def _failed(self, error: RosterApiError) -> None:
+        self._refresh_asked = False
         banner = self.query_one(Banner)
         if is_transient(error):
             self._connection_down = True
@@ -205,6 +207,9 @@ class RosterScreen(ConsoleScreen[None]):
     def _page_loaded(self) -> None:
         self._recovered()
         self._show_query()
+        if self._refresh_asked:
+            self._refresh_asked = False
+            self.notify("Refreshed", timeout=1.5)
         if not self._first_rows_shown:
             self._first_rows_shown = True
             self.call_after_refresh(self.console.freeze_heap)
@@ -327,8 +332,8 @@ class RosterScreen(ConsoleScreen[None]):
     # -- actions -------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
+        self._refresh_asked = True  # said once the rows are in, never when the reload fails
         self.reload_roster()
-        self.notify("Refreshed", timeout=1.5)
 
     def _after_profile(self, changed: bool | None) -> None:
         if changed:

@@ -62,7 +62,7 @@ class TermsListScreen(Screen[ApplyResult | None]):
     def compose(self) -> ComposeResult:
         yield Static("Remove users from a terms list", id="terms-title", markup=False)
         yield Label("Paste emails or employee IDs, one per line (or a CSV with an Email or Employee ID "
-                    "column), then ctrl+s:", classes="terms-label", markup=False)
+                    "column), then ctrl+s:", classes="terms-label", id="terms-help", markup=False)
         yield TextArea(id="terms-text", soft_wrap=False, show_line_numbers=True)
         with Horizontal(id="terms-file-row"):
             yield Label("Or load a file:", classes="terms-label", markup=False)
