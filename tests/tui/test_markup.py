@@ -183,8 +183,8 @@ async def test_roster_search_filter_source_and_notifications(embedded: Embedded,
         assert_shown(app, f"source: {source}")
         table = await search(pilot, "[/", 2)
         assert_shown(app, 'search "[/"', name_of(ZED), ZED["email"], ZED["employeeNumber"], ZED["title"],
-                     ZED["department"], ZED["location"], QUI["employeeNumber"], QUI["title"][:21] + "…", QUI["location"],
-                     name_of(QUI)[:20])
+                     ZED["department"], ZED["location"], QUI["employeeNumber"], QUI["title"][:21] + "…",
+                     QUI["location"], name_of(QUI)[:20])
         await pilot.press("escape")
         await wait_for(pilot, lambda: table.query_in_effect.search == "")
         await pilot.press("d")

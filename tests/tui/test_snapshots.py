@@ -45,6 +45,16 @@ def test_roster_filtered_and_sorted(snap_compare, embedded: Embedded) -> None:  
     assert snap_compare(embedded.app(), terminal_size=(160, 50), run_before=run_before)
 
 
+def test_roster_scrolled_right(snap_compare, embedded: Embedded) -> None:  # type: ignore[no-untyped-def]
+    """At 80x24, the first row marked and the cursor on Training: the mark and Name columns stay at the left."""
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("space", "up", *["right"] * 8)
+        await settle(pilot)
+
+    assert snap_compare(embedded.app(), terminal_size=(80, 24), run_before=run_before)
+
+
 def test_frequency_view(snap_compare, embedded: Embedded) -> None:  # type: ignore[no-untyped-def]
     """The departments with their counts, narrowed to those holding "er", at 80x24."""
     async def run_before(pilot: Pilot) -> None:
