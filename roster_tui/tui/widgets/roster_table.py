@@ -201,6 +201,8 @@ class RosterTable(Tasks, RosterLines, ScrollView, can_focus=True):
         if pkey[0] != self._key:
             return
         relaid = self._relayout()
+        for r in rows:  # fitted as the page arrives, not when scrolled to
+            r.text(self.column_layout)
         if self.total != result.total_results:
             self.total = result.total_results
             self.virtual_size = Size(self.column_layout.width, self.total + 1)
