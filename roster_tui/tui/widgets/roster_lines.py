@@ -45,8 +45,8 @@ class RosterLines(_View):
     # -- drawing -------------------------------------------------------------------------------
     #
     # A line is kept as the Strip it was drawn as (one segment per style run, already cropped and padded to the
-    # widget) until its user, the cursor, a mark, focus, the width, the horizontal scroll or the CSS change:
-    # scrolling by a line draws one new line, moving the cursor two.
+    # widget) until its user, the cursor, a mark, focus, the width, the columns' widths, the horizontal scroll or the
+    # CSS change: scrolling by a line draws one new line, moving the cursor two.
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
