@@ -6,6 +6,8 @@ Every ``Binding`` of the console has an id (``"roster.search"``); the app hands 
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Iterable, Iterator
 
 from textual.binding import Binding
@@ -14,8 +16,17 @@ from textual.dom import DOMNode
 PACKAGE = "roster_tui.tui."
 
 
+def _import_console() -> None:
+    """Import every module of the console: some screens load only when first opened (a faster start)."""
+    import roster_tui.tui as console  # the package whose modules are walked; a top-level import would be a cycle
+
+    for module in pkgutil.walk_packages(console.__path__, PACKAGE):
+        importlib.import_module(module.name)
+
+
 def console_bindings() -> Iterator[tuple[type[DOMNode], Binding]]:
-    """The bindings that the console's classes declare (those of the modules imported so far), in class order."""
+    """The bindings that the console's classes declare, in class order."""
+    _import_console()
     seen: set[type[DOMNode]] = set()
     stack: list[type[DOMNode]] = [DOMNode]
     found: list[type[DOMNode]] = []
@@ -40,5 +51,8 @@ def binding_ids() -> set[str]:
 
 def unknown_ids(ids: Iterable[str]) -> list[str]:
     """The ids of ``ids`` that name no binding of the console, sorted."""
+    ids = list(ids)
+    if not ids:  # nothing configured: nothing to check, and no screen loaded before it is needed
+        return []
     known = binding_ids()
     return sorted(i for i in ids if i not in known)

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import RunningServer, start_server, stop_server
 
-ROWS = 8000
+ROWS = 30000  # enough batches that the signal lands mid-apply on a fast, idle machine too
 
 
 @pytest.fixture()

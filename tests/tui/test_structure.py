@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import io
 import re
+import subprocess
+import sys
 import tokenize
 from collections import Counter
 from pathlib import Path
@@ -196,3 +198,13 @@ async def test_the_app_is_the_console_its_screens_ask_for() -> None:
         assert app.client is client and app.source == "test"
     finally:
         await client.aclose()
+
+
+def test_the_screens_the_roster_opens_stay_out_of_the_start() -> None:
+    """The profile, removal, terms list and wizard load after the first rows (benchmarks/startup.py: start-up)."""
+    code = ("import sys, roster_tui.cli.console_cmd, roster_tui.tui.app; "
+            "print(sorted(m for m in sys.modules if m.startswith('roster_tui.tui.screens.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    for name in ("profile", "removal", "terms_list", "wizard_file", "wizard_preview"):
+        assert f"roster_tui.tui.screens.{name}'" not in loaded, loaded
+    assert "roster_tui.tui.screens.roster'" in loaded

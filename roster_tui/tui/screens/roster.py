@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 from dataclasses import replace
 from typing import ClassVar
 
@@ -23,10 +24,6 @@ from roster_tui.tui.query import RosterQuery
 from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.dialogs import PickScreen
 from roster_tui.tui.screens.frequency import FrequencyScreen
-from roster_tui.tui.screens.profile import ProfileScreen
-from roster_tui.tui.screens.removal import RemovalScreen
-from roster_tui.tui.screens.terms_list import TermsListScreen
-from roster_tui.tui.screens.wizard_file import FileStep
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.roster_table import RosterTable
 from roster_tui.tui.widgets.status import Banner, Busy, is_transient
@@ -213,6 +210,7 @@ class RosterScreen(ConsoleScreen[None]):
         if not self._first_rows_shown:
             self._first_rows_shown = True
             self.call_after_refresh(self.console.freeze_heap)
+            self.run_task(_load_screens, group="preload", thread=True)
 
     # -- search --------------------------------------------------------------------------------
 
@@ -342,12 +340,18 @@ class RosterScreen(ConsoleScreen[None]):
 
     @on(RosterTable.Opened)
     def _open(self, event: RosterTable.Opened) -> None:
+        from roster_tui.tui.screens.profile import ProfileScreen  # loaded after the first rows: _load_screens
+
         self.app.push_screen(ProfileScreen(event.user.id), self._after_profile)
 
     def action_new_user(self) -> None:
+        from roster_tui.tui.screens.profile import ProfileScreen  # loaded after the first rows: _load_screens
+
         self.app.push_screen(ProfileScreen(None), self._after_profile)
 
     def action_import_csv(self) -> None:
+        from roster_tui.tui.screens.wizard_file import FileStep  # loaded after the first rows: _load_screens
+
         self.app.push_screen(FileStep())
 
     def on_screen_resume(self) -> None:
@@ -369,9 +373,13 @@ class RosterScreen(ConsoleScreen[None]):
         self._open_removal([RemovalKey(u.email) for u in users], source)
 
     def action_terms_list(self) -> None:
+        from roster_tui.tui.screens.terms_list import TermsListScreen  # loaded after the first rows: _load_screens
+
         self.app.push_screen(TermsListScreen(), self._after_removal)
 
     def _open_removal(self, keys: list, source: str) -> None:
+        from roster_tui.tui.screens.removal import RemovalScreen  # loaded after the first rows: _load_screens
+
         self.app.push_screen(RemovalScreen(keys, source), self._after_removal)
 
     def _after_removal(self, result: object) -> None:
@@ -383,3 +391,9 @@ class RosterScreen(ConsoleScreen[None]):
             self.reload_roster()
             self._show_query()
         self.set_focus(self.table)
+
+
+def _load_screens() -> None:
+    """Import the screens the roster opens (left out of the start: the first rows come sooner), in a thread."""
+    for name in ("profile", "removal", "terms_list", "wizard_file"):
+        importlib.import_module(f"roster_tui.tui.screens.{name}")
