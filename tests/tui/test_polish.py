@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DirectoryTree, Static
 
 from roster_tui.tui.screens.roster import RosterScreen
@@ -27,6 +28,21 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def table_lines(app: object) -> list[str]:
     table = app.screen.query_one(RosterTable)  # type: ignore[attr-defined]
     return [table.render_line(y).text for y in range(3)]
+
+
+async def to_validation(pilot: Pilot, path: Path, *, rows: int) -> None:
+    """From the roster: i, open ``path`` (``rows`` rows), the mapping as proposed, and the validation step ready."""
+    app = pilot.app
+    await settle(pilot)
+    await pilot.press("i")
+    await wait_for(pilot, lambda: isinstance(app.screen, FileStep))
+    await pilot.press(*str(path), "enter")
+    await wait_for(pilot, lambda: f"{rows} rows  ·" in screen_text(app))
+    await pilot.press("ctrl+n")
+    await wait_for(pilot, lambda: isinstance(app.screen, MappingStep))
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, ValidationStep) and app.screen.ready)
+    await settle(pilot)
 
 
 async def test_after_a_horizontal_scroll_messages_start_at_the_left_and_o_says_why_it_cannot_sort(
@@ -52,16 +68,7 @@ async def test_a_file_where_every_row_has_an_error_offers_no_going_on(embedded: 
     path.write_text("Email,First Name,Last Name\nbroken@,Bad,One\nalso-broken,Bad,Two\n", encoding="utf-8")
     app = embedded.app()
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await wait_for(pilot, lambda: isinstance(app.screen, FileStep))
-        await pilot.press(*str(path), "enter")
-        await wait_for(pilot, lambda: "2 rows  ·" in screen_text(app))
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: isinstance(app.screen, MappingStep))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ValidationStep) and app.screen.ready)
-        await settle(pilot)
+        await to_validation(pilot, path, rows=2)
         text = screen_text(app)
         assert "0 valid rows" in text and "2 errors" in text and "Every row has an error" in text
         await pilot.press("enter")
@@ -76,16 +83,7 @@ async def test_one_valid_row_is_asked_about_in_the_singular(embedded: Embedded, 
                     encoding="utf-8")
     app = embedded.app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await wait_for(pilot, lambda: isinstance(app.screen, FileStep))
-        await pilot.press(*str(path), "enter")
-        await wait_for(pilot, lambda: "2 rows  ·" in screen_text(app))
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: isinstance(app.screen, MappingStep))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ValidationStep) and app.screen.ready)
-        await settle(pilot)
+        await to_validation(pilot, path, rows=2)
         assert "1 valid row  ·  1 error  ·" in screen_text(app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Go on with the 1 valid row?" in screen_text(app))
@@ -121,16 +119,7 @@ async def test_space_on_a_validation_row_shows_its_whole_message(embedded: Embed
     path.write_text("Email,First Name,Last Name\nbroken@,Bad,One\nzz.fine@acme.example,Fine,Row\n", encoding="utf-8")
     app = embedded.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await wait_for(pilot, lambda: isinstance(app.screen, FileStep))
-        await pilot.press(*str(path), "enter")
-        await wait_for(pilot, lambda: "2 rows  ·" in screen_text(app))
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: isinstance(app.screen, MappingStep))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ValidationStep) and app.screen.ready)
-        await settle(pilot)
+        await to_validation(pilot, path, rows=2)
         step = app.screen
         message = step.shown[0].message
         assert " ".join(message.split()) not in " ".join(screen_text(app).split())  # cut at 80 columns
