@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import RunningServer, start_server, stop_server
 
-ROWS = 30000  # enough batches that the signal lands mid-apply on a fast, idle machine too
+ROWS = 8000
 
 
 @pytest.fixture()
@@ -25,6 +25,13 @@ def own(tmp_path: Path) -> Iterator[RunningServer]:
     running = start_server(tmp_path / "srv")
     yield running
     stop_server(running)
+
+
+def as_from_a_terminal() -> None:
+    """ctrl-C as a terminal delivers it: a shell runs background jobs with SIGINT ignored, and a child inherits that
+    (CI started from such a job would otherwise see the import finish whatever the test sends)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def users(server: RunningServer) -> int:
@@ -40,7 +47,8 @@ def test_ctrl_c_says_what_was_written_and_a_rerun_writes_the_rest(own: RunningSe
     log = tmp_path / "out.txt"  # a file, not a pipe: the plan it prints would fill a pipe nobody reads yet
     with log.open("w") as stdout:
         proc = subprocess.Popen([sys.executable, "-m", "roster_tui.cli", "import", str(path), "--apply", "--yes"],
-                                env=env, stdout=stdout, stderr=subprocess.STDOUT, text=True)
+                                env=env, stdout=stdout, stderr=subprocess.STDOUT, text=True,
+                                preexec_fn=as_from_a_terminal)
     deadline = time.monotonic() + 60
     while users(own) == 0 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)  # polling for a condition: the first batch written
