@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from roster_tui.core.scim import PATCH_OP
-from roster_tui.server.errors import invalid_path, invalid_syntax, invalid_value, mutability, no_target
+from roster_tui.server.errors import invalid_path, invalid_syntax, invalid_value, mutability
 from roster_tui.server.filter_eval import element_matches
 from roster_tui.server.filters import AttrPath, Compare, Node, parse_path
 from roster_tui.server.group_resource import member_ids, text
+from roster_tui.server.patch_op import operations
 from roster_tui.server.schemas import CORE_GROUP
 from roster_tui.server.storage.base import GroupDoc
 
@@ -110,36 +110,15 @@ def _path_steps(op: str, path_text: str, value: Any, has_value: bool) -> list[St
 
 def parse_group_patch(body: Any, group_id: str) -> tuple[list[Step], set[str]]:
     """The steps of a PatchOp request on group ``group_id``, and the user ids they may add."""
-    if not isinstance(body, dict):
-        raise invalid_syntax("the request body must be a JSON object")
-    schemas = body.get("schemas")
-    if not isinstance(schemas, list) or PATCH_OP not in schemas:
-        raise invalid_syntax(f"'schemas' must be [\"{PATCH_OP}\"]")
-    operations = body.get("Operations", body.get("operations"))
-    if not isinstance(operations, list) or not operations:
-        raise invalid_syntax("'Operations' must be a non-empty list")
     steps: list[Step] = []
     named: set[str] = set()
-    for operation in operations:
-        if not isinstance(operation, dict):
-            raise invalid_syntax("each operation must be an object")
-        op = str(operation.get("op", "")).lower()
-        if op not in ("add", "replace", "remove"):
-            raise invalid_syntax(f"unknown op '{operation.get('op')}': use add, replace or remove")
-        path, value = operation.get("path"), operation.get("value")
-        if path is None or path == "":
-            if op == "remove":
-                raise no_target("remove needs a path")
-            if not isinstance(value, dict):
-                raise invalid_value(f"{op} without a path needs an object value")
+    for operation in operations(body):
+        op, path, value = operation.op, operation.path, operation.value
+        if path is None:
             steps += [s for key, v in value.items() for s in _attribute_steps(op, key, v, group_id)]
             members = next((v for k, v in value.items() if k.lower() == "members"), None)
         else:
-            if not isinstance(path, str):
-                raise invalid_path("path must be a string")
-            if op != "remove" and "value" not in operation:
-                raise invalid_value(f"{op} needs a value")
-            steps += _path_steps(op, path, value, "value" in operation)
+            steps += _path_steps(op, path, value, operation.has_value)
             members = value if op != "remove" and path.strip().lower().startswith("members") else None
         if op != "remove" and members is not None:
             named.update(member_ids(members))

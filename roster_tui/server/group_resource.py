@@ -7,33 +7,27 @@ fill in and are ignored on input; ``type``, if given, must be ``User`` (groups d
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from roster_tui.server.errors import invalid_syntax, invalid_value
-from roster_tui.server.schemas import CORE_GROUP, MAX_STRING
+from roster_tui.server.resource import check_string
+from roster_tui.server.schemas import CORE_GROUP
 from roster_tui.server.storage.base import GroupDoc
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # and lone surrogates
 _IGNORED = {"id", "meta", "schemas"}
 _MEMBER_KEYS = {"value", "$ref", "type", "display"}
 
 
 def text(where: str, value: Any, *, required: bool = False) -> str | None:
-    """A string attribute's value: at most MAX_STRING characters, no control characters; "" or null is unset."""
+    """A string attribute's value (as a user's are checked); "" or null is unset."""
     if value is None or value == "":
         if required:
             raise invalid_value(f"{where} is required")
         return None
-    if not isinstance(value, str):
-        raise invalid_value(f"{where} must be a string, not {type(value).__name__}")
-    if len(value) > MAX_STRING:
-        raise invalid_value(f"{where} is longer than {MAX_STRING} characters")
-    if _CONTROL.search(value):
-        raise invalid_value(f"{where} contains a control character")
-    if required and not value.strip():
+    checked = check_string(where, value)
+    if required and not checked.strip():
         raise invalid_value(f"{where} is required")
-    return value
+    return checked
 
 
 def member_ids(value: Any, where: str = "members") -> tuple[str, ...]:

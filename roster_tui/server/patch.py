@@ -10,10 +10,11 @@ import copy
 import re
 from typing import Any
 
-from roster_tui.core.scim import CORE_USER, PATCH_OP
+from roster_tui.core.scim import CORE_USER
 from roster_tui.server.errors import invalid_path, invalid_syntax, invalid_value, mutability, no_target
 from roster_tui.server.filter_eval import element_matches
 from roster_tui.server.filters import AttrPath, Compare, parse_path
+from roster_tui.server.patch_op import operations
 from roster_tui.server.resource import canonical_urn, extension_of, foreign_urn
 from roster_tui.server.schemas import ATTRS_BY_SCHEMA, sub_attrs
 
@@ -216,37 +217,14 @@ def _apply_filtered(container: dict[str, Any] | None, path: AttrPath, definition
 
 def apply_patch(doc: dict[str, Any], body: Any) -> dict[str, Any]:
     """Return a patched copy of ``doc`` for a PatchOp request ``body``."""
-    if not isinstance(body, dict):
-        raise invalid_syntax("the request body must be a JSON object")
-    schemas = body.get("schemas")
-    if not isinstance(schemas, list) or PATCH_OP not in schemas:
-        raise invalid_syntax(f"'schemas' must be [\"{PATCH_OP}\"]")
-    operations = body.get("Operations", body.get("operations"))
-    if not isinstance(operations, list) or not operations:
-        raise invalid_syntax("'Operations' must be a non-empty list")
     result = copy.deepcopy(doc)
-    for operation in operations:
-        if not isinstance(operation, dict):
-            raise invalid_syntax("each operation must be an object")
-        op = str(operation.get("op", "")).lower()
-        if op not in ("add", "replace", "remove"):
-            raise invalid_syntax(f"unknown op '{operation.get('op')}': use add, replace or remove")
-        path = operation.get("path")
-        value = operation.get("value")
-        if path is None or path == "":
-            if op == "remove":
-                raise no_target("remove needs a path")
-            if not isinstance(value, dict):
-                raise invalid_value(f"{op} without a path needs an object value")
-            for key, v in value.items():
+    for operation in operations(body):
+        if operation.path is None:
+            for key, v in operation.value.items():
                 if _is_path(key):
-                    _apply_path(result, op, key, v)
+                    _apply_path(result, operation.op, key, v)
                 else:
-                    _set_attribute(result, key, v, op)
-            continue
-        if not isinstance(path, str):
-            raise invalid_path("path must be a string")
-        if op != "remove" and "value" not in operation:
-            raise invalid_value(f"{op} needs a value")
-        _apply_path(result, op, path, value)
+                    _set_attribute(result, key, v, operation.op)
+        else:
+            _apply_path(result, operation.op, operation.path, operation.value)
     return result

@@ -40,7 +40,8 @@ def extension_of(name: str) -> str | None:
     return _UNQUALIFIED.get(name.lower())
 
 
-def _check_string(where: str, value: Any, limit: int = MAX_STRING) -> str:
+def check_string(where: str, value: Any, limit: int = MAX_STRING) -> str:
+    """``value`` if it is a string of at most ``limit`` characters with no control character; else 400."""
     if not isinstance(value, str):
         raise invalid_value(f"{where} must be a string, not {type(value).__name__}")
     if len(value) > limit:
@@ -69,7 +70,7 @@ def _check_value(where: str, definition: dict[str, Any], value: Any) -> Any:
         if not isinstance(value, int) or isinstance(value, bool):
             raise invalid_value(f"{where} must be an integer")
         return value
-    text = _check_string(where, value, _LIMITS.get(kind, MAX_STRING))
+    text = check_string(where, value, _LIMITS.get(kind, MAX_STRING))
     if text == "":
         return None
     if kind == "dateTime" and not _DATETIME.match(text):
