@@ -1,7 +1,7 @@
 """SCIM filters compiled to SQL agree with the Python evaluator on a real SQLite database.
 
-Set ``ROSTER_TEST_POSTGRES_URL`` (e.g. ``postgresql+psycopg://postgres@/db?host=/tmp/pg``; the tables are
-dropped and recreated) to run the same checks on PostgreSQL.
+Set ``ROSTER_TEST_POSTGRES_URL`` (e.g. ``postgresql+psycopg://postgres@/db?host=/tmp/pg``; a fresh database is
+created on that server) to run the same checks on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from roster_tui.server.filters import AttrPath, Compare, Node, Present, ValuePat
 from roster_tui.server.storage import tables
 from roster_tui.server.storage.documents import unique_keys
 from roster_tui.server.storage.errors import NotFilterable, NotSortable
-from roster_tui.server.storage.sql_filter import compile_filter, order_by
+from roster_tui.server.storage.sql_filter import compile_filter
+from roster_tui.server.storage.sql_sort import order_by
+from tests.conftest import new_postgres_database
 
 ENT, ROS = ENTERPRISE_USER, ROSTER_USER
 
@@ -196,9 +198,8 @@ def engine(request: pytest.FixtureRequest, sqlite_engine: Engine) -> Iterator[En
         return
     if not POSTGRES_URL:
         pytest.skip("set ROSTER_TEST_POSTGRES_URL to test PostgreSQL")
-    eng = make_engine(POSTGRES_URL)
+    eng = make_engine(new_postgres_database())  # a database of its own: test workers run side by side
     yield eng
-    tables.metadata.drop_all(eng)
     eng.dispose()
 
 

@@ -11,7 +11,8 @@ STORAGE = Path(storage_package.__file__).parent
 #: The one exception: ``sql_filter`` (and ``group_filter``, for Groups) compiles the parsed SCIM filters (their
 #: syntax tree and the schema attributes they name) to SQL. That tree lives in ``server/filters.py`` beside its
 #: parser for now.
-ALLOWED = {("sql_filter.py", "roster_tui.server.filters"), ("group_filter.py", "roster_tui.server.filters")}
+ALLOWED = {("sql_filter.py", "roster_tui.server.filters"), ("group_filter.py", "roster_tui.server.filters"),
+           ("sql_sort.py", "roster_tui.server.filters")}
 
 
 def imported_modules(path: Path) -> set[str]:

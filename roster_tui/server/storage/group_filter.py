@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, func, literal, select
+from sqlalchemy import Column, literal, select
 
-from roster_tui.server.filters import CORE_GROUP, AttrPath, Compare, Node, Present, resolve_path
-from roster_tui.server.storage.errors import NotFilterable, NotSortable
+from roster_tui.server.filters import CORE_GROUP, AttrPath, Compare, Node, Present
+from roster_tui.server.storage.errors import NotFilterable
 from roster_tui.server.storage.sql_filter import Expr, Loc, _Compiler, _is_nocase, key_equals
 from roster_tui.server.storage.tables import group_members, groups, users
 
@@ -75,18 +75,3 @@ def compile_group_filter(node: Node, dialect_name: str = "sqlite") -> Expr:
     Raises :class:`NotFilterable` for attributes that cannot be filtered on.
     """
     return _GroupCompiler(dialect_name).node(node, None)
-
-
-def group_order_by(path: AttrPath | str, dialect_name: str = "sqlite") -> Expr:
-    """The column to sort groups by for a ``sortBy`` attribute; others raise :class:`NotSortable`."""
-    if isinstance(path, str):
-        try:
-            path = resolve_path(path.strip(), None, CORE_GROUP)
-        except LookupError as exc:
-            raise NotSortable(f"{exc.args[0]} in sortBy") from None
-    col = GROUP_COLUMNS.get((path.urn, path.attr, path.sub))
-    if col is None:
-        raise NotSortable(f"cannot sort groups by {path}")
-    if dialect_name == "postgresql" and _is_nocase(col, "sqlite"):
-        return func.lower(col)
-    return col

@@ -28,7 +28,8 @@ from roster_tui.server.storage.base import (
 )
 from roster_tui.server.storage.documents import can_hold, fold
 from roster_tui.server.storage.errors import GroupNotFound, NotUnique, UnknownMembers, VersionMismatch
-from roster_tui.server.storage.group_filter import compile_group_filter, group_order_by
+from roster_tui.server.storage.group_filter import compile_group_filter
+from roster_tui.server.storage.sql_sort import group_order_by
 from roster_tui.server.storage.tables import group_members, groups, users
 
 #: Audit actions, on the group's id.

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from roster_tui.core.models import ACCOUNT_ADMIN
 from roster_tui.core.removal import describe_counts, status_counts
 from roster_tui.core.scim import ROSTER_USER
-from roster_tui.server.storage import migrations, sql_filter, sqlite_file
+from roster_tui.server.storage import migrations, sql_filter, sql_sort, sqlite_file
 from roster_tui.server.storage.base import Mutation, StoredUser, Versions, is_stale, now, versions_text
 from roster_tui.server.storage.bulk_load import bulk_load
 from roster_tui.server.storage.documents import can_hold, extract_columns, unique_keys, without_manager
@@ -328,8 +328,8 @@ class SqlStorage(GroupReads, ValueReads):
         """The record and ``pk`` of each user on the page: keys off an index, then a join for the rows."""
         keys = select(users.c.pk)
         order = [users.c.pk.desc() if descending else users.c.pk.asc()]
-        paths = [sort_by, *sql_filter.TIES.get(sort_by, ())] if sort_by is not None else []
-        columns = [sql_filter.order_by(path, self.dialect) for path in paths]
+        paths = [sort_by, *sql_sort.TIES.get(sort_by, ())] if sort_by is not None else []
+        columns = [sql_sort.order_by(path, self.dialect) for path in paths]
         keys = keys.add_columns(*(column.label(f"sort_key{n}") for n, column in enumerate(columns)))
         order[:0] = [column.desc() if descending else column.asc() for column in columns]
         if where is not None:

@@ -59,10 +59,9 @@ from roster_tui.server.filters import (
     ValuePath,
     attr_definition,
     compared_definition,
-    resolve_path,
 )
 from roster_tui.server.storage.documents import KEYS, key_range
-from roster_tui.server.storage.errors import NotFilterable, NotSortable
+from roster_tui.server.storage.errors import NotFilterable
 from roster_tui.server.storage.tables import FTS_COLUMNS, group_members, groups, users
 
 Expr = ColumnElement[Any]
@@ -70,9 +69,6 @@ Expr = ColumnElement[Any]
 MAX_CHAR = "\U0010ffff"
 DIALECTS = ("sqlite", "postgresql")
 _MANAGER = AttrPath(ENTERPRISE_USER, "manager", "value")
-#: What orders the users that share a sort value: people by family name, then given name, then employee number.
-TIES = {AttrPath(None, "name", "familyName"): (AttrPath(None, "name", "givenName"),
-                                              AttrPath(ENTERPRISE_USER, "employeeNumber"))}
 
 #: Filter paths (urn, attr, sub) with their own column. Bare complex paths compare their ``value``.
 COLUMNS: dict[tuple[str | None, str, str | None], str] = {
@@ -393,30 +389,3 @@ def compile_filter(node: Node, dialect_name: str = "sqlite") -> Expr:
 def manager_is(manager: str, dialect_name: str = "sqlite") -> Expr:
     """The users whose manager is ``manager`` (on the ``manager_id`` index), as ``manager.value eq`` finds them."""
     return compile_filter(Compare(_MANAGER, "eq", manager), dialect_name)
-
-
-def _sort_path(text: str) -> AttrPath:
-    """The one attribute ``text`` names, as a ``sortBy`` parameter would."""
-    try:
-        paths = {resolve_path(name.strip()) for name in text.split(",") if name.strip()}
-    except LookupError as exc:
-        raise NotSortable(f"{exc.args[0]} in sortBy") from None
-    if len(paths) != 1:
-        raise NotSortable("sortBy must name exactly one attribute")
-    return paths.pop()
-
-
-def order_by(path: AttrPath | str, dialect_name: str = "sqlite") -> Expr:
-    """The column to sort by for a ``sortBy`` attribute (ascending; add ``.desc()`` as needed).
-
-    Only attributes with a roster column are sortable; others raise :class:`NotSortable`.
-    """
-    if isinstance(path, str):
-        path = _sort_path(path)
-    name = COLUMNS.get((path.urn, path.attr, path.sub))
-    if name is None:
-        raise NotSortable(f"cannot sort by {path}")
-    col = users.c[name]
-    if dialect_name == "postgresql" and _is_nocase(col, "sqlite"):
-        return func.lower(col)
-    return col
