@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roster_tui.core.models import ACCOUNT_ADMIN, User
-from roster_tui.core.plan import RosterIndex
 from roster_tui.core.removal import RemovalAction, decide
+from roster_tui.core.roster import RosterIndex
 from roster_tui.core.validation import email_key
 from roster_tui.core.wording import plural
 

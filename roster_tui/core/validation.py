@@ -1,14 +1,13 @@
 """Field and row validation of the roster rules (docs/RULES.md); shared by the importer and the profile screen.
 
 ``validate_field`` / ``clean_field`` check one value; :class:`RowValidator` checks an import row cell by
-cell; :func:`scan_keys` is the cheap first pass over a file that collects the keys the plan needs (and the
-non-ISO hire dates, for :func:`propose_date_formats`). Every cell is trimmed by :func:`clean_cell`.
+cell (the second pass over a file; the first is :mod:`roster_tui.core.key_scan`). Every cell is trimmed by
+:func:`clean_cell`.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -60,7 +59,7 @@ _CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab and line 
 _SUSPECT = re.compile("[\x00-\x1f\x7f\udc80-\udcff" + "".join(
     f"{chr(first)}-{chr(last)}" for first, last in _BLANK_RANGES if 0x7f < first <= 0xffff) + "\U00010000-\U0010ffff]")
 _CONTROL_NAMES = {"\t": "a tab", "\n": "a line break", "\r": "a line break"}
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SIMPLE_EMAIL = re.compile(
     r"[A-Za-z0-9_+'-]+(?:\.[A-Za-z0-9_+'-]+)*@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
@@ -158,7 +157,7 @@ def parse_date(value: str, date_format: str | None = None) -> tuple[str | None, 
             return datetime.strptime(value, date_format).date().isoformat(), None
         except ValueError:
             pass
-    if _ISO_DATE.fullmatch(value):
+    if ISO_DATE.fullmatch(value):
         try:
             return date.fromisoformat(value).isoformat(), None
         except ValueError:
@@ -315,7 +314,7 @@ class RowValidator:
                     continue
             value, error = clean_field(name, raw, date_format)
             if error:
-                hint = Hint.DATE_FORMAT if name == "hire_date" and not _ISO_DATE.fullmatch(raw) else None
+                hint = Hint.DATE_FORMAT if name == "hire_date" and not ISO_DATE.fullmatch(raw) else None
                 errors.append(Issue(error, self.described[name], field=name, hint=hint))
             else:
                 values[name] = value  # type: ignore[assignment]
@@ -344,78 +343,3 @@ class RowValidator:
 
     def describe(self, name: str) -> Where:
         return self.described.get(name) or Where(FIELD_LABELS[name])
-
-
-@dataclass
-class KeyScan:
-    """What a first pass over the file learned: row count, the keys to look up, duplicates in the file."""
-
-    rows: int = 0
-    emails: dict[str, int] = field(default_factory=dict)  # email key -> first line
-    employee_ids: dict[str, int] = field(default_factory=dict)
-    duplicate_emails: dict[str, list[int]] = field(default_factory=dict)
-    duplicate_employee_ids: dict[str, list[int]] = field(default_factory=dict)
-    manager_refs: set[str] = field(default_factory=set)
-    #: Distinct hire dates that are not ISO (at most MAX_DATE_VALUES), for propose_date_formats.
-    date_values: set[str] = field(default_factory=set)
-
-    def lookup_emails(self) -> set[str]:
-        return set(self.emails) | {m.lower() for m in self.manager_refs if "@" in m}
-
-    def lookup_employee_ids(self) -> set[str]:
-        return set(self.employee_ids) | {m for m in self.manager_refs if "@" not in m}
-
-
-def _scan_cell(value: str) -> str:
-    """A non-ASCII key cell as the first pass reads it: cleaned, blank when it holds invalid bytes (it is an
-    error of its row and must not be looked up)."""
-    return "" if INVALID_BYTE.search(value) else value.strip(BLANKS)
-
-
-def scan_keys(records: Iterable[tuple[int, list[str]]], mapping: ResolvedMapping,
-              scan: KeyScan | None = None) -> KeyScan:
-    """First pass: count rows and collect emails, employee IDs and manager references (unvalidated), and the
-    distinct non-ISO hire dates.
-
-    With ``scan``, adds to it (a file can be scanned in slices)."""
-    scan = KeyScan() if scan is None else scan
-    columns = {f: i for i, f in mapping.fields.items()}
-    absent = sys.maxsize  # an unmapped field's column: past the end of every row
-    ei, ii, mi, di = (columns.get(f, absent) for f in ("email", "employee_id", "manager", "hire_date"))
-    emails, employee_ids, refs, dates = scan.emails, scan.employee_ids, scan.manager_refs, scan.date_values
-    rows = 0
-    # clean_cell, unescape_cell and email_key, inlined: this runs once per row of the file (str.strip trims an
-    # ASCII cell as clean_cell does)
-    for line, cells in records:
-        rows += 1
-        n = len(cells)
-        if ei < n:
-            value = cells[ei]
-            value = value.strip() if value.isascii() else _scan_cell(value)
-            if value[:1] == "'":
-                value = unescape_cell(value)
-            value = value.lower()
-            if value and value != CLEAR and emails.setdefault(value, line) != line:
-                scan.duplicate_emails.setdefault(value, [emails[value]]).append(line)
-        if ii < n:
-            value = cells[ii]
-            value = value.strip() if value.isascii() else _scan_cell(value)
-            if value[:1] == "'":
-                value = unescape_cell(value)
-            if value and value != CLEAR and employee_ids.setdefault(value, line) != line:
-                scan.duplicate_employee_ids.setdefault(value, [employee_ids[value]]).append(line)
-        if mi < n:
-            value = cells[mi]
-            value = value.strip() if value.isascii() else _scan_cell(value)
-            if value[:1] == "'":
-                value = unescape_cell(value)
-            if value and value != CLEAR:
-                refs.add(value)
-        if di < n:
-            value = cells[di]  # an ISO date is passed at a glance
-            if value and (len(value) != 10 or value[4] != "-") and value not in dates and len(dates) < MAX_DATE_VALUES:
-                value = value.strip(BLANKS)
-                if value and value != CLEAR and not _ISO_DATE.fullmatch(value):
-                    dates.add(value)
-    scan.rows += rows
-    return scan

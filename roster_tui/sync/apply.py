@@ -18,8 +18,9 @@ from typing import Any
 import orjson
 
 from roster_tui.core.models import User
-from roster_tui.core.plan import Plan, PlanRow, RosterIndex
+from roster_tui.core.plan import Plan, PlanRow
 from roster_tui.core.removal_plan import RemovalPlan, RemovalRow
+from roster_tui.core.roster import RosterIndex
 from roster_tui.core.scim import PATCH_OP, user_from_scim, user_to_scim
 from roster_tui.core.user_changes import dropped, field_operations
 from roster_tui.scim.client import RosterClient

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from roster_tui.core.export import export_row, write_rows
-from roster_tui.core.plan import RosterEntry, RosterIndex
+from roster_tui.core.roster import RosterEntry, RosterIndex
 from roster_tui.scim.client import RosterClient
 from roster_tui.sync.roster_index import PAGE_SIZE, entry_attributes, entry_from_scim
 

@@ -9,17 +9,11 @@ from pathlib import Path
 
 from roster_tui.core.csv_reader import CsvFile, ImportFileError, open_csv
 from roster_tui.core.issues import Hint
+from roster_tui.core.key_scan import KeyScan, scan_keys
 from roster_tui.core.mapping import FIELD_LABELS, ColumnNote, Mapping, ResolvedMapping, list_columns, resolve_mapping
 from roster_tui.core.models import SyncKey
 from roster_tui.core.plan import Kind, Plan
-from roster_tui.core.validation import (
-    KeyScan,
-    RowResult,
-    RowValidator,
-    check_date_format,
-    propose_date_formats,
-    scan_keys,
-)
+from roster_tui.core.validation import RowResult, RowValidator, check_date_format, propose_date_formats
 from roster_tui.files import replaced_whole
 from roster_tui.heap import gc_paused
 from roster_tui.sync.apply import ApplyResult, Status

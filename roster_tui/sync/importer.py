@@ -14,8 +14,9 @@ import json
 from collections import Counter
 from collections.abc import Callable
 
-from roster_tui.core.plan import Plan, PlanBuilder, RosterIndex
+from roster_tui.core.plan import Plan, PlanBuilder
 from roster_tui.core.plan_checks import KnownValues, PlanSurvey, keep_an_admin, note_new_values, note_training
+from roster_tui.core.roster import RosterIndex
 from roster_tui.core.scim import FIELD_PATHS
 from roster_tui.core.validation import RowResult
 from roster_tui.heap import gc_paused

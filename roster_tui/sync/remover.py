@@ -17,8 +17,8 @@ from pathlib import Path
 from roster_tui.core.csv_reader import ImportFileError, open_csv
 from roster_tui.core.mapping import FIELD_LABELS, resolve_mapping
 from roster_tui.core.models import ACCOUNT_ADMIN
-from roster_tui.core.plan import RosterIndex
 from roster_tui.core.removal_plan import RemovalKey, RemovalPlan, build_removal_plan, key_of_line
+from roster_tui.core.roster import RosterIndex
 from roster_tui.core.scim import FIELD_PATHS, user_from_scim
 from roster_tui.core.validation import unescape_cell
 from roster_tui.scim.client import RosterClient

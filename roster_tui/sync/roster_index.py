@@ -12,10 +12,10 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from roster_tui.core.key_scan import KeyScan
 from roster_tui.core.models import ACCOUNT_ADMIN, TrainingAssignment
-from roster_tui.core.plan import RosterEntry, RosterIndex
+from roster_tui.core.roster import RosterEntry, RosterIndex
 from roster_tui.core.scim import ENTERPRISE_USER, FIELD_PATHS, ROSTER_USER, primary_email, user_from_scim
-from roster_tui.core.validation import KeyScan
 from roster_tui.scim.client import RosterClient
 from roster_tui.scim.errors import RosterApiError
 

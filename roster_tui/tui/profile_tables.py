@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from roster_tui.core.models import User
-from roster_tui.core.plan import NOT_IN_ROSTER
+from roster_tui.core.roster import NOT_IN_ROSTER
 
 
 def training_table(user: User) -> Table | str:

@@ -10,7 +10,8 @@ from roster_tui.core.csv_reader import CsvFile
 from roster_tui.core.issues import parts
 from roster_tui.core.mapping import ResolvedMapping, resolve_mapping
 from roster_tui.core.models import SyncKey
-from roster_tui.core.plan import Plan, RosterIndex
+from roster_tui.core.plan import Plan
+from roster_tui.core.roster import RosterIndex
 from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.import_file import PreparedFile, error_lines, write_errors_csv
 

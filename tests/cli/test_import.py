@@ -272,10 +272,12 @@ def test_streamed_json_is_byte_for_byte_the_contract(chunk: int, applied: bool) 
     import orjson
 
     from roster_tui.cli.import_cmd import plan_json, write_plan_json
+    from roster_tui.core.key_scan import scan_keys
     from roster_tui.core.mapping import resolve_mapping
     from roster_tui.core.models import SyncKey
-    from roster_tui.core.plan import RosterEntry, RosterIndex, build_plan
-    from roster_tui.core.validation import RowValidator, scan_keys
+    from roster_tui.core.plan import build_plan
+    from roster_tui.core.roster import RosterEntry, RosterIndex
+    from roster_tui.core.validation import RowValidator
     from roster_tui.sync.apply import ApplyResult
 
     header = ["Email", "First Name", "Last Name", "Title", "Status"]

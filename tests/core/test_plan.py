@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from roster_tui.core.key_scan import scan_keys
 from roster_tui.core.mapping import resolve_mapping
 from roster_tui.core.models import SyncKey
-from roster_tui.core.plan import Plan, RosterEntry, RosterIndex, build_plan
-from roster_tui.core.validation import CLEAR, RowValidator, scan_keys
+from roster_tui.core.plan import Plan, build_plan
+from roster_tui.core.roster import RosterEntry, RosterIndex
+from roster_tui.core.validation import CLEAR, RowValidator
 
 
 def entry(n: int, **kw: object) -> RosterEntry:

@@ -12,8 +12,8 @@ import pytest
 
 from roster_tui.config import ApiSettings
 from roster_tui.connect import open_client
+from roster_tui.core.key_scan import KeyScan
 from roster_tui.core.models import SyncKey
-from roster_tui.core.validation import KeyScan
 from roster_tui.scim.client import RosterClient
 from roster_tui.sync.apply import apply_plan
 from roster_tui.sync.export import export_roster

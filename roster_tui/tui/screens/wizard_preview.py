@@ -13,7 +13,8 @@ from textual.widgets import Static
 
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.mapping import FIELD_LABELS
-from roster_tui.core.plan import FULL_SYNC_LIMIT, PlanRow, display_manager
+from roster_tui.core.plan import FULL_SYNC_LIMIT, PlanRow
+from roster_tui.core.roster import display_manager
 from roster_tui.core.wording import one_line, plural
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.slices import run_in_slices
