@@ -17,11 +17,11 @@ from typing import Any
 
 import orjson
 
-from roster_tui.core.models import User
 from roster_tui.core.plan import Plan, PlanRow
+from roster_tui.core.plan_writes import create_resource, patch_operations, write_order
 from roster_tui.core.removal_plan import RemovalPlan, RemovalRow
 from roster_tui.core.roster import RosterIndex
-from roster_tui.core.scim import PATCH_OP, user_from_scim, user_to_scim
+from roster_tui.core.scim import PATCH_OP, user_from_scim
 from roster_tui.core.user_changes import dropped, field_operations
 from roster_tui.scim.client import RosterClient
 from roster_tui.scim.discovery import Features
@@ -80,54 +80,6 @@ class ApplyResult:
         """Everything was written: no conflict, no failure, nothing left out."""
         counts = self.counts()
         return not (counts["conflict"] or counts["failed"] or self.cancelled or self.stopped)
-
-
-def create_resource(row: PlanRow, manager_value: str | None,
-                    keeps: Callable[[str], bool] | None = None) -> dict[str, Any]:
-    """The SCIM resource of a planned create (never roles or admin fields); ``keeps``: the fields the server
-    keeps (:meth:`~roster_tui.scim.discovery.Features.has_field`)."""
-    values = {name: after for name, (_before, after) in row.changes.items()}
-    user = User(email=values["email"], employee_id=values.get("employee_id"),
-                first_name=values["first_name"], last_name=values["last_name"], title=values.get("title"),
-                department=values.get("department"), division=values.get("division"),
-                location=values.get("location"), hire_date=values.get("hire_date"), active=row.active,
-                manager_id=manager_value)
-    return user_to_scim(user, keeps)
-
-
-def patch_operations(row: PlanRow, manager_value: str | None,
-                     emails: list[Any] | None = None) -> list[dict[str, Any]]:
-    """PatchOp operations for exactly the changed fields of a planned update (``emails``: the user's addresses
-    as read, so an email change keeps the others)."""
-    ops: list[dict[str, Any]] = []
-    for name, (_before, after) in row.changes.items():
-        if name == "status":
-            ops += field_operations("active", after == "active")
-        elif name == "manager":
-            ops += field_operations("manager_id", manager_value if after is not None else None)
-        elif name == "email":
-            ops += field_operations("email", after, {"emails": emails} if emails else None)
-        else:
-            ops += field_operations(name, after)
-    return ops
-
-
-def _ordered(plan: Plan) -> list[PlanRow]:
-    """The rows to write: creates first, managers before their reports, then the other changes."""
-    creates = {r.line: r for r in plan.rows if r.action == "create"}
-    depth: dict[int | None, int] = {}
-
-    def depth_of(row: PlanRow) -> int:
-        d, cur, hops = 0, row, 0
-        while cur.manager_line is not None and cur.manager_line in creates and hops < len(creates):
-            cur, d, hops = creates[cur.manager_line], d + 1, hops + 1
-        return d
-
-    for row in creates.values():
-        depth[row.line] = depth_of(row)
-    ordered = sorted(creates.values(), key=lambda r: (depth[r.line], r.line or 0))
-    rest = [r for r in plan.rows if r.action in ("update", "reactivate", "deactivate")]
-    return ordered + rest
 
 
 def _error_text(response: Any, status: str) -> str:
@@ -407,7 +359,7 @@ async def apply_rows(client: RosterClient, rows: Sequence[Row], *, index: Roster
 
 async def apply_plan(client: RosterClient, plan: Plan, **options: Any) -> ApplyResult:
     """Write an import plan's changes: creates first (managers before their reports), then the others."""
-    return await apply_rows(client, _ordered(plan), index=plan.index, **options)
+    return await apply_rows(client, write_order(plan), index=plan.index, **options)
 
 
 async def apply_removal(client: RosterClient, plan: RemovalPlan, **options: Any) -> ApplyResult:
