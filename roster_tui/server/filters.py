@@ -387,21 +387,3 @@ def parse_attribute_list(text: str, param: str = "attributes", core: str = CORE_
         if path not in out:
             out.append(path)
     return out
-
-
-def format_filter(node: Node, parent: AttrPath | None = None) -> str:
-    """Render ``node`` back to filter text (fully parenthesised, canonical names)."""
-    match node:
-        case Compare(path, op, value):
-            return f"{path.sub if parent else path} {op} {json.dumps(value)}"
-        case Present(path):
-            return f"{path.sub if parent else path} pr"
-        case And(left, right):
-            return f"({format_filter(left, parent)} and {format_filter(right, parent)})"
-        case Or(left, right):
-            return f"({format_filter(left, parent)} or {format_filter(right, parent)})"
-        case Not(inner):
-            return f"not ({format_filter(inner, parent)})"
-        case ValuePath(path, inner):
-            return f"{path}[{format_filter(inner, path)}]"
-    raise TypeError(node)

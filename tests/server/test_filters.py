@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,12 +18,12 @@ from roster_tui.server.filters import (
     And,
     AttrPath,
     Compare,
+    Node,
     Not,
     Or,
     PatchPath,
     Present,
     ValuePath,
-    format_filter,
     parse_attribute_list,
     parse_filter,
     parse_path,
@@ -32,6 +34,24 @@ TITLE = AttrPath(None, "title")
 FAMILY = AttrPath(None, "name", "familyName")
 EMAIL_TYPE = AttrPath(None, "emails", "type")
 EMAIL_VALUE = AttrPath(None, "emails", "value")
+
+
+def format_filter(node: Node, parent: AttrPath | None = None) -> str:
+    """Render ``node`` back to filter text (fully parenthesised, canonical names): the parser's round trip."""
+    match node:
+        case Compare(path, op, value):
+            return f"{path.sub if parent else path} {op} {json.dumps(value)}"
+        case Present(path):
+            return f"{path.sub if parent else path} pr"
+        case And(left, right):
+            return f"({format_filter(left, parent)} and {format_filter(right, parent)})"
+        case Or(left, right):
+            return f"({format_filter(left, parent)} or {format_filter(right, parent)})"
+        case Not(inner):
+            return f"not ({format_filter(inner, parent)})"
+        case ValuePath(path, inner):
+            return f"{path}[{format_filter(inner, path)}]"
+    raise TypeError(node)
 
 
 def cmp(path: AttrPath, op: str, value: object) -> Compare:
