@@ -136,7 +136,8 @@ def assign_training(storage: Any, user_id: str, assignments: list[dict[str, Any]
 
     with storage.write("training-platform") as writer:
         writer.update(user_id, lambda doc: {**doc, ROSTER_USER: {**doc.get(ROSTER_USER, {}),
-                                                               "trainingAssignments": assignments}},
+                                                               "trainingAssignments": assignments},
+                                            "schemas": list(dict.fromkeys([*doc.get("schemas", []), ROSTER_USER]))},
                       None, "assign")
 
 

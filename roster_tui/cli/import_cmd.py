@@ -19,7 +19,8 @@ from roster_tui.core.validation import telling_examples
 from roster_tui.core.wording import kind_count, plural
 from roster_tui.files import load_mapping, save_mapping
 from roster_tui.scim.errors import RosterApiError
-from roster_tui.sync.apply import ApplyResult, apply_plan
+from roster_tui.sync.apply import ApplyResult
+from roster_tui.sync.changes import apply_plan
 from roster_tui.sync.import_file import PreparedFile, error_lines, prepare_file, write_errors_csv
 from roster_tui.sync.importer import plan_import
 

@@ -18,7 +18,8 @@ from roster_tui.core.removal_plan import SUMMARY_KEYS, RemovalKey, RemovalPlan, 
 from roster_tui.core.wording import kind_count, plural
 from roster_tui.files import record_removed, removed_keys
 from roster_tui.scim.errors import RosterApiError
-from roster_tui.sync.apply import ApplyResult, apply_removal
+from roster_tui.sync.apply import ApplyResult
+from roster_tui.sync.changes import apply_removal
 from roster_tui.sync.remover import deleted_keys, plan_removal, read_keys_file
 
 if TYPE_CHECKING:

@@ -6,6 +6,7 @@ Methods return raw SCIM dicts; decode users with :func:`roster_tui.core.scim.use
 from __future__ import annotations
 
 import asyncio
+import copy
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
@@ -14,6 +15,7 @@ from typing import Any, Self
 import httpx
 import orjson
 
+from roster_tui.core.changes import CHANGE_HEADER
 from roster_tui.core.scim import BULK_REQUEST, PATCH_OP, SEARCH_REQUEST
 from roster_tui.scim.discovery import Features, features_from
 from roster_tui.scim.errors import ConnectionFailed, NotFound, RosterApiError, safe_url
@@ -70,6 +72,7 @@ class RosterClient:
         self._sleep = sleep
         self._jitter = jitter
         self._features: Features | None = None
+        self._extra: dict[str, str] = {}  # headers of every request (:meth:`for_change`)
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/", headers=headers, transport=transport, timeout=timeout
         )
@@ -77,6 +80,13 @@ class RosterClient:
     def __repr__(self) -> str:
         token = "'***'" if self._has_token else "None"
         return f"RosterClient(base_url={self.base_url!r}, token={token})"
+
+    def for_change(self, change: int) -> RosterClient:
+        """This client (same connections) with each request naming ``change`` of the journal, whose record the
+        service keeps with each write (``X-Roster-Change``; :mod:`roster_tui.scim.changes`)."""
+        other = copy.copy(self)
+        other._extra = {**self._extra, CHANGE_HEADER: str(change)}
+        return other
 
     async def __aenter__(self) -> Self:
         return self
@@ -110,7 +120,7 @@ class RosterClient:
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
-        hdrs = dict(headers or {})
+        hdrs = {**self._extra, **(headers or {})}
         content = None
         if json is not None:
             content = orjson.dumps(json)

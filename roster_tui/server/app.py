@@ -17,6 +17,7 @@ from roster_tui.server import openapi as oa
 from roster_tui.server import schemas, service
 from roster_tui.server.auth import TokenRegistry
 from roster_tui.server.bulk import run_bulk
+from roster_tui.server.changes_api import add_change_routes, change_of
 from roster_tui.server.errors import ScimError, from_storage, invalid_value, not_found, require_schema
 from roster_tui.server.group_api import add_group_routes
 from roster_tui.server.http import (
@@ -167,14 +168,16 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         headers = {"ETag": rec.etag, "Location": f"{users_url}/{rec.id}"}
         return scim_response(render(rec, users_url, attributes, excluded), status, headers)
 
-    async def write(name: str, fn: Any, *args: Any, alone: bool = False) -> Any:
-        return await writes.submit(name, fn, *args, alone=alone)
+    async def write(name: str, fn: Any, *args: Any, alone: bool = False, request: Request | None = None) -> Any:
+        """Queue a write; ``request``: a user's write, which may name the change it belongs to."""
+        change = await change_of(request, storage, run) if request is not None else None
+        return await writes.submit(name, fn, *args, alone=alone, change=change)
 
     @app.post(PREFIX + "/Users", status_code=201, openapi_extra=oa.body(oa.USER, params=oa.PROJECTION))
     async def create(request: Request) -> Response:
         name = actor(request)
         body = await read_json(request, lim.max_body)
-        rec = await write(name, service.insert_user, service.new_user_doc(body))
+        rec = await write(name, service.insert_user, service.new_user_doc(body), request=request)
         return written(rec, request, 201)
 
     @app.get(PREFIX + "/Users/{id}", openapi_extra=oa.params(oa.IF_NONE_MATCH, *oa.PROJECTION))
@@ -197,7 +200,7 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         name = actor(request)
         body = await read_json(request, lim.max_body)
         version = service.parse_if_match(request.headers.get("if-match"))
-        rec = await write(name, service.replace_user, id, body, version)
+        rec = await write(name, service.replace_user, id, body, version, request=request)
         return written(rec, request)
 
     @app.patch(PREFIX + "/Users/{id}", openapi_extra=oa.body(oa.PATCH, params=[oa.IF_MATCH]))
@@ -205,23 +208,25 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         name = actor(request)
         body = await read_json(request, lim.max_body)
         version = service.parse_if_match(request.headers.get("if-match"))
-        rec = await write(name, service.patch_user, id, body, version)
+        rec = await write(name, service.patch_user, id, body, version, request=request)
         return written(rec, request)
 
     @app.delete(PREFIX + "/Users/{id}", status_code=204, openapi_extra=oa.params(oa.IF_MATCH))
     async def delete(request: Request, id: str) -> Response:
         name = actor(request)
         version = service.parse_if_match(request.headers.get("if-match"))
-        await write(name, service.delete_user, id, version)
+        await write(name, service.delete_user, id, version, request=request)
         return Response(status_code=204)
 
     @app.post(PREFIX + "/Bulk", openapi_extra=oa.body(oa.BULK))
     async def bulk(request: Request) -> Response:
         name = actor(request)
         body = await read_json(request, lim.bulk_max_payload)
-        result = await write(name, run_bulk, body, base_url(request), lim.bulk_max_operations, alone=True)
+        result = await write(name, run_bulk, body, base_url(request), lim.bulk_max_operations, alone=True,
+                             request=request)
         return scim_response(result)
 
     add_group_routes(app, storage, lim, actor, run, write)
+    add_change_routes(app, storage, run, actor)
     add_root_search(app, storage, lim, run)  # POST /.search: Users and Groups (RFC 7644 §3.4.3)
     return app

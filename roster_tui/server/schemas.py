@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from roster_tui.core.changes import CHANGE, CHANGES_ENDPOINT, DONE, KINDS, OPEN, STOPPED
 from roster_tui.core.facets import FACETS, MAX_VALUES, VALUE_COUNTS, VALUES_ENDPOINT
 from roster_tui.core.models import ADMIN_ROLES, AssignmentStatus
 from roster_tui.core.scim import CORE_USER, ENTERPRISE_USER, ROSTER_USER
@@ -197,11 +198,27 @@ VALUE_COUNTS_SCHEMA = {
 }
 
 
+#: A change of the journal (changes_api.py): published in /Schemas so that a client knows the service keeps one.
+CHANGE_SCHEMA = {
+    "id": CHANGE, "name": "Change",
+    "description": f"{CHANGES_ENDPOINT}: each import, removal or undo applied as one change, its writes and the "
+                   "documents before them (a roster extension)",
+    "attributes": [
+        attr("id", "integer", mutability="readOnly"),
+        attr("kind", canonical=KINDS), attr("status", canonical=(OPEN, DONE, STOPPED)),
+        *(attr(n, "dateTime", mutability="readOnly") for n in ("opened", "closed")),
+        attr("token", mutability="readOnly", description="the name of the token that opened it"),
+        *(attr(n, "complex") for n in ("source", "counts", "outcome", "plan")),
+        attr("undoes", "integer"),
+    ],
+}
+
+
 def schema_documents(base_url: str) -> list[dict[str, Any]]:
     return [
         {**s, "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
          "meta": {"resourceType": "Schema", "location": f"{base_url}/Schemas/{urn}"}}
-        for urn, s in {**SCHEMAS, VALUE_COUNTS: VALUE_COUNTS_SCHEMA}.items()
+        for urn, s in {**SCHEMAS, VALUE_COUNTS: VALUE_COUNTS_SCHEMA, CHANGE: CHANGE_SCHEMA}.items()
     ]
 
 

@@ -17,7 +17,9 @@ from typing import Any
 from roster_tui.server.storage.base import Storage, Writer
 from roster_tui.server.storage.errors import DatabaseFault
 
-Job = tuple[str, Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]", asyncio.AbstractEventLoop, bool]
+#: (actor, fn, args, future, loop, alone, change)
+Job = tuple[str, Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]", asyncio.AbstractEventLoop, bool,
+            int | None]
 
 
 class WriteQueue:
@@ -30,13 +32,15 @@ class WriteQueue:
         self._thread = threading.Thread(target=self._run, name="roster-writer", daemon=True)
         self._thread.start()
 
-    async def submit(self, actor: str, fn: Callable[..., Any], *args: Any, alone: bool = False) -> Any:
+    async def submit(self, actor: str, fn: Callable[..., Any], *args: Any, alone: bool = False,
+                     change: int | None = None) -> Any:
         """Run ``fn(writer, *args)`` in the writer thread. ``alone``: in a transaction of its own, without
         the per-job savepoint (for /Bulk, which keeps a savepoint per operation; an outer one makes
-        SQLite keep undo data for the whole request and slows every operation after it)."""
+        SQLite keep undo data for the whole request and slows every operation after it). ``change``: the
+        recorded change its writes belong to."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._jobs.put((actor, fn, args, future, loop, alone))
+        self._jobs.put((actor, fn, args, future, loop, alone, change))
         return await future
 
     def close(self) -> None:
@@ -70,9 +74,10 @@ class WriteQueue:
                 self._commit(jobs)
 
     def _commit_alone(self, job: Job) -> None:
-        actor, fn, args, future, loop, _alone = job
+        actor, fn, args, future, loop, _alone, change = job
         try:
             with self.storage.write(actor) as writer:
+                writer.change = change  # type: ignore[attr-defined]
                 answer = (future, True, fn(writer, *args))
         except Exception as exc:  # rolled back whole
             answer = (future, False, exc)
@@ -83,10 +88,10 @@ class WriteQueue:
         results: list[tuple[asyncio.Future[Any], bool, Any]] = []
         try:
             with self.storage.write(jobs[0][0]) as writer:
-                for actor, fn, args, future, _loop, _alone in jobs:
-                    results.append((future, *self._one(writer, actor, fn, args)))
+                for actor, fn, args, future, _loop, _alone, change in jobs:
+                    results.append((future, *self._one(writer, actor, change, fn, args)))
         except Exception as exc:  # the database failed (or the commit did): nobody's change was kept
-            results = [(future, False, exc) for _a, _f, _args, future, _loop, _alone in jobs]
+            results = [(future, False, exc) for _a, _f, _args, future, _loop, _alone, _change in jobs]
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
         for (future, ok, value), job in zip(results, jobs, strict=True):
             by_loop.setdefault(job[4], []).append((future, ok, value))
@@ -95,8 +100,10 @@ class WriteQueue:
                 loop.call_soon_threadsafe(_resolve, answers)
 
     @staticmethod
-    def _one(writer: Writer, actor: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[bool, Any]:
+    def _one(writer: Writer, actor: str, change: int | None, fn: Callable[..., Any],
+             args: tuple[Any, ...]) -> tuple[bool, Any]:
         writer.actor = actor  # type: ignore[attr-defined]
+        writer.change = change  # type: ignore[attr-defined]
         try:
             with writer.savepoint():
                 return True, fn(writer, *args)

@@ -17,11 +17,12 @@ from typing import Any
 
 import orjson
 
-from roster_tui.core.plan import Plan, PlanRow
-from roster_tui.core.plan_writes import create_resource, patch_operations, write_order
-from roster_tui.core.removal_plan import RemovalPlan, RemovalRow
+from roster_tui.core.plan import PlanRow
+from roster_tui.core.plan_writes import create_resource, patch_operations
+from roster_tui.core.removal_plan import RemovalRow
 from roster_tui.core.roster import RosterIndex
 from roster_tui.core.scim import PATCH_OP, user_from_scim
+from roster_tui.core.undo import UndoRow
 from roster_tui.core.user_changes import dropped, field_operations
 from roster_tui.scim.client import RosterClient
 from roster_tui.scim.discovery import Features
@@ -29,7 +30,7 @@ from roster_tui.scim.errors import ConnectionFailed, NotFound, PreconditionFaile
 from roster_tui.sync.writes import write_user
 
 Progress = Callable[[int, int], None]
-Row = PlanRow | RemovalRow
+Row = PlanRow | RemovalRow | UndoRow
 #: Writes in a row that could not reach the service, after which the apply stops.
 STOP_AFTER_UNREACHABLE = 3
 CONFLICT = "the user changed since the plan was made; plan again"
@@ -60,6 +61,7 @@ class ApplyResult:
     stopped: str | None = None
     not_attempted: list[Any] = field(default_factory=list)
     unconfirmed: list[Any] = field(default_factory=list)  # sent, but interrupted before the answer came
+    change: int | None = None  # the change of the journal it was recorded as (a service that keeps one)
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(Status, 0)
@@ -103,10 +105,11 @@ def bulk_status(result: dict[str, Any]) -> str:
 class _Applier:
     def __init__(self, client: RosterClient, rows: Sequence[Row], on_progress: Progress | None,
                  cancel: asyncio.Event | None, index: RosterIndex | None = None,
-                 result: ApplyResult | None = None, keeps: Callable[[str], bool] | None = None) -> None:
+                 result: ApplyResult | None = None, keeps: Callable[[str], bool] | None = None,
+                 created: dict[int, str] | None = None) -> None:
         self.client, self.rows, self.on_progress, self.cancel = client, rows, on_progress, cancel
         self.index, self.keeps = index, keeps
-        self.created: dict[int, str] = {}  # line -> new user's id
+        self.created: dict[int, str] = dict(created or {})  # line -> new user's id
         self.result = result if result is not None else ApplyResult()
         self.done = 0
         self.unreachable = 0  # writes in a row that could not reach the service
@@ -174,6 +177,8 @@ class _Applier:
 
     def request(self, row: Row, manager: str | None) -> tuple[str, str, Any]:
         """``(method, path, data)`` of the row's write (PATCH data: the operations)."""
+        if isinstance(row, UndoRow):
+            return row.method, "/Users" if row.method == "POST" else f"/Users/{row.user_id}", row.data
         if isinstance(row, RemovalRow):
             if row.action == "delete":
                 return "DELETE", f"/Users/{row.user_id}", None
@@ -334,15 +339,18 @@ def _bulk_limits(features: Features, use_bulk: bool | None, max_operations: int)
 async def apply_rows(client: RosterClient, rows: Sequence[Row], *, index: RosterIndex | None = None,
                      concurrency: int = 8, on_progress: Progress | None = None,
                      cancel_event: asyncio.Event | None = None, use_bulk: bool | None = None,
-                     max_operations: int = 1000, result: ApplyResult | None = None) -> ApplyResult:
+                     max_operations: int = 1000, result: ApplyResult | None = None,
+                     created: dict[int, str] | None = None) -> ApplyResult:
     """Write ``rows`` (in this order); conflicts and failures are collected per row, never abort the rest.
 
     ``use_bulk`` None: ``/Bulk`` when ServiceProviderConfig offers it (batches of at most ``max_operations``);
     False: single requests, ``concurrency`` at a time. ``cancel_event`` stops it after the writes in flight.
-    ``result``: the object to fill (a caller that shows the counts as they come).
+    ``result``: the object to fill (a caller that shows the counts as they come). ``created``: the ids of users
+    created before (a resumed apply), by the line of the row that created them.
     """
     features = await client.features()
-    applier = _Applier(client, rows, on_progress, cancel_event, index, result, features.kept_fields().__contains__)
+    applier = _Applier(client, rows, on_progress, cancel_event, index, result, features.kept_fields().__contains__,
+                       created)
     max_ops, max_payload = _bulk_limits(features, use_bulk, max_operations)
     try:
         if max_ops > 0:
@@ -355,13 +363,3 @@ async def apply_rows(client: RosterClient, rows: Sequence[Row], *, index: Roster
     finally:
         applier.settle()
     return applier.result
-
-
-async def apply_plan(client: RosterClient, plan: Plan, **options: Any) -> ApplyResult:
-    """Write an import plan's changes: creates first (managers before their reports), then the others."""
-    return await apply_rows(client, write_order(plan), index=plan.index, **options)
-
-
-async def apply_removal(client: RosterClient, plan: RemovalPlan, **options: Any) -> ApplyResult:
-    """Deactivate or delete each planned user, with the version seen while planning."""
-    return await apply_rows(client, plan.to_apply(), **options)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from roster_tui.core.models import ACCOUNT_ADMIN, SyncKey, User
 from roster_tui.core.scim import ENTERPRISE_USER, user_from_scim
 from roster_tui.scim.client import RosterClient
-from roster_tui.sync.apply import apply_plan
+from roster_tui.sync.changes import apply_plan
 from roster_tui.sync.import_file import prepare_file
 from roster_tui.sync.importer import plan_import
 from tests.cli.test_import import plan_json, tag, write

@@ -22,7 +22,7 @@ from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.removal_plan import build_removal_plan, parse_keys
 from roster_tui.core.scim import ROSTER_USER
 from roster_tui.scim.client import RosterClient
-from roster_tui.sync.apply import apply_removal
+from roster_tui.sync.changes import apply_removal
 from roster_tui.sync.remover import lookup_filters, plan_removal, read_keys_file
 from tests.conftest import RunningServer, give_assignments, start_server, stop_server
 from tests.server.helpers import user_body

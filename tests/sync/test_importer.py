@@ -15,7 +15,7 @@ from roster_tui.connect import open_client
 from roster_tui.core.key_scan import KeyScan
 from roster_tui.core.models import SyncKey
 from roster_tui.scim.client import RosterClient
-from roster_tui.sync.apply import apply_plan
+from roster_tui.sync.changes import apply_plan
 from roster_tui.sync.export import export_roster
 from roster_tui.sync.import_file import prepare_file, write_errors_csv
 from roster_tui.sync.importer import plan_import, scan_file

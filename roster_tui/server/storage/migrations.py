@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Column, Integer, MetaData, Table, select
+from sqlalchemy import Column, Integer, MetaData, Table, inspect, select
 from sqlalchemy.engine import Connection
 
 from roster_tui.server.storage.tables import (
@@ -19,6 +19,7 @@ from roster_tui.server.storage.tables import (
     SQLITE_FTS,
     api_tokens,
     audit,
+    changes,
     group_members,
     groups,
     metadata,
@@ -62,6 +63,18 @@ def _groups(conn: Connection) -> None:
     metadata.create_all(conn, tables=[groups, group_members])
 
 
+def _change_journal(conn: Connection) -> None:
+    """A database made before has the audit table without the change's columns (a new one was made whole)."""
+    have = {c["name"] for c in inspect(conn).get_columns("audit")}
+    for name, kind in (("change_id", "INTEGER"), ("before_doc", "TEXT"), ("version", "INTEGER")):
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE audit ADD COLUMN {name} {kind}")
+    for index in audit.indexes:
+        if index.name == "ix_audit_change":
+            index.create(conn, checkfirst=True)
+    metadata.create_all(conn, tables=[changes])
+
+
 #: (version, what it does, how). Append only; never edit a released migration.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "users and audit tables, their indexes, trigram search", _initial),
@@ -72,6 +85,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (5, "groups and their members, indexed both ways (a group's members, a user's groups)", _groups),
     (6, "unique values under one rule on both backends: case-folded keys of userName, email, employeeNumber and "
         "a group's displayName, each unique; the values' own indexes no longer unique", add_unique_keys),
+    (7, "the change journal: each import, removal and undo as a change; the audit rows of its writes carry it, "
+        "with the user's document before each write", _change_journal),
 ]
 LATEST = MIGRATIONS[-1][0]
 

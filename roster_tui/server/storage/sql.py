@@ -19,6 +19,7 @@ from roster_tui.core.scim import ROSTER_USER
 from roster_tui.server.storage import migrations, sql_filter, sql_sort, sqlite_file
 from roster_tui.server.storage.base import Mutation, StoredUser, Versions, is_stale, now, versions_text
 from roster_tui.server.storage.bulk_load import bulk_load
+from roster_tui.server.storage.change_journal import ChangeJournal
 from roster_tui.server.storage.documents import can_hold, extract_columns, unique_keys, without_manager
 from roster_tui.server.storage.errors import NotUnique, UserNotFound, VersionMismatch
 from roster_tui.server.storage.faults import translate_errors
@@ -102,6 +103,7 @@ class SqlWriter(GroupWrites):
     def __init__(self, conn: Connection, actor: str) -> None:
         self.conn = conn
         self.actor = actor
+        self.change: int | None = None  # the recorded change the writes belong to (set per job)
         self._depth = 0
 
     @contextmanager
@@ -122,9 +124,15 @@ class SqlWriter(GroupWrites):
         finally:
             self._depth -= 1
 
-    def _audit(self, user_id: str, action: str, changes: dict[str, list[Any]], at: str) -> None:
+    def _audit(self, user_id: str, action: str, changes: dict[str, list[Any]], at: str,
+               before: str | None = None, version: int | None = None) -> None:
+        """The audit row of a write; in a recorded change it also keeps the document ``before`` the write and
+        the ``version`` after it (before it, for a delete)."""
+        recorded = self.change is not None
         self.conn.execute(_INSERT_AUDIT, {"at": at, "token_name": self.actor, "user_id": user_id,
-                                          "action": action, "changes": _dumps(changes)})
+                                          "action": action, "changes": _dumps(changes), "change_id": self.change,
+                                          "before_doc": before if recorded else None,
+                                          "version": version if recorded else None})
 
     def _lock_admins(self) -> None:
         """PostgreSQL: wait for any other transaction writing an active Account Admin (re-entrant)."""
@@ -162,7 +170,8 @@ class SqlWriter(GroupWrites):
                                              **unique_keys(columns)})
         except IntegrityError as exc:
             raise _not_unique(exc) from None
-        self._audit(record.id, "create", _diff({}, {k: v for k, v in columns.items() if v is not None}), stamp)
+        self._audit(record.id, "create", _diff({}, {k: v for k, v in columns.items() if v is not None}), stamp,
+                    version=1)
         return record
 
     def _current(self, id: str) -> Any:
@@ -187,12 +196,13 @@ class SqlWriter(GroupWrites):
         old = orjson.loads(doc_text)
         new = mutate(old)
         record = StoredUser(id, version, created, _modified, doc_text) if new == old \
-            else self._write(pk, id, version, created, old, new, action, now())
+            else self._write(pk, id, version, created, old, new, action, now(), doc_text)
         return record._replace(groups=groups_of(self.conn, [pk]).get(pk, ()))
 
     def _write(self, pk: int, id: str, version: int, created: str, old: dict[str, Any], new: dict[str, Any],
-               action: str, stamp: str) -> StoredUser:
-        """Store ``new`` over version ``version`` of a user, with its audit row."""
+               action: str, stamp: str, old_text: str) -> StoredUser:
+        """Store ``new`` over version ``version`` of a user (``old``, stored as ``old_text``), with its audit
+        row."""
         before, after = _audited(old), _audited(new)
         record = StoredUser(id, version + 1, created, stamp, _dumps(new))
         old_columns, columns = extract_columns(old), extract_columns(new)
@@ -204,7 +214,7 @@ class SqlWriter(GroupWrites):
             raise _not_unique(exc) from None
         if result.rowcount != 1:  # another process won the race
             raise VersionMismatch(id, version, None, f"User {id} was changed concurrently; reload it and try again")
-        self._audit(id, action, _diff(before, after), stamp)
+        self._audit(id, action, _diff(before, after), stamp, old_text, version + 1)
         return record
 
     def delete(self, id: str, expected_version: Versions,
@@ -220,7 +230,8 @@ class SqlWriter(GroupWrites):
         self.leave_groups(pk, id, stamp)
         self.conn.execute(users.delete().where(users.c.pk == pk))
         columns = extract_columns(doc)
-        self._audit(id, "delete", _diff({k: v for k, v in columns.items() if v is not None}, {}), stamp)
+        self._audit(id, "delete", _diff({k: v for k, v in columns.items() if v is not None}, {}), stamp,
+                    doc_text, version)
         self._clear_manager(id, stamp)
 
     def _clear_manager(self, manager: str, stamp: str) -> None:
@@ -228,10 +239,10 @@ class SqlWriter(GroupWrites):
         for pk, id, version, created, _modified, doc_text in self.conn.execute(
                 reports_query(manager, self.conn.dialect.name)).all():
             old = orjson.loads(doc_text)
-            self._write(pk, id, version, created, old, without_manager(old), MANAGER_DELETED, stamp)
+            self._write(pk, id, version, created, old, without_manager(old), MANAGER_DELETED, stamp, doc_text)
 
 
-class SqlStorage(GroupReads, ValueReads):
+class SqlStorage(GroupReads, ValueReads, ChangeJournal):
     """Users, groups and their audit trail in one SQL database."""
 
     def __init__(self, url: str) -> None:

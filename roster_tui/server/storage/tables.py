@@ -100,8 +100,34 @@ audit = Table(
     Column("action", String(16), nullable=False),  # create | replace | patch | delete | manager-deleted, and
     # for groups (user_id: the group's id) group-create | group-replace | group-patch | group-delete | member-deleted
     Column("changes", Text, nullable=False),  # JSON {"field": [before, after]}
+    # a write made as part of a recorded change (migration 7): the change, the user's whole document before the
+    # write (None for a create) and its version after it (before it, for a delete)
+    Column("change_id", Integer, nullable=True),
+    Column("before_doc", Text, nullable=True),
+    Column("version", Integer, nullable=True),
 )
 Index("ix_audit_user_id", audit.c.user_id, audit.c.pk)
+Index("ix_audit_change", audit.c.change_id, audit.c.pk, sqlite_where=text("change_id IS NOT NULL"),
+      postgresql_where=text("change_id IS NOT NULL"))
+
+#: Each import, removal or undo applied as one change (the change journal): who, when, from what, the plan's
+#: counts and the plan itself (to resume an interrupted apply), its status and, once closed, its outcome.
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # import | removal | undo
+    Column("status", String(16), nullable=False),  # open | done | stopped
+    Column("opened", String(32), nullable=False),
+    Column("closed", String(32), nullable=True),
+    Column("token_name", String, nullable=False),
+    Column("source", Text, nullable=False),  # JSON: {"file", "sha256", "rows"} or {"keys"}, {"change"} for undo
+    Column("counts", Text, nullable=False),  # JSON: the plan's counts per kind
+    Column("outcome", Text, nullable=True),  # JSON: the apply's counts once closed
+    Column("undoes", Integer, nullable=True),  # the change an undo takes back
+    Column("plan", Text, nullable=True),  # JSON: the saved plan applied
+)
+Index("ix_changes_status", changes.c.status, changes.c.id)
 
 #: Groups (RFC 7643 §4.2): their own columns, no document; members are rows of ``group_members``.
 groups = Table(

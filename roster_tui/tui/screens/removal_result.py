@@ -18,7 +18,8 @@ from textual.widgets import ProgressBar, Static
 from roster_tui.core.removal_plan import RemovalPlan, RemovalRow
 from roster_tui.core.wording import plural
 from roster_tui.files import record_removed
-from roster_tui.sync.apply import ApplyResult, Outcome, apply_removal
+from roster_tui.sync.apply import ApplyResult, Outcome
+from roster_tui.sync.changes import apply_removal
 from roster_tui.sync.remover import CONCURRENCY, deleted_keys
 from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.widgets.footer import KeyFooter

@@ -13,7 +13,8 @@ from textual.widgets import ProgressBar, Static
 
 from roster_tui.core.wording import one_line
 from roster_tui.scim.errors import RosterApiError
-from roster_tui.sync.apply import ApplyResult, apply_plan
+from roster_tui.sync.apply import ApplyResult
+from roster_tui.sync.changes import apply_plan
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
