@@ -23,6 +23,7 @@ from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.changes import apply_plan
 from roster_tui.sync.import_file import PreparedFile, error_lines, prepare_file, write_errors_csv
 from roster_tui.sync.importer import plan_import
+from roster_tui.sync.saved_plan import file_source, plan_document, save_plan
 
 if TYPE_CHECKING:
     from roster_tui.config import ApiSettings
@@ -60,6 +61,8 @@ def add_import_parser(sub: Any, api_flags: Any) -> None:
     imp.add_argument("--json", action="store_true", help="print the plan as one JSON object")
     imp.add_argument("--apply", action="store_true", help="write the changes (asks first unless --yes)")
     imp.add_argument("--yes", action="store_true", help="apply without asking")
+    imp.add_argument("--out", metavar="PLAN", help="save the plan (with each user's version) for roster apply; "
+                     "writes nothing to the roster")
 
 
 
@@ -163,6 +166,8 @@ def _print_row(row: PlanRow, out: TextIO, s: Style, key_field: str) -> None:
 def cmd_import(args: argparse.Namespace, settings: ApiSettings) -> int:
     if args.yes and not args.apply:
         return fail("--yes only makes sense with --apply")
+    if args.out and args.apply:
+        return fail("--out saves the plan to apply later (roster apply PLAN): not with --apply")
     if args.force and not args.deactivate_missing:
         return fail("--force only makes sense with --deactivate-missing")
     if args.apply and not args.yes and not sys.stdin.isatty():
@@ -197,10 +202,14 @@ async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: Pre
             return fail(plan.refusal + ("; pass --force to go ahead" if plan.forcible else ""))
         if not args.json:
             print_plan(prepared, plan, sys.stdout)
+        source = file_source(prepared.csv.info.path, prepared.scan.rows)
+        if args.out:
+            save_plan(plan_document(plan, settings.source, source), args.out, plan.changes)
         summary = plan.summary()
         counts = ", ".join(f"{summary[k]} {k}" for k in WRITES)
         applied = await confirm_and_apply(
-            plan, lambda progress, result: apply_plan(client, plan, on_progress=progress, result=result),
+            plan, lambda progress, result: apply_plan(client, plan, on_progress=progress, result=result,
+                                                      source=source),
             apply=args.apply, yes=args.yes, question=f"Apply {plan.changes} changes ({counts})?", again=AGAIN)
     if args.json:
         sys.stdout.flush()

@@ -1,5 +1,5 @@
 """The ``roster`` command line: the console by default; ``serve``, ``import``, ``export``, ``template``,
-``remove``, ``seed``, ``token``, ``db``."""
+``remove``, ``changes``, ``apply``, ``resume``, ``undo``, ``seed``, ``token``, ``db``."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def _sub_api_flags(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from roster_tui.cli.admin_cmd import add_admin_parsers
+    from roster_tui.cli.changes_cmd import add_change_parsers
     from roster_tui.cli.export_cmd import add_export_parsers
     from roster_tui.cli.import_cmd import add_import_parser
     from roster_tui.cli.remove_cmd import add_remove_parser
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_import_parser(sub, _sub_api_flags)
     add_export_parsers(sub, _sub_api_flags)
     add_remove_parser(sub, _sub_api_flags)
+    add_change_parsers(sub, _sub_api_flags)
     return parser
 
 
@@ -90,6 +92,10 @@ def _run(args: argparse.Namespace) -> int:
         from roster_tui.cli.remove_cmd import cmd_remove
 
         return cmd_remove(args, api)
+    if args.command in ("changes", "apply", "resume", "undo"):
+        from roster_tui.cli.changes_cmd import cmd_changes
+
+        return cmd_changes(args, api)
     from roster_tui.cli.console_cmd import run_console
 
     return run_console(api)

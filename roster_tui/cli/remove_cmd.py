@@ -21,6 +21,7 @@ from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.changes import apply_removal
 from roster_tui.sync.remover import deleted_keys, plan_removal, read_keys_file
+from roster_tui.sync.saved_plan import plan_document, save_plan
 
 if TYPE_CHECKING:
     from roster_tui.config import ApiSettings
@@ -44,6 +45,8 @@ def add_remove_parser(sub: Any, api_flags: Any) -> None:
     rem.add_argument("--json", action="store_true", help="print the plan as one JSON object")
     rem.add_argument("--apply", action="store_true", help="remove the users (asks first unless --yes)")
     rem.add_argument("--yes", action="store_true", help="apply without asking")
+    rem.add_argument("--out", metavar="PLAN", help="save the plan (with each user's version) for roster apply; "
+                     "writes nothing to the roster")
 
 
 def plan_json(plan: RemovalPlan, applied: ApplyResult | None = None) -> dict[str, Any]:
@@ -91,6 +94,8 @@ def print_plan(source: str, keys: list[RemovalKey], plan: RemovalPlan, out: Text
 def cmd_remove(args: argparse.Namespace, settings: ApiSettings) -> int:
     if args.yes and not args.apply:
         return fail("--yes only makes sense with --apply")
+    if args.out and args.apply:
+        return fail("--out saves the plan to apply later (roster apply PLAN): not with --apply")
     if args.from_file and args.keys:
         return fail("give the keys as arguments or with --from FILE, not both")
     if not args.from_file and not args.keys:
@@ -119,12 +124,16 @@ async def _remove(args: argparse.Namespace, settings: ApiSettings, source: str, 
         if not args.json:
             print_plan(source, keys, plan, sys.stdout)
             sys.stdout.flush()
+        recorded = {"file": source, "keys": len(keys)} if args.from_file else {"keys": len(keys)}
+        if args.out:
+            save_plan(plan_document(plan, settings.source, recorded), args.out, plan.changes)
         summary = plan.summary()
         permanent = " (deleting is permanent)" if summary["delete"] else ""
         question = (f"Remove {plural(plan.changes, 'user')} ({summary['deactivate']} deactivate, "
                     f"{summary['delete']} delete){permanent}?")
         applied = await confirm_and_apply(
-            plan, lambda progress, result: apply_removal(client, plan, on_progress=progress, result=result),
+            plan, lambda progress, result: apply_removal(client, plan, on_progress=progress, result=result,
+                                                         source=recorded),
             apply=args.apply, yes=args.yes, question=question, again=AGAIN,
             written=lambda result: record_removed(settings.source, deleted_keys(result)))
     if applied is not None:

@@ -67,6 +67,16 @@ class Write:
     version: int | None
     at: str = ""
 
+    @property
+    def key(self) -> str:
+        """Who was written, as a person reads it: the email (or user name), else the id."""
+        if self.before:
+            emails = [e for e in self.before.get("emails") or [] if isinstance(e, dict) and e.get("value")]
+            primary = next((e for e in emails if e.get("primary")), emails[0] if emails else None)
+            return str((primary or {}).get("value") or self.before.get("userName") or self.user_id)
+        after = {name: pair[1] for name, pair in self.changes.items() if isinstance(pair, list) and len(pair) == 2}
+        return str(after.get("email") or after.get("user_name") or self.user_id)
+
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Write:
         return cls(seq=int(body["seq"]), user_id=str(body["user"]), action=str(body["action"]),

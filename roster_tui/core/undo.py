@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roster_tui.core.changes import USER_ACTIONS, Write
-from roster_tui.core.scim import ROSTER_USER, primary_email, user_from_scim
+from roster_tui.core.scim import ROSTER_USER, user_from_scim
 from roster_tui.core.user_changes import changed_fields
 
 #: Attributes the service keeps itself, never sent back: ids, metadata, group memberships, the schema list,
@@ -64,18 +64,10 @@ def touched_users(writes: Iterable[Write]) -> list[Touched]:
             continue
         found = out.get(write.user_id)
         if found is None:
-            key = _key_of(write)
-            found = out[write.user_id] = Touched(write.user_id, write.before, write.version, False, key)
+            found = out[write.user_id] = Touched(write.user_id, write.before, write.version, False, write.key)
         found.version = write.version
         found.deleted = write.action == "delete"
     return list(out.values())
-
-
-def _key_of(write: Write) -> str:
-    if write.before:
-        return primary_email(write.before) or str(write.before.get("userName") or "")
-    after = {name: pair[1] for name, pair in write.changes.items() if isinstance(pair, list) and len(pair) == 2}
-    return str(after.get("email") or after.get("user_name") or write.user_id)
 
 
 def _etag(version: int | None) -> str | None:

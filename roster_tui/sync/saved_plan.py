@@ -9,6 +9,8 @@ planned against: a plan is applied there or nowhere.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -104,6 +106,23 @@ def undo_document(rows: list[UndoRow], service: str, change: int, counts: dict[s
         saved.append(out)
     return {"format": FORMAT, "kind": UNDO, "service": service, "made": made, "source": {"change": change},
             "counts": counts, "rows": saved}
+
+
+def save_plan(document: dict[str, Any], path: str, writes: int) -> None:
+    """Write a plan file and say so on stderr (how to apply it)."""
+
+    write_plan_file(document, Path(path))
+    print(f"plan saved to {path} ({writes} writes): roster apply {path} writes it", file=sys.stderr)
+
+
+def file_source(path: Path | str, rows: int) -> dict[str, Any]:
+    """What a change records of the file it imports: its name, its SHA-256 and its number of rows."""
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return {"file": Path(path).name, "path": str(Path(path).resolve()), "sha256": digest.hexdigest(), "rows": rows}
 
 
 def _row(kind: str, data: dict[str, Any]) -> Any:

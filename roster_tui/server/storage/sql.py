@@ -364,11 +364,11 @@ class SqlStorage(GroupReads, ValueReads, ChangeJournal):
     def audit_for(self, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
         if not can_hold(user_id):
             return []
-        query = (select(audit.c.at, audit.c.token_name, audit.c.action, audit.c.changes)
+        query = (select(audit.c.at, audit.c.token_name, audit.c.action, audit.c.changes, audit.c.change_id)
                  .where(audit.c.user_id == user_id).order_by(audit.c.pk.desc()).limit(limit))
         with self.read_engine.connect() as conn:
-            return [{"at": r[0], "token": r[1], "action": r[2], "changes": orjson.loads(r[3])}
-                    for r in conn.execute(query)]
+            return [{"at": r[0], "token": r[1], "action": r[2], "changes": orjson.loads(r[3]),
+                     **({"change": r[4]} if r[4] is not None else {})} for r in conn.execute(query)]
 
     def add_token(self, name: str, digest: str) -> None:
         """Record a named token by its SHA-256 hex digest; a name is used once (revoked names stay taken)."""
