@@ -5,7 +5,8 @@
 
 Prints a markdown table of medians: planning a file of ``--rows`` rows against a roster of ``--rows`` users
 (with the floor measured in the same run: ``csv.reader`` over the file + one SQL read of the roster),
-applying ``--rows`` creates, and planning a ``--big-rows`` file in a separate process (wall time, peak RSS).
+applying ``--rows`` creates (alternately recorded as a change of the journal and not, each on a fresh empty roster,
+and the undo of the recorded one), and planning a ``--big-rows`` file in a separate process (wall time, peak RSS).
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from pathlib import Path
 
 import httpx
 
+from roster_tui.core.plan_writes import write_order
 from roster_tui.scim.client import RosterClient
-from roster_tui.sync.apply import apply_plan
+from roster_tui.sync.apply import apply_rows
+from roster_tui.sync.changes import apply_plan, apply_undo, plan_undo
 from roster_tui.sync.export import export_roster
 from roster_tui.sync.import_file import prepare_file
 from roster_tui.sync.importer import plan_import
@@ -123,12 +126,23 @@ async def time_plan(url: str, path: Path) -> tuple[float, dict[str, int]]:
     return time.perf_counter() - started, plan.summary()
 
 
-async def time_apply(url: str, path: Path) -> tuple[float, dict[str, int]]:
+async def time_apply(url: str, path: Path, recorded: bool) -> tuple[float, dict[str, int], float | None]:
+    """Seconds to apply the creates of ``path``: as a recorded change (then also the seconds to plan and apply
+    its undo), or not recorded, as on a server without a change journal (the same writes, no change header)."""
     async with RosterClient(url, TOKEN) as client:
         plan = await plan_import(client, prepare_file(path))
         started = time.perf_counter()
-        result = await apply_plan(client, plan)
-    return time.perf_counter() - started, result.counts()
+        if recorded:
+            result = await apply_plan(client, plan)
+        else:
+            result = await apply_rows(client, write_order(plan), index=plan.index)
+        took = time.perf_counter() - started
+        if not recorded:
+            return took, result.counts(), None
+        started = time.perf_counter()
+        undone = await apply_undo(client, await plan_undo(client, result.change))  # type: ignore[arg-type]
+        assert undone.clean, undone.summary()
+        return took, result.counts(), time.perf_counter() - started
 
 
 def main() -> None:
@@ -173,20 +187,28 @@ def main() -> None:
                                 f"peak RSS {max(rss) / 1024:.0f} MB"))
         finally:
             server.stop()
-        applies = []
-        for run in range(args.apply_runs):
-            empty = tmp / f"empty{run}.db"
-            fresh = Server(empty, tmp)
-            try:
-                creates = tmp / f"creates{run}.csv"
-                new_users_file(creates, rows, f"a{run}")
-                applies.append(asyncio.run(time_apply(fresh.url, creates)))
-            finally:
-                fresh.stop()
-        if applies:
-            counts = applies[0][1]
-            results.append((f"apply {rows:,} creates (/Bulk)", f"{statistics.median(a[0] for a in applies):.1f} s",
-                            f"{counts['ok']} ok, {counts['failed']} failed"))
+        plain: list[tuple[float, dict[str, int], float | None]] = []
+        recorded: list[tuple[float, dict[str, int], float | None]] = []
+        for run in range(args.apply_runs):  # alternated, each on a fresh empty roster
+            for journal, into in ((False, plain), (True, recorded)):
+                fresh = Server(tmp / f"empty{run}{journal}.db", tmp)
+                try:
+                    creates = tmp / f"creates{run}{journal}.csv"
+                    new_users_file(creates, rows, f"a{run}{int(journal)}")
+                    into.append(asyncio.run(time_apply(fresh.url, creates, journal)))
+                finally:
+                    fresh.stop()
+        if recorded:
+            base = statistics.median(a[0] for a in plain)
+            with_journal = statistics.median(a[0] for a in recorded)
+            undo = statistics.median(a[2] or 0.0 for a in recorded)
+            counts = recorded[0][1]
+            results.append((f"apply {rows:,} creates (/Bulk), not recorded", f"{base:.1f} s",
+                            f"{plain[0][1]['ok']} ok, {plain[0][1]['failed']} failed"))
+            results.append((f"apply {rows:,} creates (/Bulk), recorded as a change", f"{with_journal:.1f} s",
+                            f"{with_journal / base:.2f}x not recorded; {counts['ok']} ok, {counts['failed']} failed"))
+            results.append((f"undo of that change (plan + apply {rows:,} deletes)", f"{undo:.1f} s",
+                            f"{undo / with_journal:.2f}x the apply"))
     print(f"\n| importer, {args.runs} runs (apply {args.apply_runs}), medians | time | notes |")
     print("|---|---|---|")
     for name, value, note in results:

@@ -34,13 +34,15 @@ class Change:
     outcome: dict[str, Any] | None = None
     closed: str | None = None
     undoes: int | None = None
+    writing: int = 0  # its requests the service is still writing (a client that died left them in flight)
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Change:
         return cls(id=int(body["id"]), kind=str(body.get("kind", "")), status=str(body.get("status", "")),
                    opened=str(body.get("opened", "")), token=str(body.get("token", "")),
                    source=dict(body.get("source") or {}), counts=dict(body.get("counts") or {}),
-                   outcome=body.get("outcome"), closed=body.get("closed"), undoes=body.get("undoes"))
+                   outcome=body.get("outcome"), closed=body.get("closed"), undoes=body.get("undoes"),
+                   writing=int(body.get("writing") or 0))
 
     @property
     def described(self) -> str:

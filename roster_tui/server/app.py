@@ -17,7 +17,7 @@ from roster_tui.server import openapi as oa
 from roster_tui.server import schemas, service
 from roster_tui.server.auth import TokenRegistry
 from roster_tui.server.bulk import run_bulk
-from roster_tui.server.changes_api import add_change_routes, change_of
+from roster_tui.server.changes_api import add_change_routes, change_of, writing
 from roster_tui.server.errors import ScimError, from_storage, invalid_value, not_found, require_schema
 from roster_tui.server.group_api import add_group_routes
 from roster_tui.server.http import (
@@ -171,7 +171,8 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
     async def write(name: str, fn: Any, *args: Any, alone: bool = False, request: Request | None = None) -> Any:
         """Queue a write; ``request``: a user's write, which may name the change it belongs to."""
         change = await change_of(request, storage, run) if request is not None else None
-        return await writes.submit(name, fn, *args, alone=alone, change=change)
+        with writing(change):
+            return await writes.submit(name, fn, *args, alone=alone, change=change)
 
     @app.post(PREFIX + "/Users", status_code=201, openapi_extra=oa.body(oa.USER, params=oa.PROJECTION))
     async def create(request: Request) -> Response:

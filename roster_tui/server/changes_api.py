@@ -11,7 +11,9 @@ A write made for a change names it in the ``X-Roster-Change`` header; a change t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -24,6 +26,9 @@ from roster_tui.server.http import PREFIX, _int_param, base_url, read_json, scim
 from roster_tui.server.storage.base import Storage
 
 Run = Callable[..., Awaitable[Any]]
+#: Requests of each change being written by this process now: a change whose client died may still have its
+#: last request in flight here, and resuming it meanwhile would write those users twice.
+WRITING: Counter[int] = Counter()
 #: A saved plan of a large import is large: the body of a new change may be bigger than a user's.
 MAX_CHANGE_BODY = 256 * 1024 * 1024
 MAX_LISTED = 1000
@@ -36,7 +41,23 @@ def _change_id(text: str) -> int:
 
 
 def _body(change: dict[str, Any], url: str) -> dict[str, Any]:
-    return {"schemas": [CHANGE], **change, "meta": {"resourceType": "Change", "location": f"{url}/{change['id']}"}}
+    return {"schemas": [CHANGE], **change, "writing": WRITING.get(change["id"], 0),
+            "meta": {"resourceType": "Change", "location": f"{url}/{change['id']}"}}
+
+
+@contextmanager
+def writing(change: int | None) -> Iterator[None]:
+    """Count a request writing for ``change`` while it runs (``writing`` in the change's answer)."""
+    if change is None:
+        yield
+        return
+    WRITING[change] += 1
+    try:
+        yield
+    finally:
+        WRITING[change] -= 1
+        if WRITING[change] <= 0:
+            del WRITING[change]
 
 
 async def change_of(request: Request, storage: Storage, run: Run) -> int | None:
@@ -72,7 +93,7 @@ def add_change_routes(app: FastAPI, storage: Storage, run: Run, actor: Callable[
     @app.post(path, status_code=201)
     async def open_change(request: Request) -> Response:
         name = actor(request)
-        body = await read_json(request, MAX_CHANGE_BODY)
+        body = await read_json(request, MAX_CHANGE_BODY, unique_names=False)  # the plan is kept as sent
         kind = body.get("kind") if isinstance(body, dict) else None
         if kind not in KINDS:
             raise invalid_value(f"kind must be one of {', '.join(KINDS)}")

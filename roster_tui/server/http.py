@@ -94,8 +94,9 @@ def parse_json(raw: bytes) -> Any:
         raise invalid_syntax(f"the request body is not valid JSON: {exc}") from None
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The request's JSON body: a SCIM media type, at most ``limit`` bytes, each name once per object."""
+async def read_json(request: Request, limit: int, unique_names: bool = True) -> Any:
+    """The request's JSON body: a SCIM media type, at most ``limit`` bytes, each name once per object (unless
+    not ``unique_names``: a body kept as the client wrote it, such as a change's saved plan)."""
     _check_media_type(request)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -109,7 +110,13 @@ async def read_json(request: Request, limit: int) -> Any:
             chunks.append(chunk)
     except ClientDisconnect:
         raise ScimError(400, "the client went away before sending the whole body") from None
-    return parse_json(b"".join(chunks))
+    raw = b"".join(chunks)
+    if unique_names:
+        return parse_json(raw)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise invalid_syntax(f"the request body is not valid JSON: {exc}") from None
 
 
 def _int_param(value: Any, name: str, default: int) -> int:

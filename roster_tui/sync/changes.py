@@ -31,6 +31,8 @@ from roster_tui.sync.saved_plan import IMPORT, REMOVAL, UNDO, SavedPlan, plan_do
 NO_JOURNAL = "this server keeps no change journal (the roster service does): {what} needs one"
 #: Users read one by one to plan an undo; a change that touched more reads the whole roster instead.
 READ_EACH_UP_TO = 2000
+#: Seconds a resume waits for the requests of the interrupted apply still in flight at the service.
+WAIT_FOR_WRITES = 120.0
 
 
 class ChangeError(Exception):
@@ -117,6 +119,14 @@ async def resume(client: RosterClient, change: int, **options: Any) -> ApplyResu
     wrote, each with the version planned; the same change records the rest."""
     await _journal(client, "resuming")
     found, document = await _get(client, change, plan=True)
+    waited = 0.0
+    while found.writing and waited < WAIT_FOR_WRITES:  # the interrupted apply's last requests are still landing
+        await asyncio.sleep(0.2)
+        waited += 0.2
+        found, _ = await _get(client, change)
+    if found.writing:
+        raise ChangeError(f"change {change} is still being written by the service ({found.writing} requests); "
+                          "try again in a minute")
     if found.status == DONE:
         raise ChangeError(f"change {change} is done: nothing is left to write")
     if document is None:
