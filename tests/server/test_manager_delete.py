@@ -106,7 +106,7 @@ def test_refused_delete_of_the_last_account_admin_touches_no_report(tmp_path: Pa
 def test_reports_are_found_on_the_manager_index(database: str) -> None:
     storage = SqlStorage(database)
     try:
-        query = reports_query("0f8e6c1a-manager", storage.dialect)
+        query = reports_query(storage.dialect).params(manager="0f8e6c1a-manager")
         sql = str(query.compile(storage.write_engine, compile_kwargs={"literal_binds": True}))
         with storage.write_engine.begin() as conn:
             if storage.dialect == "postgresql":  # a new, near-empty table: make the planner show the index it can use

@@ -91,6 +91,13 @@ def _not_unique(exc: IntegrityError) -> NotUnique:
     return NotUnique("displayName" if "display_name" in str(exc.orig) else None, "group")
 
 
+#: The groups of a user (by pk), built once (PostgreSQL: locked, for a delete to take the user out of them).
+_GROUPS_OF = (select(groups.c.pk, groups.c.id)
+              .select_from(group_members.join(groups, groups.c.pk == group_members.c.group_pk))
+              .where(group_members.c.user_pk == bindparam("user_pk")).order_by(groups.c.pk))
+_GROUPS_OF_LOCKED = _GROUPS_OF.with_for_update(of=groups)
+
+
 class GroupWrites:
     """The group writes of a :class:`~roster_tui.server.storage.sql.SqlWriter` (its connection and audit)."""
 
@@ -210,12 +217,8 @@ class GroupWrites:
 
     def leave_groups(self, user_pk: int, user_id: str, stamp: str) -> None:
         """Take the user being deleted out of its groups: each group's version moves on, with an audit row."""
-        query = (select(groups.c.pk, groups.c.id)
-                 .select_from(group_members.join(groups, groups.c.pk == group_members.c.group_pk))
-                 .where(group_members.c.user_pk == user_pk).order_by(groups.c.pk))
-        if self.conn.dialect.name == "postgresql":
-            query = query.with_for_update(of=groups)
-        left = self.conn.execute(query).all()
+        query = _GROUPS_OF_LOCKED if self.conn.dialect.name == "postgresql" else _GROUPS_OF
+        left = self.conn.execute(query, {"user_pk": user_pk}).all()
         if not left:
             return
         self.conn.execute(group_members.delete().where(group_members.c.user_pk == user_pk))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Select, bindparam, create_engine, event, func, insert, select
+from sqlalchemy import Engine, Select, String, bindparam, create_engine, event, func, insert, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +30,10 @@ from roster_tui.server.storage.value_counts import ValueReads
 _RECORD = (users.c.id, users.c.version, users.c.created, users.c.last_modified, users.c.doc)
 _INSERT_USER = insert(users)
 _INSERT_AUDIT = insert(audit)
+_CURRENT = select(users.c.pk, *_RECORD).where(users.c.id == bindparam("id"))
+_CURRENT_LOCKED = _CURRENT.with_for_update()
+_STATUS = select(users.c.active, users.c.roles).where(users.c.id == bindparam("id"))
+_DELETE_USER = users.delete().where(users.c.pk == bindparam("pk"))
 _UPDATE_USER = users.update().where(users.c.pk == bindparam("b_pk"), users.c.version == bindparam("b_version"))
 #: PostgreSQL: the number of users, and a stamp (rows, largest id) of ``user_totals`` that differs after any commit
 #: that added or removed users: such a commit adds a row, and a fold, which removes rows, adds one with an id
@@ -91,10 +95,16 @@ def database_url(db: str) -> str:
     return db
 
 
-def reports_query(manager: str, dialect: str) -> Select[Any]:
-    """The reports of ``manager`` (``pk`` and record), found on the manager_id index (PostgreSQL: locked)."""
-    query = select(users.c.pk, *_RECORD).where(sql_filter.manager_is(manager, dialect))
-    return query.with_for_update() if dialect == "postgresql" else query
+#: The reports of a manager (``pk`` and record), found on the manager_id index as ``manager.value eq`` finds them
+#: (PostgreSQL: locked); built once per dialect, the manager a parameter (a delete asks it for every user).
+_REPORTS = {"sqlite": select(users.c.pk, *_RECORD).where(users.c.manager_id == bindparam("manager")),
+            "postgresql": select(users.c.pk, *_RECORD).where(
+                func.lower(users.c.manager_id) == func.lower(bindparam("manager", type_=String()))).with_for_update()}
+
+
+def reports_query(dialect: str) -> Select[Any]:
+    """The reports of the manager given as parameter ``manager`` (:data:`_REPORTS`)."""
+    return _REPORTS[dialect]
 
 
 class SqlWriter(GroupWrites):
@@ -177,13 +187,13 @@ class SqlWriter(GroupWrites):
     def _current(self, id: str) -> Any:
         if not can_hold(id):
             raise UserNotFound(id)
-        query = select(users.c.pk, *_RECORD).where(users.c.id == id)
+        query = _CURRENT  # statements built once: building one costs more than running it
         if self.conn.dialect.name == "postgresql":
-            status = self.conn.execute(select(users.c.active, users.c.roles).where(users.c.id == id)).first()
+            status = self.conn.execute(_STATUS, {"id": id}).first()
             if status is not None and _is_active_admin(*status):  # the admins' lock first, then the row's
                 self._lock_admins()
-            query = query.with_for_update()
-        row = self.conn.execute(query).first()
+            query = _CURRENT_LOCKED
+        row = self.conn.execute(query, {"id": id}).first()
         if row is None:
             raise UserNotFound(id)
         return row
@@ -228,7 +238,7 @@ class SqlWriter(GroupWrites):
             check(doc)
         stamp = now()
         self.leave_groups(pk, id, stamp)
-        self.conn.execute(users.delete().where(users.c.pk == pk))
+        self.conn.execute(_DELETE_USER, {"pk": pk})
         columns = extract_columns(doc)
         self._audit(id, "delete", _diff({k: v for k, v in columns.items() if v is not None}, {}), stamp,
                     doc_text, version)
@@ -236,8 +246,8 @@ class SqlWriter(GroupWrites):
 
     def _clear_manager(self, manager: str, stamp: str) -> None:
         """Drop the deleted ``manager`` from each of their reports."""
-        for pk, id, version, created, _modified, doc_text in self.conn.execute(
-                reports_query(manager, self.conn.dialect.name)).all():
+        found = self.conn.execute(reports_query(self.conn.dialect.name), {"manager": manager}).all()
+        for pk, id, version, created, _modified, doc_text in found:
             old = orjson.loads(doc_text)
             self._write(pk, id, version, created, old, without_manager(old), MANAGER_DELETED, stamp, doc_text)
 
