@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Select, String, bindparam, create_engine, event, func, insert, select
+from sqlalchemy import Engine, Select, String, bindparam, create_engine, event, exists, func, insert, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -24,7 +24,7 @@ from roster_tui.server.storage.documents import can_hold, extract_columns, uniqu
 from roster_tui.server.storage.errors import NotUnique, UserNotFound, VersionMismatch
 from roster_tui.server.storage.faults import translate_errors
 from roster_tui.server.storage.group_sql import GroupReads, GroupWrites, groups_of
-from roster_tui.server.storage.tables import FOLD_TOTALS, api_tokens, audit, user_totals, users
+from roster_tui.server.storage.tables import FOLD_TOTALS, api_tokens, audit, group_members, user_totals, users
 from roster_tui.server.storage.value_counts import ValueReads
 
 _RECORD = (users.c.id, users.c.version, users.c.created, users.c.last_modified, users.c.doc)
@@ -32,6 +32,10 @@ _INSERT_USER = insert(users)
 _INSERT_AUDIT = insert(audit)
 _CURRENT = select(users.c.pk, *_RECORD).where(users.c.id == bindparam("id"))
 _CURRENT_LOCKED = _CURRENT.with_for_update()
+#: As :data:`_CURRENT`, and whether the user is a member of any group (a delete takes them out of those).
+_IN_GROUPS = exists().where(group_members.c.user_pk == users.c.pk).correlate(users)
+_DOOMED = select(users.c.pk, *_RECORD, _IN_GROUPS).where(users.c.id == bindparam("id"))
+_DOOMED_LOCKED = _DOOMED.with_for_update(of=users)
 _STATUS = select(users.c.active, users.c.roles).where(users.c.id == bindparam("id"))
 _DELETE_USER = users.delete().where(users.c.pk == bindparam("pk"))
 _UPDATE_USER = users.update().where(users.c.pk == bindparam("b_pk"), users.c.version == bindparam("b_version"))
@@ -184,15 +188,17 @@ class SqlWriter(GroupWrites):
                     version=1)
         return record
 
-    def _current(self, id: str) -> Any:
+    def _current(self, id: str, doomed: bool = False) -> Any:
+        """The user's row (``pk`` and record; PostgreSQL: locked), and when ``doomed`` (to be deleted) whether
+        they are in any group."""
         if not can_hold(id):
             raise UserNotFound(id)
-        query = _CURRENT  # statements built once: building one costs more than running it
+        query = _DOOMED if doomed else _CURRENT  # statements built once: building one costs more than running it
         if self.conn.dialect.name == "postgresql":
             status = self.conn.execute(_STATUS, {"id": id}).first()
             if status is not None and _is_active_admin(*status):  # the admins' lock first, then the row's
                 self._lock_admins()
-            query = _CURRENT_LOCKED
+            query = _DOOMED_LOCKED if doomed else _CURRENT_LOCKED
         row = self.conn.execute(query, {"id": id}).first()
         if row is None:
             raise UserNotFound(id)
@@ -229,7 +235,7 @@ class SqlWriter(GroupWrites):
 
     def delete(self, id: str, expected_version: Versions,
                check: Callable[[dict[str, Any]], None] | None = None) -> None:
-        pk, _id, version, _c, _m, doc_text = self._current(id)
+        pk, _id, version, _c, _m, doc_text, in_groups = self._current(id, doomed=True)
         if is_stale(expected_version, version):
             raise VersionMismatch(id, expected_version, version,
                                   f"User {id} was changed since version {versions_text(expected_version)}")
@@ -237,7 +243,8 @@ class SqlWriter(GroupWrites):
         if check is not None:
             check(doc)
         stamp = now()
-        self.leave_groups(pk, id, stamp)
+        if in_groups:
+            self.leave_groups(pk, id, stamp)
         self.conn.execute(_DELETE_USER, {"pk": pk})
         columns = extract_columns(doc)
         self._audit(id, "delete", _diff({k: v for k, v in columns.items() if v is not None}, {}), stamp,
