@@ -21,6 +21,9 @@ from roster_tui.sync.importer import plan_import
 from roster_tui.sync.saved_plan import PlanFileError, plan_document, read_plan
 from tests.conftest import RunningServer, give_assignments
 
+#: Users of the roster the undo test imports into: its file then has 10,000 rows (creates, updates,
+#: deactivations and reactivations).
+SIZE = 10_910
 HEADER = "Email,Employee ID,First Name,Last Name,Title,Department,Manager,Status\n"
 
 
@@ -81,9 +84,11 @@ def a_month_of_changes(domain: str, n: int) -> str:
 async def test_import_undo_and_redo_return_every_user_to_their_documents(
         client: RosterClient, tmp_path: Path) -> None:
     domain = f"{tag()}.example"
-    await seed(client, tmp_path, domain, 60)
+    await seed(client, tmp_path, domain, SIZE)
     before = await documents(client, domain)
-    plan = await plan_csv(client, tmp_path, a_month_of_changes(domain, 60))
+    month = a_month_of_changes(domain, SIZE)
+    assert month.count("\n") >= 10_000
+    plan = await plan_csv(client, tmp_path, month)
     kinds = plan.summary()
     assert kinds["create"] and kinds["update"] and kinds["deactivate"] and kinds["reactivate"]
     applied = await apply_plan(client, plan, source={"file": "month.csv"})
