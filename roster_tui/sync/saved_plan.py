@@ -118,11 +118,15 @@ def save_plan(document: dict[str, Any], path: str, writes: int) -> None:
 def file_source(path: Path | str, rows: int) -> dict[str, Any]:
     """What a change records of the file it imports: its name, its SHA-256 and its number of rows."""
 
+    out: dict[str, Any] = {"file": Path(path).name, "path": str(Path(path).resolve()), "rows": rows}
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return {"file": Path(path).name, "path": str(Path(path).resolve()), "sha256": digest.hexdigest(), "rows": rows}
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:  # gone or unreadable since it was planned: recorded without its hash
+        return out
+    return {**out, "sha256": digest.hexdigest()}
 
 
 def _row(kind: str, data: dict[str, Any]) -> Any:

@@ -92,10 +92,10 @@ def _not_unique(exc: IntegrityError) -> NotUnique:
 
 
 #: The groups of a user (by pk), built once (PostgreSQL: locked, for a delete to take the user out of them).
-_GROUPS_OF = (select(groups.c.pk, groups.c.id)
+_LEFT_GROUPS = (select(groups.c.pk, groups.c.id)
               .select_from(group_members.join(groups, groups.c.pk == group_members.c.group_pk))
               .where(group_members.c.user_pk == bindparam("user_pk")).order_by(groups.c.pk))
-_GROUPS_OF_LOCKED = _GROUPS_OF.with_for_update(of=groups)
+_LEFT_GROUPS_LOCKED = _LEFT_GROUPS.with_for_update(of=groups)
 
 
 class GroupWrites:
@@ -217,7 +217,7 @@ class GroupWrites:
 
     def leave_groups(self, user_pk: int, user_id: str, stamp: str) -> None:
         """Take the user being deleted out of its groups: each group's version moves on, with an audit row."""
-        query = _GROUPS_OF_LOCKED if self.conn.dialect.name == "postgresql" else _GROUPS_OF
+        query = _LEFT_GROUPS_LOCKED if self.conn.dialect.name == "postgresql" else _LEFT_GROUPS
         left = self.conn.execute(query, {"user_pk": user_pk}).all()
         if not left:
             return

@@ -100,6 +100,7 @@ class RemovalRunScreen(ConsoleScreen[ApplyResult | None]):
     async def _run(self) -> None:
         try:
             await apply_removal(self.console.client, self.plan, result=self.result, cancel_event=self.cancel,
+                                source={"keys": len(self.rows), "what": "the console"},
                                 on_progress=lambda done, _total: self._show_counts(done), use_bulk=False,
                                 concurrency=self.batch)
         finally:
