@@ -19,7 +19,16 @@ from roster_tui.core.undo import CONFLICT, UndoRow
 from roster_tui.core.wording import plural
 from roster_tui.scim import changes as journal
 from roster_tui.scim.errors import RosterApiError
-from roster_tui.sync.changes import ChangeError, UndoPlan, apply_saved, apply_undo, plan_undo, resume
+from roster_tui.sync.changes import (
+    ChangeError,
+    UndoPlan,
+    apply_saved,
+    apply_undo,
+    find_change,
+    plan_undo,
+    require_journal,
+    resume,
+)
 from roster_tui.sync.saved_plan import PlanFileError, read_plan, read_plan_file, undo_document, write_plan_file
 
 if TYPE_CHECKING:
@@ -93,10 +102,9 @@ def write_line(write: Write) -> str:
 
 async def _changes(args: argparse.Namespace, settings: ApiSettings) -> int:
     async with open_client(settings) as client:
-        if not (await client.features()).changes:
-            raise ChangeError("this server keeps no change journal (the roster service does)")
+        await require_journal(client, "listing changes")
         if args.change is not None:
-            change, _ = await journal.get_change(client, args.change)
+            change, _ = await find_change(client, args.change)
             writes = [w async for w in journal.iter_writes(client, args.change)]
             if args.json:
                 sys.stdout.buffer.write(orjson.dumps({"change": change.__dict__, "writes": [
@@ -148,7 +156,8 @@ async def _resume(args: argparse.Namespace, settings: ApiSettings) -> int:
     if not args.yes and not sys.stdin.isatty():
         return fail("resume asks for confirmation, but stdin is not a terminal: pass --yes")
     async with open_client(settings) as client:
-        change, _ = await journal.get_change(client, args.change)
+        await require_journal(client, "resuming")
+        change, _ = await find_change(client, args.change)
         print(change_line(change))
         applied = await confirm_and_apply(
             _Counted(1), lambda progress, result: resume(client, args.change, on_progress=progress,

@@ -102,12 +102,15 @@ async def apply_saved(client: RosterClient, saved: SavedPlan, **options: Any) ->
                                 undoes=undoes if isinstance(undoes, int) else None, **options)
 
 
-async def _journal(client: RosterClient, what: str) -> None:
+async def require_journal(client: RosterClient, what: str) -> None:
+    """:class:`ChangeError` unless the server keeps a change journal (``what`` needs one)."""
     if not (await client.features()).changes:
         raise ChangeError(NO_JOURNAL.format(what=what))
 
 
-async def _get(client: RosterClient, change: int, plan: bool = False) -> tuple[Change, dict[str, Any] | None]:
+async def find_change(client: RosterClient, change: int, plan: bool = False,
+                      ) -> tuple[Change, dict[str, Any] | None]:
+    """A change (and its plan); :class:`ChangeError` if there is none."""
     try:
         return await journal.get_change(client, change, plan=plan)
     except NotFound:
@@ -117,13 +120,13 @@ async def _get(client: RosterClient, change: int, plan: bool = False) -> tuple[C
 async def resume(client: RosterClient, change: int, **options: Any) -> ApplyResult:
     """Write what an interrupted change (left open, or stopped) did not: its saved plan less the users it
     wrote, each with the version planned; the same change records the rest."""
-    await _journal(client, "resuming")
-    found, document = await _get(client, change, plan=True)
+    await require_journal(client, "resuming")
+    found, document = await find_change(client, change, plan=True)
     waited = 0.0
     while found.writing and waited < WAIT_FOR_WRITES:  # the interrupted apply's last requests are still landing
         await asyncio.sleep(0.2)
         waited += 0.2
-        found, _ = await _get(client, change)
+        found, _ = await find_change(client, change)
     if found.writing:
         raise ChangeError(f"change {change} is still being written by the service ({found.writing} requests); "
                           "try again in a minute")
@@ -188,8 +191,8 @@ def _version(resource: dict[str, Any]) -> int | None:
 
 async def plan_undo(client: RosterClient, change: int) -> UndoPlan:
     """The inverse of ``change``: each user it wrote back as before it, unless changed since (a conflict)."""
-    await _journal(client, "undo")
-    found, _ = await _get(client, change)
+    await require_journal(client, "undo")
+    found, _ = await find_change(client, change)
     if found.status == OPEN:
         raise ChangeError(f"change {change} is still open (interrupted): resume it first (roster resume {change})")
     touched = touched_users([w async for w in journal.iter_writes(client, change)])

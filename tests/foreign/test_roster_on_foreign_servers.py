@@ -104,3 +104,18 @@ async def test_the_console_browses_searches_and_saves(foreign_server: ScimServer
     async with RosterClient(foreign_server.base_url, foreign_server.token) as api:
         stored = await api.get_user(created["id"])
     assert stored is not None and stored["name"]["givenName"] == "Corinne"
+
+
+def test_saved_plans_apply_and_the_journal_steps_aside(foreign_server: ScimServer, tmp_path: Path) -> None:
+    tag = secrets.token_hex(3)
+    hires = tmp_path / "later.csv"
+    hires.write_text(f"Email,First Name,Last Name\nlater.{tag}@example.com,Later,Yy{tag}\n", encoding="utf-8")
+    saved = roster(foreign_server, tmp_path, "import", str(hires), "--out", str(tmp_path / "plan.json"))
+    assert saved.returncode == 1 and "roster apply" in saved.stderr, saved.stderr
+    applied = roster(foreign_server, tmp_path, "apply", str(tmp_path / "plan.json"), "--yes")
+    assert applied.returncode == 0 and "1 ok" in applied.stdout, applied.stdout + applied.stderr
+    assert user_named(foreign_server, f"later.{tag}@example.com")["name"]["familyName"] == f"Yy{tag}"
+    for args in (("changes",), ("undo", "1"), ("resume", "1", "--yes")):
+        result = roster(foreign_server, tmp_path, *args)
+        assert result.returncode == 2 and "keeps no change journal" in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
