@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Select, String, bindparam, create_engine, event, exists, func, insert, select
+from sqlalchemy import Engine, Select, String, bindparam, create_engine, event, exists, func, insert, select, true
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -33,9 +33,14 @@ _INSERT_AUDIT = insert(audit)
 _CURRENT = select(users.c.pk, *_RECORD).where(users.c.id == bindparam("id"))
 _CURRENT_LOCKED = _CURRENT.with_for_update()
 #: As :data:`_CURRENT`, and whether the user is a member of any group (a delete takes them out of those).
+#: SQLite, whose one writer means no report can be added meanwhile: also whether anyone reports to them
+#: (PostgreSQL looks for the reports under their locks, :func:`reports_query`).
 _IN_GROUPS = exists().where(group_members.c.user_pk == users.c.pk).correlate(users)
-_DOOMED = select(users.c.pk, *_RECORD, _IN_GROUPS).where(users.c.id == bindparam("id"))
-_DOOMED_LOCKED = _DOOMED.with_for_update(of=users)
+_REPORT = users.alias("report")
+_HAS_REPORTS = exists().where(_REPORT.c.manager_id == users.c.id).correlate(users)
+_DOOMED = select(users.c.pk, *_RECORD, _IN_GROUPS, _HAS_REPORTS).where(users.c.id == bindparam("id"))
+_DOOMED_LOCKED = select(users.c.pk, *_RECORD, _IN_GROUPS, true()).where(
+    users.c.id == bindparam("id")).with_for_update(of=users)
 _STATUS = select(users.c.active, users.c.roles).where(users.c.id == bindparam("id"))
 _DELETE_USER = users.delete().where(users.c.pk == bindparam("pk"))
 _UPDATE_USER = users.update().where(users.c.pk == bindparam("b_pk"), users.c.version == bindparam("b_version"))
@@ -190,7 +195,7 @@ class SqlWriter(GroupWrites):
 
     def _current(self, id: str, doomed: bool = False) -> Any:
         """The user's row (``pk`` and record; PostgreSQL: locked), and when ``doomed`` (to be deleted) whether
-        they are in any group."""
+        they are in any group and may have reports."""
         if not can_hold(id):
             raise UserNotFound(id)
         query = _DOOMED if doomed else _CURRENT  # statements built once: building one costs more than running it
@@ -235,7 +240,7 @@ class SqlWriter(GroupWrites):
 
     def delete(self, id: str, expected_version: Versions,
                check: Callable[[dict[str, Any]], None] | None = None) -> None:
-        pk, _id, version, _c, _m, doc_text, in_groups = self._current(id, doomed=True)
+        pk, _id, version, _c, _m, doc_text, in_groups, has_reports = self._current(id, doomed=True)
         if is_stale(expected_version, version):
             raise VersionMismatch(id, expected_version, version,
                                   f"User {id} was changed since version {versions_text(expected_version)}")
@@ -249,7 +254,8 @@ class SqlWriter(GroupWrites):
         columns = extract_columns(doc)
         self._audit(id, "delete", _diff({k: v for k, v in columns.items() if v is not None}, {}), stamp,
                     doc_text, version)
-        self._clear_manager(id, stamp)
+        if has_reports:
+            self._clear_manager(id, stamp)
 
     def _clear_manager(self, manager: str, stamp: str) -> None:
         """Drop the deleted ``manager`` from each of their reports."""
