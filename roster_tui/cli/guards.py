@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
 from roster_tui.cli.output import Style
@@ -30,7 +31,8 @@ class GuardedPlan(Protocol):
     def held(self) -> list[Guard]: ...
 
 
-def _value(setting: str) -> Any:
+def _value(setting: str) -> Callable[[str], Limit]:
+    """argparse's ``type`` for a guard's flag: a count, a percent, or off."""
     def parse(text: str) -> Limit:
         try:
             return limit_value(setting, text)
