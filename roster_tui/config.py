@@ -12,9 +12,13 @@ import shlex
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from roster_tui.files import read_secret_file
 from roster_tui.paths import config_dir, default_db
+
+if TYPE_CHECKING:
+    from roster_tui.core.guards import Limit, Limits
 
 
 class ConfigError(Exception):
@@ -44,8 +48,13 @@ def check_database(db: str, create: bool = False) -> None:
                       "(or add --create)")
 
 
+def config_file() -> Path:
+    """Where config.toml is (it need not exist)."""
+    return config_dir() / "config.toml"
+
+
 def load_config_file() -> dict[str, object]:
-    path = config_dir() / "config.toml"
+    path = config_file()
     if not path.exists():
         return {}
     try:
@@ -66,6 +75,33 @@ def keymap() -> dict[str, str]:
         if not isinstance(keys, str) or not keys.strip():
             raise ConfigError(f'config.toml [keys]: {binding_id} must be a string of keys, e.g. "ctrl+f" or "f3,/"')
     return dict(table)
+
+
+def guard_limits() -> Limits:
+    """The guards' limits: the ``[guards]`` table of config.toml over the defaults (:mod:`roster_tui.core.guards`).
+
+    Keys: ``max_deactivations``, ``max_deletions`` (users), ``max_share``, ``full_sync_share`` (percent);
+    ``false`` turns a guard off. A key or value that cannot be used is a ConfigError saying which and what to write.
+    """
+    # imported here: the guards count plans, which every command that reads the settings need not load
+    from roster_tui.core.guards import SETTINGS, Limits, limit_value
+
+    table = load_config_file().get("guards", {})
+    where = f"{config_file()} [guards]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{config_file()}: guards must be a table: a [guards] line, then e.g. max_deletions = 50")
+    values: dict[str, Limit] = {}
+    for key, raw in table.items():
+        if key not in SETTINGS:
+            raise ConfigError(f"{where}: {key} is not a guard; the guards are {', '.join(SETTINGS)}")
+        try:
+            values[key] = limit_value(key, raw)
+        except ValueError as exc:
+            default = Limits().get(key)
+            raise ConfigError(f"{where}: {key} = {raw!r} cannot be used: write {exc}, or false to turn the guard "
+                              f"off (the default is {'false' if default is None else default}), or remove the "
+                              "line") from None
+    return Limits().with_values(values, f"guards.{{setting}} in {config_file()}")
 
 
 @dataclass(frozen=True)

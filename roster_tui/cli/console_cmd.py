@@ -12,7 +12,7 @@ import os
 ESCDELAY_MS = "25"
 os.environ.setdefault("ESCDELAY", ESCDELAY_MS)
 
-from roster_tui.config import ApiSettings, keymap  # noqa: E402
+from roster_tui.config import ApiSettings, guard_limits, keymap  # noqa: E402
 from roster_tui.connect import open_client  # noqa: E402
 from roster_tui.files import console_log  # noqa: E402
 from roster_tui.tui.app import create_app  # noqa: E402
@@ -21,13 +21,13 @@ from roster_tui.tui.app import create_app  # noqa: E402
 def run_console(settings: ApiSettings) -> int:
     """Open the configured roster API and run the console until the admin quits. What goes wrong unexpectedly is
     written to the console's log (the console says where)."""
-    keys = keymap()
+    keys, limits = keymap(), guard_limits()
     logging.basicConfig(handlers=[console_log()], level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def main() -> int:
         async with open_client(settings) as client:
-            await create_app(client, source=settings.source, keymap=keys).run_async()
+            await create_app(client, source=settings.source, keymap=keys, limits=limits).run_async()
         return 0
 
     return asyncio.run(main())

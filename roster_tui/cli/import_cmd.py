@@ -7,6 +7,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
+from roster_tui.cli.guards import add_guard_flags, guards_json, limits_of, print_guards, say_held
 from roster_tui.cli.output import COLOURS, SERVICE_HELP, Style, fail, show
 from roster_tui.cli.runner import confirm_and_apply, exit_code, print_applied
 from roster_tui.connect import open_client
@@ -27,6 +28,7 @@ from roster_tui.sync.saved_plan import file_source, plan_document, save_plan
 
 if TYPE_CHECKING:
     from roster_tui.config import ApiSettings
+    from roster_tui.core.guards import Limits
 
 AGAIN = "import the same file again to apply the rest"
 SYNC_KEYS = {"email": "email", "employee-id": "employee_id", "employee_id": "employee_id"}
@@ -56,13 +58,13 @@ def add_import_parser(sub: Any, api_flags: Any) -> None:
     imp.add_argument("--date-format", metavar="FMT", help="the file's date format, e.g. '%%m/%%d/%%Y'")
     imp.add_argument("--deactivate-missing", action="store_true",
                      help="full sync: deactivate active users missing from the file")
-    imp.add_argument("--force", action="store_true", help="allow the full sync past the 20%% guard")
     imp.add_argument("--errors-csv", metavar="OUT", help="write the rows with errors, plus an error column")
     imp.add_argument("--json", action="store_true", help="print the plan as one JSON object")
     imp.add_argument("--apply", action="store_true", help="write the changes (asks first unless --yes)")
     imp.add_argument("--yes", action="store_true", help="apply without asking")
     imp.add_argument("--out", metavar="PLAN", help="save the plan (with each user's version) for roster apply; "
                      "writes nothing to the roster")
+    add_guard_flags(imp, ("max_deactivations", "max_share", "full_sync_share"))
 
 
 
@@ -79,7 +81,8 @@ def _row_json(r: PlanRow) -> dict[str, Any]:
 
 def plan_json(plan: Plan, applied: ApplyResult | None = None) -> dict[str, Any]:
     """The ``--json`` object: ``{"summary": ..., "rows": [...], "applied": ...}`` (applied only with --apply)."""
-    out: dict[str, Any] = {"summary": plan.summary(), "notes": plan.notes, "rows": [_row_json(r) for r in plan.rows]}
+    out: dict[str, Any] = {"summary": plan.summary(), "notes": plan.notes, **guards_json(plan),
+                           "rows": [_row_json(r) for r in plan.rows]}
     if applied is not None:
         out["applied"] = applied.summary()
     return out
@@ -90,7 +93,9 @@ def write_plan_json(plan: Plan, applied: ApplyResult | None, out: BinaryIO, chun
     import orjson
 
     dumps = orjson.dumps
-    out.write(b'{"summary":' + dumps(plan.summary()) + b',"notes":' + dumps(plan.notes) + b',"rows":[')
+    guards = dumps(guards_json(plan))[1:-1]  # "held":[...],"forced":[...]
+    out.write(b'{"summary":' + dumps(plan.summary()) + b',"notes":' + dumps(plan.notes) + b"," + guards
+              + b',"rows":[')
     parts: list[bytes] = []
     sep = b""
     for row in plan.rows:
@@ -122,6 +127,7 @@ def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO) -> None:
         print(s(f"  … and {len(notes) - MAX_NOTES:,} more columns not imported", "33"), file=out)
     summary = plan.summary()
     print("Plan: " + ", ".join(s(kind_count(summary[k], k), COLOURS[k]) for k in (*KINDS, "warning")), file=out)
+    print_guards(plan, out)
     if plan.full_sync and plan.missing and not plan.refusal:
         print(s(f"!! FULL SYNC: {plan.missing} users missing from the file will be DEACTIVATED", "1;31"),
               file=out)
@@ -168,8 +174,7 @@ def cmd_import(args: argparse.Namespace, settings: ApiSettings) -> int:
         return fail("--yes only makes sense with --apply")
     if args.out and args.apply:
         return fail("--out saves the plan to apply later (roster apply PLAN): not with --apply")
-    if args.force and not args.deactivate_missing:
-        return fail("--force only makes sense with --deactivate-missing")
+    limits = limits_of(args)
     if args.apply and not args.yes and not sys.stdin.isatty():
         return fail("--apply asks for confirmation, but stdin is not a terminal: pass --yes to apply")
     try:
@@ -182,32 +187,32 @@ def cmd_import(args: argparse.Namespace, settings: ApiSettings) -> int:
         flags = " (--map 'HEADER=field', --sync-key)" if exc.action == Hint.MAP_COLUMN else ""
         return fail(f"{exc}{flags}")
     try:
-        return asyncio.run(_import(args, settings, prepared))
+        return asyncio.run(_import(args, settings, prepared, limits))
     except RosterApiError as exc:
         return fail(f"the roster API could not be used ({settings.source}): {exc}. {SERVICE_HELP}")
     except ImportFileError as exc:
         return fail(str(exc))
 
 
-async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: PreparedFile) -> int:
+async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: PreparedFile, limits: Limits) -> int:
     async with open_client(settings) as client:
         plan = await plan_import(client, prepared, deactivate_missing=args.deactivate_missing,
-                                 force=args.force)
+                                 force=args.force, limits=limits)
         _say_dates(prepared)
         if args.save_mapping:
             chosen = mapping_from(prepared.mapping)
             chosen.sync_key, chosen.date_format = prepared.sync_key.value, prepared.validator.date_format
             print(f"mapping saved to {save_mapping(chosen, args.save_mapping)}", file=sys.stderr)
         if plan.refusal:
-            return fail(plan.refusal + ("; pass --force to go ahead" if plan.forcible else ""))
+            return fail(plan.refusal)
         if not args.json:
             print_plan(prepared, plan, sys.stdout)
         source = file_source(prepared.csv.info.path, prepared.scan.rows)
-        if args.out:
+        if args.out and not plan.held:  # a held plan is not saved: roster apply would pass its guards
             save_plan(plan_document(plan, settings.source, source), args.out, plan.changes)
         summary = plan.summary()
         counts = ", ".join(f"{summary[k]} {k}" for k in WRITES)
-        applied = await confirm_and_apply(
+        applied = None if plan.held else await confirm_and_apply(
             plan, lambda progress, result: apply_plan(client, plan, on_progress=progress, result=result,
                                                       source=source),
             apply=args.apply, yes=args.yes, question=f"Apply {plan.changes} changes ({counts})?", again=AGAIN)
@@ -220,7 +225,7 @@ async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: Pre
     if args.errors_csv:
         count = write_errors_csv(prepared, error_lines(plan, applied), args.errors_csv)
         print(f"{plural(count, 'row')} with errors written to {args.errors_csv}", file=sys.stderr)
-    return exit_code(plan, applied)
+    return say_held(plan) if plan.held else exit_code(plan, applied)
 
 
 def _where(row: PlanRow) -> str:

@@ -10,6 +10,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from roster_tui.cli.guards import add_guard_flags, guards_json, limits_of, print_guards, say_held
 from roster_tui.cli.output import COLOURS, SERVICE_HELP, Style, fail
 from roster_tui.cli.runner import confirm_and_apply, exit_code, print_applied
 from roster_tui.connect import open_client
@@ -25,6 +26,7 @@ from roster_tui.sync.saved_plan import plan_document, save_plan
 
 if TYPE_CHECKING:
     from roster_tui.config import ApiSettings
+    from roster_tui.core.guards import Limits
 
 AGAIN = "run the same removal again to apply the rest"
 SECTIONS = (("deactivate", "Deactivate"), ("delete", "Delete"), ("unchanged", "Unchanged"),
@@ -47,10 +49,11 @@ def add_remove_parser(sub: Any, api_flags: Any) -> None:
     rem.add_argument("--yes", action="store_true", help="apply without asking")
     rem.add_argument("--out", metavar="PLAN", help="save the plan (with each user's version) for roster apply; "
                      "writes nothing to the roster")
+    add_guard_flags(rem, ("max_deactivations", "max_deletions", "max_share"))
 
 
 def plan_json(plan: RemovalPlan, applied: ApplyResult | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"summary": plan.summary(), "rows": [r.as_json() for r in plan.rows]}
+    out: dict[str, Any] = {"summary": plan.summary(), **guards_json(plan), "rows": [r.as_json() for r in plan.rows]}
     if applied is not None:
         out["applied"] = applied.summary()
     return out
@@ -68,6 +71,7 @@ def print_plan(source: str, keys: list[RemovalKey], plan: RemovalPlan, out: Text
           file=out)
     summary = plan.summary()
     print("Plan: " + ", ".join(s(kind_count(summary[k], k), COLOURS[k]) for k in SUMMARY_KEYS), file=out)
+    print_guards(plan, out)
     for action, title in SECTIONS:
         rows = [r for r in plan.rows if r.action == action]
         if not rows:
@@ -109,29 +113,31 @@ def cmd_remove(args: argparse.Namespace, settings: ApiSettings) -> int:
     if not keys:
         return fail(f"{args.from_file or 'the arguments'}: no emails or employee IDs to remove")
     source = args.from_file or "arguments"
+    limits = limits_of(args)
     try:
-        return asyncio.run(_remove(args, settings, source, keys))
+        return asyncio.run(_remove(args, settings, source, keys, limits))
     except RosterApiError as exc:
         return fail(f"the roster API could not be used ({settings.source}): {exc}. {SERVICE_HELP}")
 
 
-async def _remove(args: argparse.Namespace, settings: ApiSettings, source: str, keys: list[RemovalKey]) -> int:
+async def _remove(args: argparse.Namespace, settings: ApiSettings, source: str, keys: list[RemovalKey],
+                  limits: Limits) -> int:
     import orjson
 
     async with open_client(settings) as client:
         plan = await plan_removal(client, keys, delete_when_allowed=args.delete_when_allowed,
-                                  removed=removed_keys(settings.source))
+                                  removed=removed_keys(settings.source), limits=limits, force=args.force)
         if not args.json:
             print_plan(source, keys, plan, sys.stdout)
             sys.stdout.flush()
         recorded = {"file": source, "keys": len(keys)} if args.from_file else {"keys": len(keys)}
-        if args.out:
+        if args.out and not plan.held:  # a held plan is not saved: roster apply would pass its guards
             save_plan(plan_document(plan, settings.source, recorded), args.out, plan.changes)
         summary = plan.summary()
         permanent = " (deleting is permanent)" if summary["delete"] else ""
         question = (f"Remove {plural(plan.changes, 'user')} ({summary['deactivate']} deactivate, "
                     f"{summary['delete']} delete){permanent}?")
-        applied = await confirm_and_apply(
+        applied = None if plan.held else await confirm_and_apply(
             plan, lambda progress, result: apply_removal(client, plan, on_progress=progress, result=result,
                                                          source=recorded),
             apply=args.apply, yes=args.yes, question=question, again=AGAIN,
@@ -146,7 +152,7 @@ async def _remove(args: argparse.Namespace, settings: ApiSettings, source: str, 
         sys.stdout.flush()
     elif applied is not None:
         print_applied(applied, _applied_where, AGAIN)
-    return exit_code(plan, applied)
+    return say_held(plan) if plan.held else exit_code(plan, applied)
 
 
 def _applied_where(row: RemovalRow) -> str:

@@ -3,7 +3,8 @@ was and was not written, and the exit code.
 
 Exit codes: 0 nothing to change and no row errors (with ``--apply``: everything applied); 1 changes or row
 errors found (or rows failed or conflicted); 2 the file, the arguments or the service could not be used (also
-when the service stopped answering part-way: what was written is reported, re-running plans only what is left).
+when the service stopped answering part-way: what was written is reported, re-running plans only what is left);
+3 the plan is held by a guard, nothing written (:mod:`roster_tui.cli.guards`: ``--force``, or raise the limit).
 """
 
 from __future__ import annotations

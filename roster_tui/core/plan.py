@@ -2,7 +2,7 @@
 
 Kinds: create, update, reactivate, deactivate, unchanged, and error for invalid rows. A blank cell
 changes nothing; ``[clear]`` clears an optional field. The opt-in full sync deactivates active users
-missing from the file, refused over 20% of the active users unless forced.
+missing from the file; how many it may deactivate is a guard (:mod:`roster_tui.core.guards`).
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from collections.abc import Iterable, Iterator
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from roster_tui.core.key_scan import KeyScan
 from roster_tui.core.models import SyncKey
 from roster_tui.core.roster import RosterIndex, display_manager
 from roster_tui.core.validation import CLEAR, REQUIRED_FOR_CREATE, RowResult, clean_cell, email_key, employee_key
 from roster_tui.core.wording import plural
+
+if TYPE_CHECKING:
+    from roster_tui.core.guards import Guard
 
 
 class Kind(StrEnum):
@@ -38,7 +41,6 @@ WRITES = (Kind.CREATE, Kind.UPDATE, Kind.REACTIVATE, Kind.DEACTIVATE)
 #: The summary's key counting the rows with warnings (any kind).
 WARNING = "warning"
 SUMMARY_KEYS: tuple[str, ...] = (*KINDS, WARNING)
-FULL_SYNC_LIMIT = 0.20
 PATCHABLE = ("email", "employee_id", "first_name", "last_name", "title", "department", "division",
              "location", "hire_date")
 
@@ -106,9 +108,11 @@ class Plan:
     sync_key: SyncKey
     rows: list[PlanRow]
     full_sync: bool = False
-    refusal: str | None = None  # why the full sync's deactivations were refused
-    forcible: bool = False  # the refusal is the size guard, which the admin may pass (--force, or typing the count)
+    refusal: str | None = None  # why the full sync could not be planned (its deactivations are left out)
     missing: int = 0  # users missing from the file that the full sync deactivates
+    active: int = 0  # of the active users (the full sync's share guard)
+    guards: list[Guard] = field(default_factory=list)  # the limits it is over (:func:`core.guards.hold`)
+    forced: bool = False  # the admin passes those on purpose (--force, or typing the count)
     index: RosterIndex | None = None  # the existing users it was planned against
     notes: list[str] = field(default_factory=list)  # warnings about the file as a whole (new department values)
 
@@ -124,6 +128,11 @@ class Plan:
     @property
     def changes(self) -> int:
         return sum(1 for r in self.rows if r.action in WRITES)
+
+    @property
+    def held(self) -> list[Guard]:
+        """The guards that hold the plan: nothing is written while there are any."""
+        return [] if self.forced else self.guards
 
     @property
     def errors(self) -> int:
@@ -314,15 +323,16 @@ class PlanBuilder:
     def finish(self, *, deactivate_missing: bool = False, force: bool = False) -> Plan:
         """The plan of the rows added: managers created in the file checked, the full sync added if asked."""
         _check_new_managers(self.rows)
-        plan = Plan(self.sync_key, self.rows, full_sync=deactivate_missing, index=self.index)
+        plan = Plan(self.sync_key, self.rows, full_sync=deactivate_missing, index=self.index, forced=force)
         if deactivate_missing:
-            _full_sync(plan, self.index, self.scan, force)
+            _full_sync(plan, self.index, self.scan)
         return plan
 
 
 def build_plan(rows: Iterable[RowResult], index: RosterIndex, scan: KeyScan, sync_key: SyncKey | str,
                *, deactivate_missing: bool = False, force: bool = False) -> Plan:
-    """Classify every validated row against the existing users; optionally the full-sync deactivations.
+    """Classify every validated row against the existing users; optionally the full-sync deactivations
+    (``force``: the plan passes its guards, :func:`roster_tui.core.guards.hold`).
 
     The plan takes over each row's ``errors`` and ``warnings`` lists."""
     builder = PlanBuilder(index, scan, sync_key)
@@ -330,8 +340,8 @@ def build_plan(rows: Iterable[RowResult], index: RosterIndex, scan: KeyScan, syn
     return builder.finish(deactivate_missing=deactivate_missing, force=force)
 
 
-def _full_sync(plan: Plan, index: RosterIndex, scan: KeyScan, force: bool) -> None:
-    """Deactivate the active users that no row of the file names by any key (guarded; see the module doc)."""
+def _full_sync(plan: Plan, index: RosterIndex, scan: KeyScan) -> None:
+    """Deactivate the active users that no row of the file names by any key (how many: a guard's)."""
     if not index.complete:
         raise ValueError("the full sync needs the whole roster in the index")
     active = [u for u in index.by_id.values() if u.active]
@@ -345,14 +355,7 @@ def _full_sync(plan: Plan, index: RosterIndex, scan: KeyScan, force: bool) -> No
     emails, employee_ids = scan.emails, {employee_key(e) for e in scan.employee_ids}
     missing = [u for u in active if email_key(u.email) not in emails
                and not (u.employee_id and employee_key(u.employee_id) in employee_ids)]
-    plan.missing = len(missing)
-    if active and len(missing) > FULL_SYNC_LIMIT * len(active) and not force:
-        share = 100 * len(missing) / len(active)
-        plan.refusal = (f"the full sync would deactivate {len(missing):,} of {len(active):,} active users "
-                        f"({share:.0f}%, over the {FULL_SYNC_LIMIT:.0%} limit); check that the file is the "
-                        "whole roster")
-        plan.forcible = True
-        return
+    plan.missing, plan.active = len(missing), len(active)
     key_of = (lambda u: email_key(u.email)) if plan.sync_key == SyncKey.EMAIL else (lambda u: u.employee_id)
     for user in sorted(missing, key=key_of):
         plan.rows.append(PlanRow(None, Kind.DEACTIVATE, key_of(user), {"status": ("active", "inactive")},

@@ -11,13 +11,16 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from roster_tui.core.models import ACCOUNT_ADMIN, User
 from roster_tui.core.removal import RemovalAction, decide
 from roster_tui.core.roster import RosterIndex
 from roster_tui.core.validation import email_key
 from roster_tui.core.wording import plural
+
+if TYPE_CHECKING:
+    from roster_tui.core.guards import Guard
 
 ACTIONS = ("deactivate", "delete", "unchanged", "error")
 CHANGES = ("deactivate", "delete")
@@ -123,6 +126,13 @@ class RemovalRow:
 class RemovalPlan:
     rows: list[RemovalRow]
     delete_when_allowed: bool = False
+    guards: list[Guard] = field(default_factory=list)  # the limits it is over (:func:`core.guards.hold`)
+    forced: bool = False  # the admin passes those on purpose (--force, or typing the count)
+
+    @property
+    def held(self) -> list[Guard]:
+        """The guards that hold the plan: nothing is written while there are any."""
+        return [] if self.forced else self.guards
 
     def summary(self) -> dict[str, int]:
         counts = Counter(r.action for r in self.rows)

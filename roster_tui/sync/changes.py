@@ -80,10 +80,18 @@ async def apply_recorded(client: RosterClient, kind: str, rows: Sequence[Row], d
     return result
 
 
+def _check_guards(plan: Plan | RemovalPlan) -> None:
+    """Refuse a plan its guards hold (a caller that asked the admin to pass them sets ``forced``)."""
+    if plan.held:
+        raise ChangeError("the plan is held by its guards, nothing was written: "
+                          + "; ".join(g.message for g in plan.held))
+
+
 async def apply_plan(client: RosterClient, plan: Plan, *, source: dict[str, Any] | None = None,
                      **options: Any) -> ApplyResult:
     """Write an import plan's changes as one change: creates first (managers before their reports), then the
     others."""
+    _check_guards(plan)
     document = plan_document(plan, client.base_url, source)
     return await apply_recorded(client, IMPORT, write_order(plan), document, index=plan.index, **options)
 
@@ -91,6 +99,7 @@ async def apply_plan(client: RosterClient, plan: Plan, *, source: dict[str, Any]
 async def apply_removal(client: RosterClient, plan: RemovalPlan, *, source: dict[str, Any] | None = None,
                         **options: Any) -> ApplyResult:
     """Deactivate or delete each planned user as one change, with the version seen while planning."""
+    _check_guards(plan)
     document = plan_document(plan, client.base_url, source)
     return await apply_recorded(client, REMOVAL, plan.to_apply(), document, **options)
 

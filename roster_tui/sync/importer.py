@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 
+from roster_tui.core.guards import Limits
 from roster_tui.core.plan import Plan, PlanBuilder
 from roster_tui.core.plan_checks import KnownValues, PlanSurvey, keep_an_admin, note_new_values, note_training
 from roster_tui.core.roster import RosterIndex
@@ -22,6 +23,7 @@ from roster_tui.core.validation import RowResult
 from roster_tui.heap import gc_paused
 from roster_tui.scim.client import RosterClient
 from roster_tui.scim.errors import RosterApiError
+from roster_tui.sync.guards import guard_plan
 from roster_tui.sync.import_file import PreparedFile
 from roster_tui.sync.remover import active_account_admins
 from roster_tui.sync.roster_index import LOOKUP_CONCURRENCY, assignments_by_id, crawl, fetch_index, prefer_crawl
@@ -46,15 +48,18 @@ async def scan_file(prepared: PreparedFile, progress: Progress | None = None) ->
 
 
 async def plan_import(client: RosterClient, prepared: PreparedFile, *, deactivate_missing: bool = False,
-                      force: bool = False, progress: Progress | None = None) -> Plan:
-    """Fetch what is needed and build the plan of a prepared file (scanned here if it was not yet).
+                      force: bool = False, progress: Progress | None = None, limits: Limits | None = None) -> Plan:
+    """Fetch what is needed and build the plan of a prepared file (scanned here if it was not yet), checked
+    against the guards' ``limits`` (default: :class:`Limits`' defaults; ``force`` passes them).
 
     The rows are checked while the roster is fetched (and, when the file is large enough that the whole
     roster is paged through anyway, scanned meanwhile too). All the CPU work runs in slices on the event
     loop, so the requests (and a console sharing the loop) keep going.
     """
     with gc_paused():
-        return await _plan(client, prepared, deactivate_missing, force, progress)
+        plan = await _plan(client, prepared, deactivate_missing, force, progress)
+    await guard_plan(client, plan, limits or Limits())
+    return plan
 
 
 async def _plan(client: RosterClient, prepared: PreparedFile, deactivate_missing: bool, force: bool,

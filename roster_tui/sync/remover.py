@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from roster_tui.core.csv_reader import ImportFileError, open_csv
+from roster_tui.core.guards import Limits
 from roster_tui.core.mapping import FIELD_LABELS, resolve_mapping
 from roster_tui.core.models import ACCOUNT_ADMIN
 from roster_tui.core.removal_plan import RemovalKey, RemovalPlan, build_removal_plan, key_of_line
@@ -23,6 +24,7 @@ from roster_tui.core.scim import FIELD_PATHS, user_from_scim
 from roster_tui.core.validation import unescape_cell
 from roster_tui.scim.client import RosterClient
 from roster_tui.sync.apply import ApplyResult
+from roster_tui.sync.guards import guard_plan
 from roster_tui.sync.roster_index import eq_filters, look_up
 
 CONCURRENCY = 4
@@ -142,10 +144,15 @@ async def look_up_for_removal(client: RosterClient, keys: list[RemovalKey],
 
 
 async def plan_removal(client: RosterClient, keys: list[RemovalKey], *, delete_when_allowed: bool = False,
-                       removed: Mapping[str, str] | None = None) -> RemovalPlan:
-    """Look the keys' users up and plan their removal."""
+                       removed: Mapping[str, str] | None = None, limits: Limits | None = None,
+                       force: bool = False) -> RemovalPlan:
+    """Look the keys' users up and plan their removal, checked against the guards' ``limits`` (default:
+    :class:`Limits`' defaults; ``force`` passes them)."""
     lookup = await look_up_for_removal(client, keys, removed)
-    return lookup.plan(keys, delete_when_allowed=delete_when_allowed)
+    plan = lookup.plan(keys, delete_when_allowed=delete_when_allowed)
+    plan.forced = force
+    await guard_plan(client, plan, limits or Limits())
+    return plan
 
 
 def deleted_keys(result: ApplyResult) -> list[str]:

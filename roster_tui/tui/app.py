@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 import roster_tui
 from roster_tui import heap
+from roster_tui.core.guards import Limits
 from roster_tui.core.models import SyncKey
 from roster_tui.scim.client import RosterClient
 from roster_tui.tui.keys import unknown_ids
@@ -55,11 +56,13 @@ class RosterApp(Typeahead, App[int]):
         sync_field: SyncKey = SyncKey.EMAIL,
         role_catalog: list[str] | None = None,
         keymap: Mapping[str, str] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         super().__init__()
         self.client = client
         self.source = source
         self.sync_field = sync_field
+        self.limits = limits or Limits()
         self._role_catalog = role_catalog
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"
@@ -174,7 +177,10 @@ def create_app(
     sync_field: SyncKey = SyncKey.EMAIL,
     role_catalog: list[str] | None = None,
     keymap: Mapping[str, str] | None = None,
+    limits: Limits | None = None,
 ) -> RosterApp:
     """Build the console around ``client``; ``source`` is what the header says the data comes from, ``keymap``
-    the bindings rebound (binding id: keys, the ``[keys]`` table of config.toml)."""
-    return RosterApp(client, source=source, sync_field=sync_field, role_catalog=role_catalog, keymap=keymap)
+    the bindings rebound (binding id: keys, the ``[keys]`` table of config.toml), ``limits`` the guards' (the
+    ``[guards]`` table; default: their defaults)."""
+    return RosterApp(client, source=source, sync_field=sync_field, role_catalog=role_catalog, keymap=keymap,
+                     limits=limits)

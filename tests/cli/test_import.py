@@ -199,8 +199,15 @@ def test_full_sync_guard_and_force(private_server: RunningServer, tmp_path: Path
     path = write(tmp_path, "Email,First Name,Last Name\n" + rows)
     assert plan_json(private_server, tmp_path, str(path), "--apply", "--yes")[0] == 0
     fewer = write(tmp_path, "Email\n" + "".join(f"u{i}@x.example\n" for i in range(7)), "fewer.csv")
-    result = roster(private_server, tmp_path, "import", str(fewer), "--deactivate-missing")
-    assert result.returncode == 2 and "3 of 10 active users" in result.stderr
+    result = roster(private_server, tmp_path, "import", str(fewer), "--deactivate-missing", "--apply", "--yes")
+    assert result.returncode == 3 and "!! HELD: the full sync deactivates 3 of 10 active users (30%)" in result.stdout
+    assert result.stderr.splitlines() == [
+        "roster: held, nothing written: the full sync deactivates 3 of 10 active users (30%); the limit is 20% "
+        "(guards.full_sync_share, the default): check that the file is the whole roster. Pass --force to go ahead, "
+        "or raise the limit (--full-sync-share PCT, or off)"]
+    code, plan = plan_json(private_server, tmp_path, str(fewer), "--deactivate-missing", "--apply", "--yes")
+    assert code == 3 and "applied" not in plan and plan["summary"]["deactivate"] == 3  # held: nothing written
+    assert [(g["guard"], g["count"], g["limit"]) for g in plan["held"]] == [("full_sync_share", 3, 20)]
     code, plan = plan_json(private_server, tmp_path, str(fewer))
     assert code == 0 and plan["summary"]["deactivate"] == 0  # missing users are left alone
     human = roster(private_server, tmp_path, "import", str(fewer), "--deactivate-missing", "--force")
@@ -209,6 +216,7 @@ def test_full_sync_guard_and_force(private_server: RunningServer, tmp_path: Path
                            "--apply", "--yes")
     missing = [r for r in plan["rows"] if r["line"] is None]
     assert [r["key"] for r in missing] == ["u7@x.example", "u8@x.example", "u9@x.example"]
+    assert plan["held"] == [] and [g["guard"] for g in plan["forced"]] == ["full_sync_share"]
     assert plan["applied"] == {"ok": 3, "conflict": 0, "failed": 0} and code == 0
 
 
@@ -272,6 +280,7 @@ def test_streamed_json_is_byte_for_byte_the_contract(chunk: int, applied: bool) 
     import orjson
 
     from roster_tui.cli.import_cmd import plan_json, write_plan_json
+    from roster_tui.core.guards import Limits, hold
     from roster_tui.core.key_scan import scan_keys
     from roster_tui.core.mapping import resolve_mapping
     from roster_tui.core.models import SyncKey
@@ -290,13 +299,16 @@ def test_streamed_json_is_byte_for_byte_the_contract(chunk: int, applied: bool) 
                               last_name="B", title="Boss"))
     validate = RowValidator(mapping, SyncKey.EMAIL)
     plan = build_plan([validate(n, c) for n, c in rows], index, scan_keys(rows, mapping), SyncKey.EMAIL)
+    hold(plan, Limits(max_share=10), roster=2)  # one update of two users: held
     result = ApplyResult() if applied else None
     out = io.BytesIO()
     write_plan_json(plan, result, out, chunk=chunk)
     assert out.getvalue() == orjson.dumps(plan_json(plan, result)) + b"\n"
     decoded = json.loads(out.getvalue())
-    assert list(decoded) == (["summary", "notes", "rows", "applied"] if applied else ["summary", "notes", "rows"])
+    keys = ["summary", "notes", "held", "forced", "rows"]
+    assert list(decoded) == ([*keys, "applied"] if applied else keys)
     assert [r["action"] for r in decoded["rows"]] == ["update", "create", "error", "unchanged"]
+    assert [g["guard"] for g in decoded["held"]] == ["max_share"] and decoded["forced"] == []
     assert decoded["rows"][1]["changes"]["status"] == [None, "inactive"]
     empty = build_plan([], index, scan_keys([], mapping), SyncKey.EMAIL)
     out = io.BytesIO()

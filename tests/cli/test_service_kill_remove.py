@@ -30,7 +30,7 @@ def test_service_killed_mid_removal_then_a_rerun_says_already_removed(tmp_path: 
     assert plan_json(server, tmp_path, str(hires), "--apply", "--yes")[0] == 0
     terms = write(tmp_path, "\n".join(emails) + "\n", "terms.txt")
     remover = subprocess.Popen([sys.executable, "-m", "roster_tui.cli", "remove", "--from", str(terms),
-                                "--delete-when-allowed", "--apply", "--yes", "--json"],
+                                "--delete-when-allowed", "--force", "--apply", "--yes", "--json"],
                                env=env_for(server, tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and count(server, prefix)[0] == n:
@@ -46,11 +46,12 @@ def test_service_killed_mid_removal_then_a_rerun_says_already_removed(tmp_path: 
     try:
         left = count(restarted, prefix)[0]
         assert 0 < left < n
-        code, again = remove_json(restarted, tmp_path, "--from", str(terms), "--delete-when-allowed")
-        summary = again["summary"]
+        code, again = remove_json(restarted, tmp_path, "--from", str(terms), "--delete-when-allowed", "--force")
+        summary = again["summary"]  # --force: 4,000 deletions are past the guard (100) on purpose
         assert (code, summary["delete"], summary["unchanged"], summary["error"]) == (1, left, n - left, 0)
         assert {r["reason"].split(" (")[0] for r in again["rows"] if r["action"] == "unchanged"} == {"already removed"}
-        code, done = remove_json(restarted, tmp_path, "--from", str(terms), "--delete-when-allowed", "--apply", "--yes")
+        code, done = remove_json(restarted, tmp_path, "--from", str(terms), "--delete-when-allowed", "--force",
+                                 "--apply", "--yes")
         assert (code, done["applied"]) == (0, {"ok": left, "conflict": 0, "failed": 0})
         assert count(restarted, prefix)[0] == 0
         code, last = remove_json(restarted, tmp_path, "--from", str(terms))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from roster_tui.core.guards import Limits, hold
 from roster_tui.core.key_scan import scan_keys
 from roster_tui.core.mapping import resolve_mapping
 from roster_tui.core.models import SyncKey
@@ -186,16 +187,21 @@ def test_full_sync_deactivates_missing_active_users() -> None:
     assert p.missing == 1 and p.refusal is None
 
 
-def test_full_sync_guard_refuses_over_20_percent_unless_forced() -> None:
+def test_full_sync_over_20_percent_is_held_by_its_guard_unless_forced() -> None:
     users = [entry(n) for n in range(1, 11)]
     rows = [[f"u{n}@x.example"] for n in range(1, 8)]  # 3 of 10 missing = 30%
     p = plan_of(["Email"], rows, users, deactivate_missing=True)
-    assert p.refusal and "3 of 10 active users" in p.refusal and p.forcible
-    assert all(r.line is not None for r in p.rows)
+    assert p.refusal is None and (p.missing, p.active) == (3, 10)
+    assert [r.key for r in p.rows if r.line is None] == ["u10@x.example", "u8@x.example", "u9@x.example"]
+    (guard,) = hold(p, Limits(), roster=10)
+    assert guard.setting == "full_sync_share" and (guard.count, guard.limit) == (3, 20)
+    assert "3 of 10 active users (30%)" in guard.message and "check that the file is the whole roster" in guard.message
+    assert p.held == [guard] and p.changes == 3  # held: the plan says what it would do, nothing is written
     forced = plan_of(["Email"], rows, users, deactivate_missing=True, force=True)
-    assert sum(1 for r in forced.rows if r.line is None) == 3
-    ok = plan_of(["Email"], rows[:1] + rows[1:] + [["u8@x.example"]], users, deactivate_missing=True)
-    assert ok.refusal is None and ok.missing == 2
+    assert hold(forced, Limits(), roster=10) == [guard] and forced.held == []
+    ok = plan_of(["Email"], [*rows, ["u8@x.example"]], users, deactivate_missing=True)
+    assert hold(ok, Limits(), roster=10) == [] and ok.missing == 2  # 20% is not over 20%
+    assert hold(p, Limits(full_sync_share=None), roster=10) == [] and p.held == []  # the guard turned off
 
 
 def test_full_sync_needs_the_whole_roster() -> None:
@@ -229,8 +235,8 @@ def test_full_sync_by_employee_id_is_refused_while_active_users_lack_one() -> No
     rows = [[f"E{n}"] for n in range(1, 11)]
     for force in (False, True):
         p = plan_of(["Employee ID"], rows, users, sync=SyncKey.EMPLOYEE_ID, deactivate_missing=True, force=force)
-        assert p.refusal and p.refusal.startswith("1 active user has no employee ID") and not p.forcible
-        assert all(r.line is not None for r in p.rows)
+        assert p.refusal and p.refusal.startswith("1 active user has no employee ID")
+        assert all(r.line is not None for r in p.rows) and hold(p, Limits(), roster=12) == []
 
 
 def test_a_mojibake_rewrite_of_accented_text_is_an_error_not_an_update() -> None:

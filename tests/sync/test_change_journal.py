@@ -88,7 +88,7 @@ async def test_import_undo_and_redo_return_every_user_to_their_documents(
     before = await documents(client, domain)
     month = a_month_of_changes(domain, SIZE)
     assert month.count("\n") >= 10_000
-    plan = await plan_csv(client, tmp_path, month)
+    plan = await plan_csv(client, tmp_path, month, force=True)  # past the deactivation guard, on purpose
     kinds = plan.summary()
     assert kinds["create"] and kinds["update"] and kinds["deactivate"] and kinds["reactivate"]
     applied = await apply_plan(client, plan, source={"file": "month.csv"})

@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Input
 
 from roster_tui.config import ApiSettings, ConfigError, keymap
+from roster_tui.core.guards import Limits
 from roster_tui.tui.keys import console_bindings, unknown_ids
 from roster_tui.tui.screens.roster import RosterScreen
 
@@ -100,7 +101,7 @@ def test_a_keys_table_of_the_wrong_shape_is_refused(tmp_path: Path, monkeypatch:
 
 def test_the_console_is_started_with_the_keys_of_config_toml(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    write_config(tmp_path, monkeypatch, '[keys]\n"roster.search" = "ctrl+f"\n')
+    write_config(tmp_path, monkeypatch, '[keys]\n"roster.search" = "ctrl+f"\n[guards]\nmax_deletions = 5\n')
     started: dict[str, object] = {}
 
     @asynccontextmanager
@@ -121,4 +122,6 @@ def test_the_console_is_started_with_the_keys_of_config_toml(tmp_path: Path,
     monkeypatch.setattr(console_cmd, "create_app", create_app)
     monkeypatch.setenv("ROSTER_DATA_DIR", str(tmp_path / "data"))
     assert console_cmd.run_console(ApiSettings("http://roster.invalid", "t", "roster.db")) == 0
+    limits = started.pop("limits")
     assert started == {"client": "client", "source": "http://roster.invalid", "keymap": {"roster.search": "ctrl+f"}}
+    assert limits == Limits(max_deletions=5)  # the guards of config.toml too

@@ -320,20 +320,24 @@ async def test_full_sync_is_guarded_then_a_user_edited_after_the_preview_is_a_co
         await settle(pilot)
         await type_path(pilot, path)
         preview = await to_preview(pilot)
-        # the full sync: warned, refused over 20%, forced only on purpose; then off again
+        # the full sync: warned, held over 20%, passed only on purpose; then off again
         await pilot.press("F")
         assert "DEACTIVATED" in screen_text(app)
         await pilot.press("y")
-        await wait_for(pilot, lambda: "FULL SYNC REFUSED" in screen_text(app))
-        await pilot.press("a")
-        assert not isinstance(app.screen, ApplyStep) and preview.state.plan.summary()["deactivate"] == 1
+        await wait_for(pilot, lambda: "!! HELD: the full sync deactivates" in screen_text(app))
         missing = preview.state.plan.missing
+        assert preview.state.plan.summary()["deactivate"] == 1 + missing  # the plan says all it would do
+        await pilot.press("a")  # applying a held plan: only by typing the count
+        await wait_for(pilot, lambda: isinstance(app.screen, TypeCountScreen))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is preview and not preview.state.plan.forced
         await pilot.press("exclamation_mark")  # passing the guard takes typing how many it deactivates
         await wait_for(pilot, lambda: isinstance(app.screen, TypeCountScreen))
         await pilot.press(*str(missing + 1), "enter")
         assert isinstance(app.screen, TypeCountScreen) and "That is not" in screen_text(app)
         await pilot.press(*str(missing), "enter")
-        await wait_for(pilot, lambda: "FULL SYNC ON" in screen_text(app))
+        await wait_for(pilot, lambda: "Past a guard" in screen_text(app) and "FULL SYNC ON" in screen_text(app))
         await settle(pilot)
         forced = cli_result(cli)
         assert preview.state.plan.summary() == forced

@@ -67,11 +67,11 @@ async def test_backing_out_at_every_step_writes_nothing(embedded: Embedded, rost
         await type_path(pilot, path)
         preview = await to_preview(pilot)
         await pilot.press("F", "y")  # the full sync, past its guard: it would deactivate everyone not in the file
-        await wait_for(pilot, lambda: "FULL SYNC REFUSED" in screen_text(app))
+        await wait_for(pilot, lambda: "!! HELD: the full sync deactivates" in screen_text(app))
         await pilot.press("exclamation_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, TypeCountScreen))
         await pilot.press(*str(preview.state.plan.missing), "enter")
-        await wait_for(pilot, lambda: "FULL SYNC ON" in screen_text(app))
+        await wait_for(pilot, lambda: "Past a guard" in screen_text(app) and "FULL SYNC ON" in screen_text(app))
         assert preview.state.plan.summary()["deactivate"] > 100
         await pilot.press("a")  # its confirmation, left
         await settle(pilot)

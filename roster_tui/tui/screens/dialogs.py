@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual import on
@@ -11,6 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+
+from roster_tui.core.guards import Guard
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -96,6 +99,12 @@ class TypeCountScreen(ModalScreen[bool]):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+def pass_guards(held: Sequence[Guard], question: str) -> TypeCountScreen:
+    """The dialog that passes the guards holding a plan (``held``): the admin types the first one's count."""
+    said = "\n".join(f"!! {g.message}." for g in held)
+    return TypeCountScreen(f"{said}\n{question}", held[0].count, verb=held[0].verb)
 
 
 class PickScreen(ModalScreen[str | None]):

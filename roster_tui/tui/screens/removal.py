@@ -20,6 +20,7 @@ from textual.containers import Horizontal
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from roster_tui.core.guards import hold
 from roster_tui.core.removal import assignments_phrase
 from roster_tui.core.removal_plan import (
     ACTIONS,
@@ -32,9 +33,10 @@ from roster_tui.files import removed_keys
 from roster_tui.scim.client import RosterClient
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.apply import ApplyResult
+from roster_tui.sync.guards import roster_size
 from roster_tui.sync.remover import look_up_for_removal
 from roster_tui.tui.screens.base import ConsoleScreen
-from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen
+from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen, pass_guards
 from roster_tui.tui.screens.removal_result import RemovalRunScreen
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.status import Banner, Busy, is_transient
@@ -132,6 +134,16 @@ def row_prompt(row: RemovalRow, *, deletable: bool) -> Table:
     return grid
 
 
+def held_text(plan: RemovalPlan) -> str:
+    """The preview's first lines: each guard holding the plan, and how to pass it ("" when none does)."""
+    if not plan.held:
+        return ""
+    guard = plan.held[0]
+    return "\n".join([*(f"!! HELD: {g.message}." for g in plan.held),
+                      f"Nothing is removed unless you type {guard.count:,} (the users it would {guard.verb}) after "
+                      "enter. The limits are [guards] in config.toml."])
+
+
 def summary_text(plan: RemovalPlan) -> str:
     s = plan.summary()
     text = f"{plan.changes} to remove: " + " · ".join(kind_count(s[k], k) for k in ACTIONS)
@@ -170,11 +182,15 @@ class RemovalScreen(ConsoleScreen[ApplyResult | None]):
         self.keys = keys
         self.source = source
         self.choices: RemovalChoices | None = None
+        self.roster: int | None = None  # how many users the roster has (for the share guard)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="removal-header"):
             yield Static(f"Remove users · {self.source}", id="removal-title", markup=False)
             yield Busy(id="busy")
+        guards = Static("", id="removal-guards", markup=False)
+        guards.display = False
+        yield guards
         yield Static("Looking the users up…", id="removal-summary", markup=False)
         yield Static("Deactivate keeps the user and completed training (undo: reactivate). "
                      "x: delete instead, only for users with no training assignments.",
@@ -191,6 +207,8 @@ class RemovalScreen(ConsoleScreen[ApplyResult | None]):
         busy.start()
         try:
             deactivate, delete = await plan_both(self.console.client, self.keys, removed_keys(self.console.source))
+            if self.console.limits.max_share is not None:
+                self.roster = await roster_size(self.console.client)
         except RosterApiError as exc:
             what = "Connection lost" if is_transient(exc) else "The service refused the lookup"
             self.query_one(Banner).show(f"{what}: {exc.detail} Escape to go back.")
@@ -209,9 +227,20 @@ class RemovalScreen(ConsoleScreen[ApplyResult | None]):
         assert self.choices is not None
         return row_prompt(self.choices.row(i), deletable=self.choices.deletable(i))
 
+    def _guarded_plan(self) -> RemovalPlan:
+        """The plan of the rows as chosen, checked against the guards (``plan.held``)."""
+        assert self.choices is not None
+        plan = self.choices.plan()
+        hold(plan, self.console.limits, self.roster)
+        return plan
+
     def _show_summary(self) -> None:
         if self.choices is not None:
-            self.query_one("#removal-summary", Static).update(summary_text(self.choices.plan()))
+            plan = self._guarded_plan()
+            self.query_one("#removal-summary", Static).update(summary_text(plan))
+            guards = self.query_one("#removal-guards", Static)
+            guards.update(held_text(plan))
+            guards.display = bool(plan.held)
 
     def _redraw(self, indexes: list[int]) -> None:
         rows = self.query_one(OptionList)
@@ -252,7 +281,7 @@ class RemovalScreen(ConsoleScreen[ApplyResult | None]):
     def action_confirm(self) -> None:
         if self.choices is None:
             return
-        plan = self.choices.plan()
+        plan = self._guarded_plan()
         if not plan.changes:
             self.query_one(Banner).show("Nothing to remove: every listed entry is unchanged or an error.",
                                         kind="warning")
@@ -263,7 +292,14 @@ class RemovalScreen(ConsoleScreen[ApplyResult | None]):
             if yes:
                 self._apply(plan)
 
-        if plan.changes > TYPED_CONFIRMATION_OVER:
+        if plan.held:  # passed only by typing the count
+
+            def passed(yes: bool | None) -> None:
+                plan.forced = bool(yes)
+                answered(yes)
+
+            self.app.push_screen(pass_guards(plan.held, question), passed)
+        elif plan.changes > TYPED_CONFIRMATION_OVER:
             self.app.push_screen(TypeCountScreen(question, plan.changes), answered)
         else:
             self.app.push_screen(ConfirmScreen(question, yes="Remove", no="Cancel"), answered)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -13,12 +14,12 @@ from textual.widgets import Static
 
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.mapping import FIELD_LABELS
-from roster_tui.core.plan import FULL_SYNC_LIMIT, PlanRow
+from roster_tui.core.plan import Plan, PlanRow
 from roster_tui.core.roster import display_manager
 from roster_tui.core.wording import one_line, plural
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.slices import run_in_slices
-from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen
+from roster_tui.tui.screens.dialogs import ConfirmScreen, pass_guards
 from roster_tui.tui.screens.wizard_apply import ApplyStep, confirmation
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.widgets.counts_bar import KINDS, CountsBar
@@ -47,6 +48,19 @@ def row_summary(row: PlanRow, kind: str) -> str:
         return one_line(f"{name}{'  · ' + extra if extra else ''}")
     text = "; ".join(f"{k}: {show(b)} → {show(a)}" for k, (b, a) in row.changes.items()) or "no change"
     return f"{text} · {row.training}" if row.training else text
+
+
+def held_text(plan: Plan | None) -> str:
+    """The preview's first lines: each guard holding the plan and how to pass it, or those passed (else "")."""
+    if plan is None or not plan.guards:
+        return ""
+    if plan.forced:
+        return "\n".join(f"Past a guard (you typed the count): {g.message}." for g in plan.guards)
+    lines = [f"!! HELD: {g.message}." for g in plan.guards]
+    guard = plan.guards[0]
+    lines.append(f"Nothing is written unless you type {guard.count:,} (the users it would {guard.verb}): a or !. "
+                 "The limits are [guards] in config.toml.")
+    return "\n".join(lines)
 
 
 def current_values(state: WizardState, row: PlanRow) -> dict[str, Any]:
@@ -119,7 +133,7 @@ class PreviewStep(WizardStep):
         Binding("enter", "details", "Fields", id="wizard.preview.details"),
         Binding("a", "apply", "Apply…", id="wizard.preview.apply"),
         Binding("F", "full_sync", "Full sync…", id="wizard.preview.full_sync"),
-        Binding("exclamation_mark", "force", "Force full sync", key_display="!", id="wizard.preview.force"),
+        Binding("exclamation_mark", "force", "Pass the guards…", key_display="!", id="wizard.preview.force"),
     ]
 
     def __init__(self, state: WizardState) -> None:
@@ -129,6 +143,9 @@ class PreviewStep(WizardStep):
 
     def compose(self) -> ComposeResult:
         yield from self.step_title()
+        guards = Static("", id="guards", markup=False)
+        guards.display = False
+        yield guards
         yield CountsBar(id="counts-bar")
         yield Static("", id="full-sync", markup=False)
         yield Static("", id="plan-notes", markup=False)
@@ -164,12 +181,14 @@ class PreviewStep(WizardStep):
         assert plan is not None
         counts = {kind: len(rows) for kind, rows in self.groups.items()}  # plan.summary(), already grouped
         self.query_one(CountsBar).show(counts, self.kind)
+        guards = self.query_one("#guards", Static)
+        guards.update(held_text(plan))
+        guards.set_classes("-held" if plan.held else "-passed")
+        guards.display = bool(plan.guards)
         sync = self.query_one("#full-sync", Static)
         sync.set_classes("-refused" if plan.refusal else "-on" if state.full_sync else "-off")
         if plan.refusal:
-            way = (f"Press ! and type {plan.missing:,} to go ahead anyway, or F to turn the full sync off."
-                   if plan.forcible else "Press F to turn the full sync off.")
-            sync.update(f"!! FULL SYNC REFUSED: {plan.refusal}.\n{way}")
+            sync.update(f"!! FULL SYNC REFUSED: {plan.refusal}.\nPress F to turn the full sync off.")
         elif state.full_sync:
             sync.update(f"!! FULL SYNC ON: {plan.missing:,} active users missing from the file will be "
                         "DEACTIVATED (F turns it off).")
@@ -236,34 +255,47 @@ class PreviewStep(WizardStep):
 
         self.app.push_screen(ConfirmScreen(
             "FULL SYNC: every active user who is NOT in this file will be DEACTIVATED.\n"
-            f"Only use it with a file of the whole roster. It is refused when it would deactivate more than "
-            f"{FULL_SYNC_LIMIT:.0%} of the active users. Plan a full sync?", yes="Plan full sync"), answer)
+            f"Only use it with a file of the whole roster. It is held when it would deactivate more than "
+            f"{self._full_sync_share()} of the active users. Plan a full sync?", yes="Plan full sync"), answer)
 
-    def action_force(self) -> None:
-        """Pass the full sync's size guard: only by typing the number of users it would deactivate."""
+    def _full_sync_share(self) -> str:
+        share = self.console.limits.full_sync_share
+        return "(no limit: guards.full_sync_share is off)" if share is None else f"{share:g}%"
+
+    def _pass_guards(self, then: Callable[[], object] | None = None) -> None:
+        """Pass the guards holding the plan, only by typing the count; ``then`` runs once they are passed."""
         plan = self.state.plan
-        if plan is None or not plan.refusal or not plan.forcible:
+        if plan is None or not plan.held:
             return
+
         def answer(yes: bool | None) -> None:
             if yes:
-                self.state.force = True
-                self._replan()
+                self.state.force = plan.forced = True
+                self._show()
+                if then is not None:
+                    then()
 
-        self.app.push_screen(TypeCountScreen(
-            f"{plan.refusal}.\nThe full sync would DEACTIVATE {plan.missing:,} active users missing from the file.",
-            plan.missing, verb="deactivate"), answer)
+        question = confirmation(self.state) if then is not None else "Type the count to pass the guards."
+        self.app.push_screen(pass_guards(plan.held, question), answer)
+
+    def action_force(self) -> None:
+        """Pass the guards holding the plan (typing the count), without applying yet."""
+        self._pass_guards()
 
     def action_apply(self) -> None:
         plan = self.state.plan
         if plan is None or not self.groups:
             return
         if plan.refusal:
-            self.notify("The full sync was refused: force it (!) or turn it off (F) first.", severity="error",
-                        timeout=4)
+            self.notify("The full sync was refused: turn it off (F) first.", severity="error", timeout=4)
             return
         if not plan.changes:
             self.notify("Nothing to change: every row is unchanged or has errors.", severity="warning",
                         timeout=4)
+            return
+
+        if plan.held:  # typing the count is the confirmation
+            self._pass_guards(lambda: self.app.push_screen(ApplyStep(self.state)))
             return
 
         def answer(yes: bool | None) -> None:
@@ -274,5 +306,5 @@ class PreviewStep(WizardStep):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "force":
-            return self.state.plan is not None and bool(self.state.plan.refusal) and self.state.plan.forcible
+            return self.state.plan is not None and bool(self.state.plan.held)
         return True
