@@ -101,3 +101,14 @@ def test_bad_plan_files_and_changes_say_so_in_one_line(server: RunningServer, tm
         assert result.returncode == 2 and "987654321" in result.stderr and "Traceback" not in result.stderr, args
     both = roster(server, tmp_path, "import", "x.csv", "--out", "p.json", "--apply")
     assert both.returncode == 2 and "--out" in both.stderr
+
+
+def test_a_held_plan_is_not_saved(server: RunningServer, tmp_path: Path) -> None:
+    email = f"h{tag()}@x.example"
+    assert roster(server, tmp_path, "import", str(write(tmp_path, f"Email,First Name,Last Name\n{email},H,H\n")),
+                  "--apply", "--yes").returncode == 0
+    plan = tmp_path / "held.json"
+    held = roster(server, tmp_path, "remove", email, "--max-deactivations", "0", "--out", str(plan))
+    assert held.returncode == 3 and "limit is 0" in held.stderr and not plan.exists(), held.stderr
+    forced = roster(server, tmp_path, "remove", email, "--max-deactivations", "0", "--force", "--out", str(plan))
+    assert forced.returncode == 1 and plan.exists(), forced.stderr
