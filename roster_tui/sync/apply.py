@@ -136,6 +136,8 @@ class _Applier:
             if self.unreachable >= STOP_AFTER_UNREACHABLE and self.result.stopped is None:
                 self.result.stopped = f"the roster API stopped answering ({exc.detail})"
         self.finish(row, Status.FAILED, "the user no longer exists" if isinstance(exc, NotFound) else str(exc))
+        if isinstance(exc, ConnectionFailed):  # the request may have landed before the connection died
+            self.answered.discard(id(row))
 
     def succeeded(self, row: Row, back: dict[str, Any] | None = None) -> None:
         """``back``: the resource the server answered, to check it holds what was written."""
