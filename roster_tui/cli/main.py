@@ -6,9 +6,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from roster_tui.config import ApiSettings, ConfigError, check_database, resolve_api
 from roster_tui.server.storage.errors import DatabaseFault
+
+if TYPE_CHECKING:
+    from roster_tui.scim.early import EarlyRequests
 
 
 def _api_flags(parser: argparse.ArgumentParser, default: object = None) -> None:
@@ -90,9 +94,20 @@ def _run(args: argparse.Namespace) -> int:
         from roster_tui.cli.remove_cmd import cmd_remove
 
         return cmd_remove(args, api)
+    early = _send_first_requests(api)
     from roster_tui.cli.console_cmd import run_console
 
-    return run_console(api)
+    return run_console(api, early)
+
+
+def _send_first_requests(api: ApiSettings) -> EarlyRequests | None:
+    """The console's first requests, sent now: their answers come while Textual and the screens are imported."""
+    if api.url is None:  # the embedded service answers in-process, once it is started
+        return None
+    from roster_tui.scim.early import EarlyRequests  # lazy: the console alone sends early
+    from roster_tui.tui.first_requests import first_requests  # lazy: as above
+
+    return EarlyRequests.start(api.url, api.token, first_requests())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,7 @@ from roster_tui.core.wording import plural
 from roster_tui.scim.errors import BadRequest, RosterApiError, Unauthorized
 from roster_tui.scim.values import ValueCount
 from roster_tui.sync.people import all_groups
+from roster_tui.tui.first_requests import COUNT_FILTERS
 from roster_tui.tui.query import RosterQuery
 from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.dialogs import PickScreen
@@ -125,8 +126,7 @@ class RosterScreen(ConsoleScreen[None]):
                 return exc
 
         try:
-            results = await asyncio.gather(*(count(f) for f in (None, "active eq true", "active eq false",
-                                                                   "roles pr")))
+            results = await asyncio.gather(*(count(f) for f in COUNT_FILTERS))
         finally:
             busy.stop()
         if isinstance(results[0], RosterApiError):
