@@ -8,11 +8,14 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from roster_tui.cli.lean import defer_httpx_cli
 from roster_tui.config import ApiSettings, ConfigError, check_database, resolve_api
 from roster_tui.server.storage.errors import DatabaseFault
 
 if TYPE_CHECKING:
     from roster_tui.scim.early import EarlyRequests
+
+defer_httpx_cli()  # before the commands' modules import httpx
 
 
 def _api_flags(parser: argparse.ArgumentParser, default: object = None) -> None:
@@ -38,9 +41,7 @@ def _sub_api_flags(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from roster_tui.cli.admin_cmd import add_admin_parsers
-    from roster_tui.cli.export_cmd import add_export_parsers
-    from roster_tui.cli.import_cmd import add_import_parser
-    from roster_tui.cli.remove_cmd import add_remove_parser
+    from roster_tui.cli.parsers import add_export_parsers, add_import_parser, add_remove_parser
     from roster_tui.cli.serve_cmd import add_serve_parser
 
     parser = argparse.ArgumentParser(prog="roster", description="Keep the training roster in step with HR. "

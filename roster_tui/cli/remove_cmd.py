@@ -29,22 +29,6 @@ SECTIONS = (("deactivate", "Deactivate"), ("delete", "Delete"), ("unchanged", "U
             ("error", "Errors"))
 
 
-def add_remove_parser(sub: Any, api_flags: Any) -> None:
-    rem = sub.add_parser("remove", help="plan (and with --apply, apply) removing terminated users",
-                         description="Deactivate the users listed by email or employee ID (keeps their "
-                                     "completed training records); with --delete-when-allowed, delete "
-                                     "those with no training assignments at all.")
-    api_flags(rem)
-    rem.add_argument("keys", nargs="*", metavar="KEY", help="an email, or an employee ID (no @)")
-    rem.add_argument("--from", dest="from_file", metavar="FILE",
-                     help="a terms list: one key per line, or a CSV with an email or employee-ID column")
-    rem.add_argument("--delete-when-allowed", action="store_true",
-                     help="delete (for good) the users who have no training assignments")
-    rem.add_argument("--json", action="store_true", help="print the plan as one JSON object")
-    rem.add_argument("--apply", action="store_true", help="remove the users (asks first unless --yes)")
-    rem.add_argument("--yes", action="store_true", help="apply without asking")
-
-
 def plan_json(plan: RemovalPlan, applied: ApplyResult | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"summary": plan.summary(), "rows": [r.as_json() for r in plan.rows]}
     if applied is not None:

@@ -15,7 +15,6 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from roster_tui.core.facets import FACETS
-from roster_tui.core.removal_plan import RemovalKey
 from roster_tui.core.wording import plural
 from roster_tui.scim.errors import BadRequest, RosterApiError, Unauthorized
 from roster_tui.scim.values import ValueCount
@@ -370,6 +369,8 @@ class RosterScreen(ConsoleScreen[None]):
         if not users:
             self.notify("Mark users with space first (or put the cursor on one).", severity="warning")
             return
+        from roster_tui.core.removal_plan import RemovalKey  # lazy: with the removal screen, after the first rows
+
         self._open_removal([RemovalKey(u.email) for u in users], source)
 
     def action_terms_list(self) -> None:
