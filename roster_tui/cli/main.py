@@ -9,8 +9,11 @@ import sys
 from typing import TYPE_CHECKING
 
 from roster_tui.cli.lean import defer_httpx_cli
-from roster_tui.config import ApiSettings, ConfigError, check_database, resolve_api
-from roster_tui.server.storage.errors import DatabaseFault
+from roster_tui.heap import collection_paused
+
+with collection_paused():  # the start's imports: what they make stays, no collection need walk it
+    from roster_tui.config import ApiSettings, ConfigError, check_database, resolve_api
+    from roster_tui.server.storage.errors import DatabaseFault
 
 if TYPE_CHECKING:
     from roster_tui.scim.early import EarlyRequests
@@ -95,8 +98,9 @@ def _run(args: argparse.Namespace) -> int:
         from roster_tui.cli.remove_cmd import cmd_remove
 
         return cmd_remove(args, api)
-    early = _send_first_requests(api)
-    from roster_tui.cli.console_cmd import run_console
+    with collection_paused():  # Textual and the screens, imported (roster_tui.heap)
+        early = _send_first_requests(api)
+        from roster_tui.cli.console_cmd import run_console
 
     return run_console(api, early)
 
@@ -112,7 +116,8 @@ def _send_first_requests(api: ApiSettings) -> EarlyRequests | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    with collection_paused():  # the parser's modules, imported (roster_tui.heap)
+        args = build_parser().parse_args(argv)
     try:
         return _run(args)
     except ConfigError as exc:

@@ -3,9 +3,12 @@ otherwise."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
+
+import pytest
 
 PROBE = "import roster_tui.cli.console_cmd, textual.constants as c; print(c.ESCAPE_DELAY)"
 
@@ -54,3 +57,16 @@ def test_the_console_sends_its_first_requests_early_to_an_api_only() -> None:
     from roster_tui.config import ApiSettings
 
     assert _send_first_requests(ApiSettings(None, None, "roster.db")) is None
+
+
+def test_the_command_line_collects_garbage_again_once_its_modules_are_imported(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """roster_tui.heap.collection_paused: no collection while the start imports, and the console runs with one."""
+    from roster_tui.cli import console_cmd
+    from roster_tui.cli import main as cli
+
+    seen: list[bool] = []
+    monkeypatch.setattr(console_cmd, "run_console", lambda api, early=None: seen.append(gc.isenabled()) or 0)
+    monkeypatch.setenv("ROSTER_API_TOKEN", "t")
+    assert cli.main(["--api", "http://127.0.0.1:9/scim/v2"]) == 0
+    assert seen == [True] and gc.isenabled()
