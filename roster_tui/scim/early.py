@@ -28,7 +28,7 @@ import httpx
 SCIM_JSON = "application/scim+json"
 #: Seconds an early answer may be used after it was asked for; after that the client asks again.
 FRESH_FOR = 10.0
-TIMEOUT = 30.0  # seconds for each socket operation, as the client's read timeout
+CONNECT_TIMEOUT, TIMEOUT = 10.0, 30.0  # seconds, as the client's (connecting, then each read)
 
 Params = Mapping[str, object]
 Key = tuple[str, tuple[tuple[str, str], ...]]
@@ -85,11 +85,16 @@ class EarlyRequests:
     def _connect(self) -> http.client.HTTPConnection | None:
         url = self._url
         if url.scheme == "http":
-            return http.client.HTTPConnection(url.hostname or "", url.port, timeout=TIMEOUT)
-        context = self.tls.result()
-        if context is None:
+            connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=CONNECT_TIMEOUT)
+        elif (context := self.tls.result()) is not None:
+            connection = http.client.HTTPSConnection(url.hostname or "", url.port, timeout=CONNECT_TIMEOUT,
+                                                     context=context)
+        else:
             return None
-        return http.client.HTTPSConnection(url.hostname or "", url.port, timeout=TIMEOUT, context=context)
+        connection.connect()
+        if connection.sock is not None:
+            connection.sock.settimeout(TIMEOUT)
+        return connection
 
     def _send(self) -> None:
         try:
