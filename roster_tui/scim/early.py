@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, InvalidStateError
 from ssl import SSLContext
 
+import certifi  # noqa: F401  # httpx.create_ssl_context imports it: here, in the main thread, not in the TLS one
 import httpx
 
 SCIM_JSON = "application/scim+json"
