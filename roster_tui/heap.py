@@ -7,10 +7,12 @@ full collection meanwhile, and the first collection after would walk every one o
 a second at 100,000 rows). Frozen objects (``gc.freeze``) are still freed by reference counting as usual; only
 reference cycles among them wait until they are released.
 
-Who calls what: the sync engine builds plans inside :func:`gc_paused`; the console freezes once the roster's
-first rows are up and again when the roster is back on screen (:func:`freeze`), freezes the import wizard's
-plan once built (``more=True``), releases it when the wizard ends (:func:`release`), and releases everything
-when it closes (``release(final=True)``). A command-line run just exits.
+Who calls what: the command line imports its modules inside :func:`collection_paused` (at start, only what stays
+alive is allocated: a collection would walk it all for nothing); the sync engine builds plans inside
+:func:`gc_paused`; the console freezes once the roster's first rows are up and again when the roster is back on
+screen (:func:`freeze`), freezes the import wizard's plan once built (``more=True``), releases it when the wizard
+ends (:func:`release`), and releases everything when it closes (``release(final=True)``). A command-line run just
+exits.
 """
 
 from __future__ import annotations
@@ -32,6 +34,18 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.freeze()
+            gc.enable()
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside (the start's imports); nothing is frozen."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
             gc.enable()
 
 

@@ -37,40 +37,6 @@ if TYPE_CHECKING:
 AGAIN = "roster changes lists the change left open; roster resume N writes the rest"
 
 
-def add_change_parsers(sub: Any, api_flags: Any) -> None:
-    ch = sub.add_parser("changes", help="list the imports, removals and undos applied (the change journal)",
-                        description="Each import, removal and undo applied is recorded as one change, newest "
-                                    "first; with a number, that change's writes.")
-    api_flags(ch)
-    ch.add_argument("change", nargs="?", type=int, metavar="N", help="show the writes of change N")
-    ch.add_argument("--open", action="store_true", help="only the changes left open (interrupted applies)")
-    ch.add_argument("--user", metavar="ID", help="only the changes that wrote the user with this id")
-    ch.add_argument("--json", action="store_true", help="print JSON")
-    ap = sub.add_parser("apply", help="apply a plan saved by import --out, remove --out or undo --out",
-                        description="Apply exactly the saved plan: a user changed since it was made is a "
-                                    "conflict, never overwritten. A plan made against another service is "
-                                    "refused.")
-    api_flags(ap)
-    ap.add_argument("plan", metavar="PLAN", help="the plan file (JSON)")
-    ap.add_argument("--yes", action="store_true", help="apply without asking")
-    re = sub.add_parser("resume", help="write what an interrupted change did not",
-                        description="Apply the rest of a change left open (or stopped): its saved plan less "
-                                    "the users already written, each only if unchanged since.")
-    api_flags(re)
-    re.add_argument("change", type=int, metavar="N", help="the change (roster changes --open lists them)")
-    re.add_argument("--yes", action="store_true", help="resume without asking")
-    un = sub.add_parser("undo", help="take back a change: each user it wrote as before it",
-                        description="Preview (and with --apply, apply) the inverse of change N: users it "
-                                    "created are deleted (deactivated if they have training assignments), "
-                                    "fields it changed go back, deactivations and reactivations are reversed. "
-                                    "A user changed since is a conflict, left as is. Undoing an undo redoes.")
-    api_flags(un)
-    un.add_argument("change", type=int, metavar="N", help="the change to undo (roster changes lists them)")
-    un.add_argument("--apply", action="store_true", help="write the undo (asks first unless --yes)")
-    un.add_argument("--yes", action="store_true", help="apply without asking")
-    un.add_argument("--out", metavar="FILE", help="save the undo as a plan for roster apply, write nothing")
-
-
 def cmd_changes(args: argparse.Namespace, settings: ApiSettings) -> int:
     what = {"changes": _changes, "apply": _apply, "resume": _resume, "undo": _undo}[args.command]
     if getattr(args, "yes", False) and args.command == "undo" and not args.apply:

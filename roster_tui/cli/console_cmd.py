@@ -15,18 +15,20 @@ os.environ.setdefault("ESCDELAY", ESCDELAY_MS)
 from roster_tui.config import ApiSettings, guard_limits, keymap  # noqa: E402
 from roster_tui.connect import open_client  # noqa: E402
 from roster_tui.files import console_log  # noqa: E402
+from roster_tui.scim.early import EarlyRequests  # noqa: E402
 from roster_tui.tui.app import create_app  # noqa: E402
 
 
-def run_console(settings: ApiSettings) -> int:
-    """Open the configured roster API and run the console until the admin quits. What goes wrong unexpectedly is
-    written to the console's log (the console says where)."""
+def run_console(settings: ApiSettings, early: EarlyRequests | None = None) -> int:
+    """Open the configured roster API and run the console until the admin quits; ``early``: its first requests,
+    already sent (:mod:`roster_tui.scim.early`). What goes wrong unexpectedly is written to the console's log (the
+    console says where)."""
     keys, limits = keymap(), guard_limits()
     logging.basicConfig(handlers=[console_log()], level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def main() -> int:
-        async with open_client(settings) as client:
+        async with open_client(settings, early=early) as client:
             await create_app(client, source=settings.source, keymap=keys, limits=limits).run_async()
         return 0
 

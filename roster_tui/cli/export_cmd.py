@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from roster_tui.cli.output import SERVICE_HELP, fail
 from roster_tui.connect import open_client
@@ -16,18 +16,6 @@ from roster_tui.sync.export import export_roster
 
 if TYPE_CHECKING:
     from roster_tui.config import ApiSettings
-
-
-def add_export_parsers(sub: Any, api_flags: Any) -> None:
-    exp = sub.add_parser("export", help="write the roster as CSV (the import template's columns)")
-    api_flags(exp)
-    exp.add_argument("-o", "--output", metavar="FILE", help="the file to write (default: standard output); it "
-                     "is replaced only once the export is complete")
-    exp.add_argument("--status", choices=("active", "inactive", "all"), default="all",
-                     help="which users (default: all)")
-
-    tpl = sub.add_parser("template", help="write the empty import template")
-    tpl.add_argument("-o", "--output", metavar="FILE", help="the file to write (default: standard output)")
 
 
 def cmd_export(args: argparse.Namespace, settings: ApiSettings) -> int:

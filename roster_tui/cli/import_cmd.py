@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
-from roster_tui.cli.guards import add_guard_flags, guards_json, limits_of, print_guards, say_held
+from roster_tui.cli.guards import guards_json, limits_of, print_guards, say_held
 from roster_tui.cli.output import COLOURS, SERVICE_HELP, Style, fail, show
 from roster_tui.cli.runner import confirm_and_apply, exit_code, print_applied
 from roster_tui.connect import open_client
@@ -44,28 +44,6 @@ def parse_overrides(items: list[str]) -> dict[str, str]:
                                   hint=f"Fields: {', '.join(ROSTER_FIELDS)} (or {IGNORE})")
         out[header.strip()] = check_field(target.strip(), f"--map {item!r}")
     return out
-
-
-def add_import_parser(sub: Any, api_flags: Any) -> None:
-    imp = sub.add_parser("import", help="plan (and with --apply, apply) a CSV import")
-    api_flags(imp)
-    imp.add_argument("file", metavar="FILE", help="the CSV file (a header row, then one user per row)")
-    imp.add_argument("--sync-key", choices=("email", "employee-id"), help="match rows by (default: email)")
-    imp.add_argument("--map", action="append", default=[], metavar="HEADER=field",
-                     help=f"map a column to a field ({', '.join(ROSTER_FIELDS)}, or ignore)")
-    imp.add_argument("--mapping", metavar="FILE|NAME", help="a saved mapping (TOML)")
-    imp.add_argument("--save-mapping", metavar="FILE|NAME", help="save the mapping used for reuse")
-    imp.add_argument("--date-format", metavar="FMT", help="the file's date format, e.g. '%%m/%%d/%%Y'")
-    imp.add_argument("--deactivate-missing", action="store_true",
-                     help="full sync: deactivate active users missing from the file")
-    imp.add_argument("--errors-csv", metavar="OUT", help="write the rows with errors, plus an error column")
-    imp.add_argument("--json", action="store_true", help="print the plan as one JSON object")
-    imp.add_argument("--apply", action="store_true", help="write the changes (asks first unless --yes)")
-    imp.add_argument("--yes", action="store_true", help="apply without asking")
-    imp.add_argument("--out", metavar="PLAN", help="save the plan (with each user's version) for roster apply; "
-                     "writes nothing to the roster")
-    add_guard_flags(imp, ("max_deactivations", "max_share", "full_sync_share"))
-
 
 
 # -- output helpers ------------------------------------------------------------------------------------

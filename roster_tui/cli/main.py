@@ -6,9 +6,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from roster_tui.config import ApiSettings, ConfigError, check_database, resolve_api
-from roster_tui.server.storage.errors import DatabaseFault
+from roster_tui.cli.lean import defer_httpx_cli
+from roster_tui.heap import collection_paused
+
+with collection_paused():  # the start's imports: what they make stays, no collection need walk it
+    from roster_tui.config import ApiSettings, ConfigError, check_database, resolve_api
+    from roster_tui.server.storage.errors import DatabaseFault
+
+if TYPE_CHECKING:
+    from roster_tui.scim.early import EarlyRequests
+
+defer_httpx_cli()  # before the commands' modules import httpx
 
 
 def _api_flags(parser: argparse.ArgumentParser, default: object = None) -> None:
@@ -34,10 +44,7 @@ def _sub_api_flags(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from roster_tui.cli.admin_cmd import add_admin_parsers
-    from roster_tui.cli.changes_cmd import add_change_parsers
-    from roster_tui.cli.export_cmd import add_export_parsers
-    from roster_tui.cli.import_cmd import add_import_parser
-    from roster_tui.cli.remove_cmd import add_remove_parser
+    from roster_tui.cli.parsers import add_change_parsers, add_export_parsers, add_import_parser, add_remove_parser
     from roster_tui.cli.serve_cmd import add_serve_parser
 
     parser = argparse.ArgumentParser(prog="roster", description="Keep the training roster in step with HR. "
@@ -96,13 +103,26 @@ def _run(args: argparse.Namespace) -> int:
         from roster_tui.cli.changes_cmd import cmd_changes
 
         return cmd_changes(args, api)
-    from roster_tui.cli.console_cmd import run_console
+    with collection_paused():  # Textual and the screens, imported (roster_tui.heap)
+        early = _send_first_requests(api)
+        from roster_tui.cli.console_cmd import run_console
 
-    return run_console(api)
+    return run_console(api, early)
+
+
+def _send_first_requests(api: ApiSettings) -> EarlyRequests | None:
+    """The console's first requests, sent now: their answers come while Textual and the screens are imported."""
+    if api.url is None:  # the embedded service answers in-process, once it is started
+        return None
+    from roster_tui.scim.early import EarlyRequests  # lazy: the console alone sends early
+    from roster_tui.tui.first_requests import first_requests  # lazy: as above
+
+    return EarlyRequests.start(api.url, api.token, first_requests())
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    with collection_paused():  # the parser's modules, imported (roster_tui.heap)
+        args = build_parser().parse_args(argv)
     try:
         return _run(args)
     except ConfigError as exc:

@@ -10,7 +10,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from roster_tui.cli.guards import add_guard_flags, guards_json, limits_of, print_guards, say_held
+from roster_tui.cli.guards import guards_json, limits_of, print_guards, say_held
 from roster_tui.cli.output import COLOURS, SERVICE_HELP, Style, fail
 from roster_tui.cli.runner import confirm_and_apply, exit_code, print_applied
 from roster_tui.connect import open_client
@@ -31,25 +31,6 @@ if TYPE_CHECKING:
 AGAIN = "run the same removal again to apply the rest"
 SECTIONS = (("deactivate", "Deactivate"), ("delete", "Delete"), ("unchanged", "Unchanged"),
             ("error", "Errors"))
-
-
-def add_remove_parser(sub: Any, api_flags: Any) -> None:
-    rem = sub.add_parser("remove", help="plan (and with --apply, apply) removing terminated users",
-                         description="Deactivate the users listed by email or employee ID (keeps their "
-                                     "completed training records); with --delete-when-allowed, delete "
-                                     "those with no training assignments at all.")
-    api_flags(rem)
-    rem.add_argument("keys", nargs="*", metavar="KEY", help="an email, or an employee ID (no @)")
-    rem.add_argument("--from", dest="from_file", metavar="FILE",
-                     help="a terms list: one key per line, or a CSV with an email or employee-ID column")
-    rem.add_argument("--delete-when-allowed", action="store_true",
-                     help="delete (for good) the users who have no training assignments")
-    rem.add_argument("--json", action="store_true", help="print the plan as one JSON object")
-    rem.add_argument("--apply", action="store_true", help="remove the users (asks first unless --yes)")
-    rem.add_argument("--yes", action="store_true", help="apply without asking")
-    rem.add_argument("--out", metavar="PLAN", help="save the plan (with each user's version) for roster apply; "
-                     "writes nothing to the roster")
-    add_guard_flags(rem, ("max_deactivations", "max_deletions", "max_share"))
 
 
 def plan_json(plan: RemovalPlan, applied: ApplyResult | None = None) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import orjson
 from roster_tui.core.changes import CHANGE_HEADER
 from roster_tui.core.scim import BULK_REQUEST, PATCH_OP, SEARCH_REQUEST
 from roster_tui.scim.discovery import Features, features_from
+from roster_tui.scim.early import SCIM_JSON, EarlyRequests
 from roster_tui.scim.errors import ConnectionFailed, NotFound, RosterApiError, safe_url
 from roster_tui.scim.messages import (
     Attributes,
@@ -32,10 +33,9 @@ from roster_tui.scim.messages import (
 )
 from roster_tui.scim.retry import IDEMPOTENT_METHODS, RetryPolicy, Sleep, send_with_retries
 
-SCIM_JSON = "application/scim+json"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
-__all__ = ["DEFAULT_TIMEOUT", "ListPage", "RosterClient", "etag_from_response", "version_of"]
+__all__ = ["DEFAULT_TIMEOUT", "SCIM_JSON", "ListPage", "RosterClient", "etag_from_response", "version_of"]
 
 
 class RosterClient:
@@ -60,7 +60,10 @@ class RosterClient:
         retry_after_cap: float = 60.0,
         sleep: Sleep = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
+        early: EarlyRequests | None = None,
     ) -> None:
+        """``early``: requests already sent for this client (:mod:`roster_tui.scim.early`), whose answers it takes
+        in place of sending them, and whose TLS context it uses when ready."""
         headers = {"Accept": SCIM_JSON}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -73,8 +76,11 @@ class RosterClient:
         self._jitter = jitter
         self._features: Features | None = None
         self._extra: dict[str, str] = {}  # headers of every request (:meth:`for_change`)
+        self._early = early
+        tls = early.tls_context() if early is not None and transport is None else None
         self._http = httpx.AsyncClient(
-            base_url=self.base_url + "/", headers=headers, transport=transport, timeout=timeout
+            base_url=self.base_url + "/", headers=headers, transport=transport, timeout=timeout,
+            **({"verify": tls} if tls is not None else {}),
         )
 
     def __repr__(self) -> str:
@@ -84,6 +90,9 @@ class RosterClient:
     def for_change(self, change: int) -> RosterClient:
         """This client (same connections) with each request naming ``change`` of the journal, whose record the
         service keeps with each write (``X-Roster-Change``; :mod:`roster_tui.scim.changes`)."""
+        if self._early is not None:  # writes follow: what was asked early may soon be out of date
+            self._early.drop()
+            self._early = None
         other = copy.copy(self)
         other._extra = {**self._extra, CHANGE_HEADER: str(change)}
         return other
@@ -118,6 +127,9 @@ class RosterClient:
         for anything else. ``idempotent`` defaults to what the method implies.
         """
         method = method.upper()
+        if method != "GET" and self._early is not None:  # a write: what was asked early may be out of date
+            self._early.drop()
+            self._early = None
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         hdrs = {**self._extra, **(headers or {})}
@@ -152,6 +164,13 @@ class RosterClient:
             ) from exc
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self._early is not None and method == "GET" and not kwargs.get("headers"):
+            body = await self._early.answer(path, kwargs.get("params"))
+            if body is not None:
+                try:
+                    return orjson.loads(body)
+                except orjson.JSONDecodeError:
+                    pass  # asked again, and the answer's error is the usual one
         return self._decode(await self.request(method, path, **kwargs))
 
     async def _resource(self, method: str, path: str, **kwargs: Any) -> dict[str, Any] | None:

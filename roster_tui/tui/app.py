@@ -13,34 +13,22 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-import roster_tui
 from roster_tui import heap
 from roster_tui.core.guards import Limits
 from roster_tui.core.models import SyncKey
 from roster_tui.scim.client import RosterClient
 from roster_tui.tui.keys import unknown_ids
 from roster_tui.tui.screens.roster import RosterScreen
+from roster_tui.tui.styles import APP_CSS
 from roster_tui.tui.typeahead import Typeahead
 from roster_tui.tui.widgets.keys_help import KeysHelp
-
-
-def styles_dir() -> Path:
-    """The ``styles`` directory: inside the installed package, else the source checkout's top-level one."""
-    installed = Path(roster_tui.__file__).parent / "styles"
-    if (installed / "app.tcss").exists():
-        return installed
-    return Path(__file__).resolve().parents[2] / "styles"
 
 
 class RosterApp(Typeahead, App[int]):
     """Review the roster and keep profiles right, keyboard only (the :class:`~roster_tui.tui.context.Console` of
     its screens)."""
 
-    CSS_PATH: ClassVar[list[str | Path]] = [
-        styles_dir() / "app.tcss",
-        styles_dir() / "removal.tcss",
-        styles_dir() / "wizard.tcss",
-    ]
+    CSS_PATH: ClassVar[list[str | Path]] = [APP_CSS]  # the removal's and the wizard's: roster_tui.tui.styles
     TITLE = "roster"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "toggle_help", "Help", key_display="?", id="app.help"),

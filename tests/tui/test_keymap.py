@@ -105,7 +105,7 @@ def test_the_console_is_started_with_the_keys_of_config_toml(tmp_path: Path,
     started: dict[str, object] = {}
 
     @asynccontextmanager
-    async def open_client(settings: ApiSettings):  # type: ignore[no-untyped-def]
+    async def open_client(settings: ApiSettings, **options: object):  # type: ignore[no-untyped-def]
         yield "client"
 
     class Started:

@@ -38,6 +38,7 @@ from roster_tui.sync.remover import look_up_for_removal
 from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen, pass_guards
 from roster_tui.tui.screens.removal_result import RemovalRunScreen
+from roster_tui.tui.styles import REMOVAL_CSS
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.status import Banner, Busy, is_transient
 
@@ -170,6 +171,7 @@ def confirm_question(plan: RemovalPlan) -> str:
 class RemovalScreen(ConsoleScreen[ApplyResult | None]):
     """Preview the removal of ``keys``; dismisses with what was applied (None: nothing)."""
 
+    CSS_PATH = REMOVAL_CSS  # loaded when a removal screen is first shown (roster_tui.tui.styles)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "toggle_delete", "Delete/deactivate", id="removal.toggle_delete"),
         Binding("a", "all_deletable", "All deletable: delete", id="removal.all_deletable"),

@@ -22,6 +22,7 @@ from roster_tui.sync.apply import ApplyResult, Outcome
 from roster_tui.sync.changes import apply_removal
 from roster_tui.sync.remover import CONCURRENCY, deleted_keys
 from roster_tui.tui.screens.base import ConsoleScreen
+from roster_tui.tui.styles import REMOVAL_CSS
 from roster_tui.tui.widgets.footer import KeyFooter
 
 DONE_VERBS = {"deactivate": "deactivated", "delete": "deleted"}
@@ -62,6 +63,7 @@ def result_text(result: ApplyResult) -> Text:
 class RemovalRunScreen(ConsoleScreen[ApplyResult | None]):
     """Apply ``plan`` with progress; then show the result. Dismisses with the result."""
 
+    CSS_PATH = REMOVAL_CSS  # loaded when a removal screen is first shown (roster_tui.tui.styles)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop_or_close", "Stop/back", id="removal_run.stop"),
         Binding("enter", "close", "Back", id="removal_run.close"),

@@ -15,11 +15,11 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from roster_tui.core.facets import FACETS
-from roster_tui.core.removal_plan import RemovalKey
 from roster_tui.core.wording import plural
 from roster_tui.scim.errors import BadRequest, RosterApiError, Unauthorized
 from roster_tui.scim.values import ValueCount
 from roster_tui.sync.people import all_groups
+from roster_tui.tui.first_requests import COUNT_FILTERS
 from roster_tui.tui.query import RosterQuery
 from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.dialogs import PickScreen
@@ -125,8 +125,7 @@ class RosterScreen(ConsoleScreen[None]):
                 return exc
 
         try:
-            results = await asyncio.gather(*(count(f) for f in (None, "active eq true", "active eq false",
-                                                                   "roles pr")))
+            results = await asyncio.gather(*(count(f) for f in COUNT_FILTERS))
         finally:
             busy.stop()
         if isinstance(results[0], RosterApiError):
@@ -370,6 +369,8 @@ class RosterScreen(ConsoleScreen[None]):
         if not users:
             self.notify("Mark users with space first (or put the cursor on one).", severity="warning")
             return
+        from roster_tui.core.removal_plan import RemovalKey  # lazy: with the removal screen, after the first rows
+
         self._open_removal([RemovalKey(u.email) for u in users], source)
 
     def action_terms_list(self) -> None:

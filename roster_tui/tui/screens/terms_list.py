@@ -25,6 +25,7 @@ from roster_tui.core.wording import plural
 from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.remover import read_keys_file
 from roster_tui.tui.screens.removal import RemovalScreen
+from roster_tui.tui.styles import REMOVAL_CSS
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.status import Banner
 
@@ -50,6 +51,7 @@ def read_pasted(text: str) -> list[RemovalKey]:
 class TermsListScreen(Screen[ApplyResult | None]):
     """Paste or load a terms list and preview its removal; dismisses with what was applied (None: nothing)."""
 
+    CSS_PATH = REMOVAL_CSS  # loaded when a removal screen is first shown (roster_tui.tui.styles)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "preview_pasted", "Preview pasted", id="terms.preview"),
         Binding("ctrl+o", "load_file", "Load file", id="terms.load_file"),

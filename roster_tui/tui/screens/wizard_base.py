@@ -15,6 +15,7 @@ from roster_tui.sync.importer import plan_import
 from roster_tui.sync.slices import run_in_slices
 from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.dialogs import PromptScreen
+from roster_tui.tui.styles import WIZARD_CSS
 from roster_tui.tui.wizard_state import WizardState, fill_values, issues_by_line, issues_of
 
 T = TypeVar("T")
@@ -29,6 +30,7 @@ class WizardStep(ConsoleScreen[None]):
 
     STEP = 1
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back", id="wizard.back")]
+    CSS_PATH = WIZARD_CSS  # loaded when a wizard screen is first shown (roster_tui.tui.styles)
 
     def __init__(self, state: WizardState) -> None:
         super().__init__(classes="wizard")

@@ -24,6 +24,7 @@ from roster_tui.files import load_recent, remember
 from roster_tui.sync.slices import run_in_slices
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.screens.wizard_mapping import MappingStep
+from roster_tui.tui.styles import WIZARD_CSS
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.wizard_state import WizardState
 
@@ -80,6 +81,7 @@ class BrowseScreen(ModalScreen[str | None]):
     """A directory browser: enter on a file chooses it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="browse.cancel")]
+    CSS_PATH = WIZARD_CSS  # loaded when a wizard screen is first shown (roster_tui.tui.styles)
 
     def __init__(self, start: Path) -> None:
         super().__init__(classes="dialog")

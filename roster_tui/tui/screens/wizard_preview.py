@@ -22,6 +22,7 @@ from roster_tui.sync.slices import run_in_slices
 from roster_tui.tui.screens.dialogs import ConfirmScreen, pass_guards
 from roster_tui.tui.screens.wizard_apply import ApplyStep, confirmation
 from roster_tui.tui.screens.wizard_base import WizardStep
+from roster_tui.tui.styles import WIZARD_CSS
 from roster_tui.tui.widgets.counts_bar import KINDS, CountsBar
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
@@ -79,6 +80,7 @@ class DiffScreen(ModalScreen[None]):
     """Every field of one user: before -> after (changed, coloured) or as it stays."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close", "Close", id="diff.close")]
+    CSS_PATH = WIZARD_CSS  # loaded when a wizard screen is first shown (roster_tui.tui.styles)
 
     def __init__(self, state: WizardState, row: PlanRow) -> None:
         super().__init__(classes="dialog")

@@ -19,6 +19,7 @@ from roster_tui.scim.errors import RosterApiError
 from roster_tui.tui.screens.dialogs import ConfirmScreen, PickScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.screens.wizard_preview import PreviewStep
+from roster_tui.tui.styles import WIZARD_CSS
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
 from roster_tui.tui.wizard_state import Issue, WizardState
@@ -31,6 +32,7 @@ class IssueScreen(ModalScreen[None]):
     """One message of the validation table whole (the table cuts it at the screen's edge)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,space,enter", "close", "Close", id="issue.close")]
+    CSS_PATH = WIZARD_CSS  # loaded when a wizard screen is first shown (roster_tui.tui.styles)
 
     def __init__(self, issue: Issue) -> None:
         super().__init__(classes="dialog")

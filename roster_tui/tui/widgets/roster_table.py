@@ -17,12 +17,12 @@ from roster_tui.core.models import User
 from roster_tui.core.scim import user_from_scim
 from roster_tui.scim.client import RosterClient
 from roster_tui.scim.errors import RosterApiError
+from roster_tui.tui.first_requests import PAGE_SIZE
 from roster_tui.tui.query import RosterQuery
 from roster_tui.tui.tasks import Tasks
 from roster_tui.tui.widgets.roster_columns import COLUMNS, FROZEN, Column, Layout, Row, fit_widths, thumb, widest
 from roster_tui.tui.widgets.roster_lines import RosterLines
 
-PAGE_SIZE = 100
 MAX_PAGES = 64
 
 
