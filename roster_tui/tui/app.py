@@ -39,6 +39,7 @@ class RosterApp(Typeahead, App[int]):
         styles_dir() / "app.tcss",
         styles_dir() / "removal.tcss",
         styles_dir() / "wizard.tcss",
+        styles_dir() / "history.tcss",
     ]
     TITLE = "roster"
     BINDINGS: ClassVar[list[BindingType]] = [

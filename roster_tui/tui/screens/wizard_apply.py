@@ -15,6 +15,7 @@ from roster_tui.core.wording import one_line
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.changes import apply_plan
+from roster_tui.tui.screens.plan_save import import_source
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
@@ -91,7 +92,8 @@ class ApplyStep(WizardStep):
         assert state.plan is not None
         try:
             result = await apply_plan(self.console.client, state.plan, on_progress=self._progress,
-                                      cancel_event=self.cancel, max_operations=APPLY_BATCH)
+                                      cancel_event=self.cancel, max_operations=APPLY_BATCH,
+                                      source=import_source(state) if state.prepared else None)
         except RosterApiError as exc:
             result = ApplyResult(cancelled=True)
             self.notify(f"The roster API could not be used: {exc}", severity="error", timeout=8)
