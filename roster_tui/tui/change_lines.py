@@ -22,6 +22,7 @@ ACTION_KINDS = {"create": "create", "replace": "update", "patch": "update", "upd
                 "manager-deleted": "dim", "error": "error", "unchanged": "unchanged"}
 CHANGE_HEADER = f"{'#':>5}  {'When (UTC)':<16}  {'Kind':<7} {'Status':<8} Source · writes · who"
 
+REASON_INLINE = 72  # a row's reason longer than this (with the row) goes on a line of its own: read whole at 80
 Line = tuple[str, str]  # (kind, text)
 
 
@@ -108,8 +109,13 @@ def row_lines(rows: Iterable[Any]) -> list[Line]:
         action = str(getattr(row, "action", ""))
         reason = getattr(row, "reason", "") or ""
         head = f"  {action:<11} {one_line(str(getattr(row, 'key', '')))}"
-        out.append((ACTION_KINDS.get(action, "dim"), head + (f"  ({one_line(reason)})" if reason else "")))
+        if reason and (action == CONFLICT or len(head) + len(reason) > REASON_INLINE):  # why, whole
+            out += [(ACTION_KINDS.get(action, "dim"), head), ("dim", f"          {one_line(reason)}")]
+        else:
+            out.append((ACTION_KINDS.get(action, "dim"), head + (f"  ({one_line(reason)})" if reason else "")))
         changes = {k: list(v) for k, v in (getattr(row, "changes", None) or {}).items()}
+        if "status" in changes:  # said in words: active -> inactive
+            changes.pop("active", None)
         if action == "delete":  # the user goes: what they had, then nothing
             changes = {k: [v[0], "(deleted)"] for k, v in changes.items()}
         out += field_lines(changes)

@@ -47,8 +47,8 @@ class HistoryScreen(ConsoleScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "writes", "Writes", tooltip="The change's writes", id="history.writes"),
-        Binding("u", "undo", "Undo…", tooltip="Preview the undo of the change", id="history.undo"),
-        Binding("r", "resume", "Resume…", tooltip="Write what an interrupted change left", id="history.resume"),
+        Binding("u", "undo", "Undo…", tooltip="Undo the change (preview)", id="history.undo"),
+        Binding("r", "resume", "Resume…", tooltip="Resume an interrupted change", id="history.resume"),
         Binding("o", "open_plan", "Open plan…", tooltip="Apply a saved plan file", id="history.open_plan"),
         Binding("escape,q", "back", "Back", id="history.back"),
     ]

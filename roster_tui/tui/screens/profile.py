@@ -58,7 +58,7 @@ class ProfileScreen(ProfileNavigation, ProfileSaving, ConsoleScreen[bool]):
         Binding("tab", "next_field", "Next field", show=False, id="profile.next_field"),
         Binding("shift+tab", "previous_field", "Previous field", show=False, id="profile.previous_field"),
         Binding("ctrl+d", "remove_user", "Remove user", priority=True, show=False, id="profile.remove"),
-        Binding("H", "history", "History", key_display="H", show=False, tooltip="The changes that wrote this user",
+        Binding("H", "history", "History", key_display="H", show=False, tooltip="Changes of this user",
                 id="profile.history"),
     ]
 

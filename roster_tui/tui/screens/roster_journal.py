@@ -36,7 +36,7 @@ class RosterJournal(ConsoleScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("H", "history", "History", key_display="H", show=False,
-                tooltip="The history of changes: undo, resume", id="roster.history"),
+                tooltip="History: undo, resume", id="roster.history"),
     ]
     _open_asked = False
     _notice_shown = False
