@@ -376,3 +376,24 @@ def test_change_lines_name_the_counts_that_are_writes(status: str) -> None:
     assert counts_text(change.counts) == "2 create, 1 update"
     assert change_line(change) == ("ok", "    7  2026-11-30 09:00  import  done     a.csv · 2 create, 1 update · "
                                          "admin")
+
+
+async def test_hostile_values_show_as_written_in_the_history_writes_and_undo(
+        embedded: Embedded, api: RosterClient, tmp_path: Path) -> None:
+    title = "Sales [/EMEA] [@click=app.quit]x[/]"
+    path = tmp_path / "hires [b]x[#].csv"
+    path.write_text(f"Email,First Name,Last Name,Title\nzed.markup@acme.example,Zed,[b]Mark[/b],{title}\n")
+    await applied(api, path)
+    app = embedded.app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_history(pilot)
+        assert "hires [b]x[#].csv · 1 create" in plain(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChangeWritesScreen) and app.screen.lines)
+        await settle(pilot)
+        assert f"title: — -> {title}" in plain(app) and "last name: — -> [b]Mark[/b]" in plain(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await preview_undo(pilot)
+        assert "delete zed.markup@acme.example" in plain(app) and "hires [b]x[#].csv" in plain(app)
+        assert app.is_running
