@@ -40,6 +40,7 @@ from tests.conftest import assign_training
 from tests.scim.conftest import ScimServer, scim_server  # noqa: F401 (the session fixture, shared)
 
 from .conftest import SOURCE, Embedded, RecordingTransport, screen_text, settle, wait_for
+from .test_footer_help import assert_footer
 from .test_profile_screen import open_profile
 from .test_removal import plain
 from .test_wizard import WIZARD, apply_all, config_dir, find, to_preview, type_path  # noqa: F401 (autouse)
@@ -397,3 +398,20 @@ async def test_hostile_values_show_as_written_in_the_history_writes_and_undo(
         await preview_undo(pilot)
         assert "delete zed.markup@acme.example" in plain(app) and "hires [b]x[#].csv" in plain(app)
         assert app.is_running
+
+
+async def test_the_history_footers_fit_80_columns_with_their_main_keys(embedded: Embedded, api: RosterClient) -> None:
+    await applied(api, WIZARD / "new_hires.csv")
+    app = embedded.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_history(pilot)
+        assert_footer(app, "⏎ Writes", "u Undo…", "r Resume…", "o Open plan…", "esc Back")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChangeWritesScreen) and app.screen.lines)
+        assert_footer(app, "esc Back")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await preview_undo(pilot)
+        assert_footer(app, "a Apply…", "esc Back")
+        await confirm_and_run(pilot)
+        assert_footer(app, "⏎ Back")
