@@ -40,7 +40,6 @@ from tests.conftest import assign_training
 from tests.scim.conftest import ScimServer, scim_server  # noqa: F401 (the session fixture, shared)
 
 from .conftest import SOURCE, Embedded, RecordingTransport, screen_text, settle, wait_for
-from .test_footer_help import assert_footer
 from .test_profile_screen import open_profile
 from .test_removal import plain
 from .test_wizard import WIZARD, apply_all, config_dir, find, to_preview, type_path  # noqa: F401 (autouse)
@@ -378,40 +377,3 @@ def test_change_lines_name_the_counts_that_are_writes(status: str) -> None:
     assert change_line(change) == ("ok", "    7  2026-11-30 09:00  import  done     a.csv · 2 create, 1 update · "
                                          "admin")
 
-
-async def test_hostile_values_show_as_written_in_the_history_writes_and_undo(
-        embedded: Embedded, api: RosterClient, tmp_path: Path) -> None:
-    title = "Sales [/EMEA] [@click=app.quit]x[/]"
-    path = tmp_path / "hires [b]x[#].csv"
-    path.write_text(f"Email,First Name,Last Name,Title\nzed.markup@acme.example,Zed,[b]Mark[/b],{title}\n")
-    await applied(api, path)
-    app = embedded.app()
-    async with app.run_test(size=(160, 40)) as pilot:
-        await open_history(pilot)
-        assert "hires [b]x[#].csv · 1 create" in plain(app)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChangeWritesScreen) and app.screen.lines)
-        await settle(pilot)
-        assert f"title: — -> {title}" in plain(app) and "last name: — -> [b]Mark[/b]" in plain(app)
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
-        await preview_undo(pilot)
-        assert "delete zed.markup@acme.example" in plain(app) and "hires [b]x[#].csv" in plain(app)
-        assert app.is_running
-
-
-async def test_the_history_footers_fit_80_columns_with_their_main_keys(embedded: Embedded, api: RosterClient) -> None:
-    await applied(api, WIZARD / "new_hires.csv")
-    app = embedded.app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_history(pilot)
-        assert_footer(app, "⏎ Writes", "u Undo…", "r Resume…", "o Open plan…", "esc Back")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChangeWritesScreen) and app.screen.lines)
-        assert_footer(app, "esc Back")
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
-        await preview_undo(pilot)
-        assert_footer(app, "a Apply…", "esc Back")
-        await confirm_and_run(pilot)
-        assert_footer(app, "⏎ Back")
