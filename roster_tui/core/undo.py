@@ -163,7 +163,10 @@ def inverse_rows(touched: Iterable[Touched],
     first (users the change deleted), then updates, then deletes; conflicts listed, never written."""
     rows = [row for t in touched if (row := inverse_row(t, *current.get(t.user_id, (None, None)))) is not None]
     order = {"create": 0, "reactivate": 1, "update": 2, "deactivate": 3, "delete": 4, CONFLICT: 5}
-    rows.sort(key=lambda r: order.get(r.action, 9))
+    # deletes in the reverse of the order created: a report before their manager, whose deletion would write
+    # the report (manager removed) and so turn the report's delete into a conflict
+    rows = [row for _i, row in sorted(enumerate(rows), key=lambda p: (order.get(p[1].action, 9),
+                                                                      -p[0] if p[1].action == "delete" else p[0]))]
     for number, row in enumerate(rows, start=1):
         row.line = number
     return rows

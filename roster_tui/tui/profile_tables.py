@@ -45,7 +45,7 @@ def roles_of(value: Any) -> list[str]:
     return [r.strip() for r in str(value).split("|") if r.strip()]
 
 
-def _history_value(field: str, value: Any, people: dict[str, str]) -> str:
+def history_value(field: str, value: Any, people: dict[str, str]) -> str:
     """An audited value as the admin reads it: a person by email (never a raw id), roles as a list."""
     if value is None or value == "":
         return "—"
@@ -66,20 +66,24 @@ def people_in(entries: list[dict[str, Any]]) -> set[str]:
 
 def history_table(entries: list[dict[str, Any]], limit: int = 20, people: dict[str, str] | None = None,
                   ) -> Table | str:
-    """The newest ``limit`` entries of the user's audit trail: when, which token, what changed.
+    """The newest ``limit`` entries of the user's audit trail: when, which token, the change of the journal it
+    belonged to (where the service keeps one), what changed.
 
     ``people`` maps the ids of :func:`people_in` to emails."""
     if not entries:
         return "No changes recorded."
     people = people or {}
     table = Table(show_edge=False, pad_edge=False, expand=False)
-    for name in ("When (UTC)", "Token", "Action", "Changes"):
+    shown = entries[:limit]
+    numbered = any(e.get("change") is not None for e in shown)  # a service with a change journal names them
+    for name in ("When (UTC)", "Token", *(("Change",) if numbered else ()), "Action", "Changes"):
         table.add_column(name, no_wrap=name != "Changes")
-    for e in entries[:limit]:
+    for e in shown:
         changes = "; ".join(
-            f"{HISTORY_FIELDS.get(field, field)}: {_history_value(field, before, people)} → "
-            f"{_history_value(field, after, people)}"
+            f"{HISTORY_FIELDS.get(field, field)}: {history_value(field, before, people)} → "
+            f"{history_value(field, after, people)}"
             for field, (before, after) in sorted((e.get("changes") or {}).items()))
+        change = (Text(str(e["change"]) if e.get("change") is not None else "—"),) if numbered else ()
         table.add_row(Text(str(e.get("at", ""))[:16].replace("T", " ")), Text(str(e.get("token", ""))),
-                      Text(str(e.get("action", ""))), Text(changes))
+                      *change, Text(str(e.get("action", ""))), Text(changes))
     return table

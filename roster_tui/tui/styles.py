@@ -1,6 +1,6 @@
-"""Where the console's style sheets are: ``app.tcss`` for every screen, loaded at start; ``removal.tcss`` and
-``wizard.tcss`` by the screens that use them, when one is first shown (Textual then applies them app-wide), so
-that the start parses a third of the CSS it did (benchmarks/startup.py)."""
+"""Where the console's style sheets are: ``app.tcss`` for every screen, loaded at start; ``removal.tcss``,
+``wizard.tcss`` and ``history.tcss`` by the screens that use them, when one is first shown (Textual then applies
+them app-wide), so that the start parses a third of the CSS it did (benchmarks/startup.py)."""
 
 from __future__ import annotations
 
@@ -20,3 +20,4 @@ def styles_dir() -> Path:
 APP_CSS = styles_dir() / "app.tcss"
 REMOVAL_CSS = styles_dir() / "removal.tcss"
 WIZARD_CSS = styles_dir() / "wizard.tcss"
+HISTORY_CSS = styles_dir() / "history.tcss"

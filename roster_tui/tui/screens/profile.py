@@ -58,6 +58,8 @@ class ProfileScreen(ProfileNavigation, ProfileSaving, ConsoleScreen[bool]):
         Binding("tab", "next_field", "Next field", show=False, id="profile.next_field"),
         Binding("shift+tab", "previous_field", "Previous field", show=False, id="profile.previous_field"),
         Binding("ctrl+d", "remove_user", "Remove user", priority=True, show=False, id="profile.remove"),
+        Binding("H", "history", "History", key_display="H", show=False, tooltip="Changes of this user",
+                id="profile.history"),
     ]
 
     def __init__(self, user_id: str | None) -> None:
@@ -356,6 +358,19 @@ class ProfileScreen(ProfileNavigation, ProfileSaving, ConsoleScreen[bool]):
                 self._reload()
 
         self.app.push_screen(RemovalScreen([RemovalKey(self.user.email)], "this profile"), removed)
+
+    def action_history(self) -> None:
+        """The history of the changes that wrote this user (where the service keeps a change journal)."""
+        if self.user.id is None or self.editing:
+            return
+        if self._features is not None and not self._features.changes:
+            self.query_one(Banner).show("This server keeps no change journal: there is no history to show.",
+                                        kind="warning")
+            return
+        from roster_tui.tui.screens.history import HistoryScreen  # loaded when first opened: not at the start
+
+        self.app.push_screen(HistoryScreen(self.user.id, self.user.email),
+                             lambda wrote: self.action_reload() if wrote else None)
 
     def action_leave(self) -> None:
         """Back to the roster; unsaved edits are thrown away only when the admin says so."""

@@ -21,9 +21,9 @@ from roster_tui.scim.values import ValueCount
 from roster_tui.sync.people import all_groups
 from roster_tui.tui.first_requests import COUNT_FILTERS
 from roster_tui.tui.query import RosterQuery
-from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.dialogs import PickScreen
 from roster_tui.tui.screens.frequency import FrequencyScreen
+from roster_tui.tui.screens.roster_journal import RosterJournal
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.roster_table import RosterTable
 from roster_tui.tui.widgets.status import Banner, Busy, is_transient
@@ -37,8 +37,8 @@ RETRY_DELAY = 3.0
 HEAP_REFREEZE_DELAY = 0.5  # seconds after the roster is back: the screens that left have unmounted by then
 
 
-class RosterScreen(ConsoleScreen[None]):
-    """Browse the roster: search, filter, sort, mark, and open profiles."""
+class RosterScreen(RosterJournal):
+    """Browse the roster: search, filter, sort, mark, and open profiles (and the history: RosterJournal)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="roster.search"),

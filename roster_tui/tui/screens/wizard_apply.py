@@ -15,7 +15,7 @@ from roster_tui.core.wording import one_line
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.changes import apply_plan
-from roster_tui.sync.saved_plan import file_source
+from roster_tui.tui.screens.plan_save import import_source
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
@@ -91,8 +91,7 @@ class ApplyStep(WizardStep):
         state = self.state
         assert state.plan is not None
         try:
-            rows = state.prepared.scan.rows if state.prepared is not None else 0
-            source = await asyncio.to_thread(file_source, state.path, rows) if state.path else {}
+            source = await asyncio.to_thread(import_source, state) if state.prepared is not None else None
             result = await apply_plan(self.console.client, state.plan, on_progress=self._progress,
                                       cancel_event=self.cancel, max_operations=APPLY_BATCH, source=source)
         except RosterApiError as exc:

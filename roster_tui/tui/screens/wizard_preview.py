@@ -20,6 +20,7 @@ from roster_tui.core.wording import one_line, plural
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.slices import run_in_slices
 from roster_tui.tui.screens.dialogs import ConfirmScreen, pass_guards
+from roster_tui.tui.screens.plan_save import save_plan
 from roster_tui.tui.screens.wizard_apply import ApplyStep, confirmation
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.styles import WIZARD_CSS
@@ -134,6 +135,8 @@ class PreviewStep(WizardStep):
                 id="wizard.preview.previous_kind"),
         Binding("enter", "details", "Fields", id="wizard.preview.details"),
         Binding("a", "apply", "Apply…", id="wizard.preview.apply"),
+        Binding("s", "save_plan", "Save plan…", show=False, tooltip="Save the plan to apply later",
+                id="wizard.preview.save_plan"),
         Binding("F", "full_sync", "Full sync…", id="wizard.preview.full_sync"),
         Binding("exclamation_mark", "force", "Pass the guards…", key_display="!", id="wizard.preview.force"),
     ]
@@ -305,6 +308,10 @@ class PreviewStep(WizardStep):
                 self.app.push_screen(ApplyStep(self.state))
 
         self.app.push_screen(ConfirmScreen(confirmation(self.state), yes="Apply"), answer)
+
+    def action_save_plan(self) -> None:
+        if self.groups:
+            save_plan(self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "force":

@@ -1,0 +1,80 @@
+"""The roster's way to the change journal (a base of :class:`~roster_tui.tui.screens.roster.RosterScreen`): ``H``
+opens the history, and once the first rows are drawn the roster says when a change was left open (an apply
+interrupted), never delaying those rows."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.binding import Binding, BindingType
+
+from roster_tui.core.changes import Change
+from roster_tui.core.wording import one_line
+from roster_tui.scim import changes as journal
+from roster_tui.scim.errors import RosterApiError
+from roster_tui.tui.screens.base import ConsoleScreen
+from roster_tui.tui.widgets.roster_table import RosterTable
+from roster_tui.tui.widgets.status import Banner
+
+#: Said on a server without a change journal, where the history has nothing to show.
+NO_HISTORY_NOTE = "This server keeps no change journal (the roster service does): there is no history to show."
+
+
+def open_notice(changes: list[Change]) -> str:
+    """One line about the changes left open: the newest named, and how to resume it."""
+    newest = changes[0]
+    what = newest.described if newest.kind == "undo" else f"{newest.kind} of {newest.described}"
+    text = f"{what[:1].upper()}{what[1:]} (change {newest.id}) was interrupted"
+    if len(changes) > 1:
+        text += f", and {len(changes) - 1} more"
+    return one_line(f"{text}: H opens the history, where r resumes it")
+
+
+class RosterJournal(ConsoleScreen[None]):
+    """``H``: the history; after the first page, a note of any change left open."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("H", "history", "History", key_display="H", show=False,
+                tooltip="History: undo, resume", id="roster.history"),
+    ]
+    _open_asked = False
+    _notice_shown = False
+
+    @on(RosterTable.Loaded)
+    def _ask_open_changes(self) -> None:
+        """Once, after the first page is drawn: are there changes left open?"""
+        if not self._open_asked:
+            self._open_asked = True
+            self.call_after_refresh(self.run_task, self._open_changes(), group="open-changes")
+
+    async def _open_changes(self) -> None:
+        client = self.console.client
+        try:
+            if not (await client.features()).changes:
+                return
+            left_open = await journal.list_changes(client, status="open", count=20)
+        except RosterApiError:
+            return  # the roster shows what is wrong with the connection
+        if left_open:
+            self.query_one(Banner).show(open_notice(left_open), kind="warning")
+            self._notice_shown = True
+
+    def action_history(self) -> None:
+        self.run_task(self._open_history(), group="history-open", exclusive=True)
+
+    async def _open_history(self) -> None:
+        try:
+            keeps = (await self.console.client.features()).changes
+        except RosterApiError as exc:
+            self.notify(f"The history could not be opened: {exc}", severity="error", timeout=5)
+            return
+        if not keeps:
+            self.notify(NO_HISTORY_NOTE, severity="warning", timeout=6)
+            return
+        from roster_tui.tui.screens.history import HistoryScreen  # loaded when first opened: not at the start
+
+        if self._notice_shown:  # the history lists the changes left open: the note has done its work
+            self._notice_shown = False
+            self.query_one(Banner).clear()
+        self.app.push_screen(HistoryScreen())  # what it writes reloads the roster (Console.roster_changed)
