@@ -18,11 +18,13 @@ import dataclasses
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from roster_tui.core.plan import Kind, Plan
-from roster_tui.core.removal_plan import RemovalPlan
 from roster_tui.core.wording import plural
+
+if TYPE_CHECKING:  # the plans' modules stay off the command line's start (parsing the guard flags needs none)
+    from roster_tui.core.plan import Plan
+    from roster_tui.core.removal_plan import RemovalPlan
 
 #: The settings, in the order their guards are checked and said.
 SETTINGS = ("full_sync_share", "max_deactivations", "max_deletions", "max_share")
@@ -163,13 +165,12 @@ def check(counts: Counts, limits: Limits) -> list[Guard]:
     return out
 
 
-
 def import_counts(plan: Plan, roster: int | None) -> Counts:
     """An import plan's counts: deactivations (status inactive rows and the full sync's missing users) and the
     users of the roster it writes to (updates, reactivations, deactivations: a new user is not of the roster yet)."""
     kinds = Counter(r.action for r in plan.rows)
-    return Counts(deactivations=kinds[Kind.DEACTIVATE],
-                  touched=kinds[Kind.UPDATE] + kinds[Kind.REACTIVATE] + kinds[Kind.DEACTIVATE], roster=roster,
+    return Counts(deactivations=kinds["deactivate"],
+                  touched=kinds["update"] + kinds["reactivate"] + kinds["deactivate"], roster=roster,
                   missing=plan.missing if plan.full_sync and not plan.refusal else None, active=plan.active)
 
 
@@ -183,6 +184,7 @@ def removal_counts(plan: RemovalPlan, roster: int | None) -> Counts:
 def hold(plan: Plan | RemovalPlan, limits: Limits, roster: int | None) -> list[Guard]:
     """Check a plan against ``limits`` (``roster``: how many users the roster has, None if not known) and keep the
     guards it breaks on it (``plan.guards``); the plan is held by them unless forced (``plan.held``)."""
-    counts = import_counts(plan, roster) if isinstance(plan, Plan) else removal_counts(plan, roster)
+    is_import = hasattr(plan, "sync_key")  # an import plan matches rows by a sync key; a removal by listed keys
+    counts = import_counts(plan, roster) if is_import else removal_counts(plan, roster)  # type: ignore[arg-type]
     plan.guards = check(counts, limits)
     return plan.guards
