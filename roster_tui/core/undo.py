@@ -127,14 +127,16 @@ def inverse_row(touched: Touched, current: Mapping[str, Any] | None, current_ver
     if touched.before is None:  # created by the change
         if touched.deleted or current is None:
             return None
-        if current_version != touched.version:
-            return UndoRow(key, CONFLICT, touched.user_id, None,
-                           CHANGED_SINCE.format(now=current_version, then=touched.version))
-        if has_assignments(current):
+        if has_assignments(current):  # training given since (a write of its own): kept, the user deactivated
+            if current.get("active", True) is False:
+                return None
             return UndoRow(key, "deactivate", touched.user_id, _etag(current_version),
                            "created by the change, but has training assignments now: deactivated, not deleted",
                            {"status": ("active", "inactive")} if current.get("active", True) else {},
                            "PATCH", [{"op": "replace", "path": "active", "value": False}])
+        if current_version != touched.version:
+            return UndoRow(key, CONFLICT, touched.user_id, None,
+                           CHANGED_SINCE.format(now=current_version, then=touched.version))
         return UndoRow(key, "delete", touched.user_id, _etag(current_version), "created by the change",
                        _field_changes(current, None), "DELETE")
     if touched.deleted:

@@ -185,3 +185,18 @@ async def test_undo_of_a_deactivation_restores_the_training_it_cancelled(
     assert [r.action for r in undo.rows] == ["reactivate"]
     assert (await apply_undo(client, undo)).clean
     assert (await documents(client, domain))[f"u0@{domain}"] == before[f"u0@{domain}"]
+
+
+async def test_undo_deactivates_a_created_user_given_training_since(
+        client: RosterClient, server: RunningServer, tmp_path: Path) -> None:
+    domain = f"{tag()}.example"
+    applied = await apply_plan(client, await plan_csv(client, tmp_path, f"t0@{domain},,T,Zero,,,,\n"
+                                                                         f"t1@{domain},,T,One,,,,\n"))
+    trained = (await documents(client, domain))[f"t0@{domain}"]["id"]
+    give_assignments(server, trained, [{"course": "Safety", "status": "not_started"}])
+    undo = await plan_undo(client, applied.change)  # type: ignore[arg-type]
+    assert sorted((r.action, r.key) for r in undo.rows) == [("deactivate", f"t0@{domain}"), ("delete", f"t1@{domain}")]
+    assert "training assignments" in next(r.reason for r in undo.rows if r.action == "deactivate")
+    assert (await apply_undo(client, undo)).clean
+    left = await documents(client, domain)
+    assert list(left) == [f"t0@{domain}"] and left[f"t0@{domain}"]["active"] is False

@@ -187,7 +187,7 @@ async def test_a_created_user_with_training_is_deactivated_by_the_undo_and_the_p
     assert nina is not None and nina["active"] is False
 
 
-async def test_training_assigned_after_the_change_makes_the_created_user_a_conflict(
+async def test_training_assigned_after_the_change_deactivates_the_created_user_instead(
         embedded: Embedded, api: RosterClient) -> None:
     await applied(api, WIZARD / "new_hires.csv")
     nina = await find(api, "nina.new@acme.example")
@@ -198,11 +198,13 @@ async def test_training_assigned_after_the_change_makes_the_created_user_a_confl
         await open_history(pilot)
         preview = await preview_undo(pilot)
         text = plain(app)
-        assert "Undo: 2 delete · 1 conflict" in text and "conflict nina.new@acme.example changed since" in text
-        assert preview.preview is not None and preview.preview.writes == 2
+        assert "conflict" not in text.split("Undo:", 1)[1].split("\n", 1)[0], text
+        assert "deactivate nina.new@acme.example created by the change, but has training assignments now" in text
+        assert preview.preview is not None and preview.preview.writes == 3
         run = await confirm_and_run(pilot)
-        assert run.result.counts() == {"ok": 2, "conflict": 0, "failed": 0}
-    assert await find(api, "nina.new@acme.example") is not None and await find(api, "pia.new@acme.example") is None
+        assert run.result.counts() == {"ok": 3, "conflict": 0, "failed": 0}
+    nina = await find(api, "nina.new@acme.example")
+    assert nina is not None and nina["active"] is False and await find(api, "pia.new@acme.example") is None
 
 
 def many_hires(tmp: Path, count: int) -> Path:
