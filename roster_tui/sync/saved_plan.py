@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,6 +130,25 @@ def file_source(path: Path | str, rows: int) -> dict[str, Any]:
     return {**out, "sha256": digest.hexdigest()}
 
 
+_ID = re.compile(r"[A-Za-z0-9._~:@!$&'()*+,;=-]{1,256}")  # one path segment, nothing that leaves /Users/{id}
+_METHODS = ("POST", "PATCH", "DELETE")
+
+
+def _checked(kind: str, data: Any) -> dict[str, Any]:
+    """A row's data, refused (ValueError) when it could send a request anywhere but a user of /Users."""
+    if not isinstance(data, dict):
+        raise ValueError("a row is not an object")
+    user_id = data.get("user_id")
+    if user_id is not None and (not isinstance(user_id, str) or not _ID.fullmatch(user_id)):
+        raise ValueError(f"a row names no user id that can be asked for ({str(user_id)[:40]!r})")
+    if kind == UNDO and data.get("method") not in _METHODS:
+        raise ValueError(f"a row's request is not one of {', '.join(_METHODS)}")
+    for name in ("line", "manager_line"):
+        if data.get(name) is not None and (not isinstance(data[name], int) or isinstance(data[name], bool)):
+            raise ValueError(f"a row's {name} is not a number")
+    return data
+
+
 def _row(kind: str, data: dict[str, Any]) -> Any:
     if kind == UNDO:
         values = {name: data[name] for name in _UNDO_FIELDS if name in data}
@@ -150,7 +170,7 @@ def read_plan(document: Any, where: str = "the plan") -> SavedPlan:
             or not isinstance(document.get("service"), str):
         raise PlanFileError(f"{where} is damaged (kind, service or rows missing): make the plan again")
     try:
-        parsed = [_row(kind, r) for r in rows]
+        parsed = [_row(kind, _checked(kind, r)) for r in rows]
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise PlanFileError(f"{where} is damaged ({exc}): make the plan again") from None
     index = RosterIndex()

@@ -112,3 +112,19 @@ def test_a_held_plan_is_not_saved(server: RunningServer, tmp_path: Path) -> None
     assert held.returncode == 3 and "limit is 0" in held.stderr and not plan.exists(), held.stderr
     forced = roster(server, tmp_path, "remove", email, "--max-deactivations", "0", "--force", "--out", str(plan))
     assert forced.returncode == 1 and plan.exists(), forced.stderr
+
+
+def test_a_tampered_plan_reaches_no_other_endpoint(server: RunningServer, tmp_path: Path) -> None:
+    email = f"p{tag()}@x.example"
+    path = write(tmp_path, f"Email,First Name,Last Name,Title\n{email},P,P,Dev\n")
+    assert roster(server, tmp_path, "import", str(path), "--apply", "--yes").returncode == 0
+    plan = tmp_path / "plan.json"
+    roster(server, tmp_path, "import", str(write(tmp_path, f"Email,First Name,Last Name,Title\n{email},P,P,Lead\n",
+                                                 "2.csv")), "--out", str(plan))
+    document = json.loads(plan.read_text())
+    for hostile in ("../Groups/x", "x?attributes=id", "a/b", "", 7):
+        document["rows"][0]["user_id"] = hostile
+        plan.write_text(json.dumps(document))
+        result = roster(server, tmp_path, "apply", str(plan), "--yes")
+        assert result.returncode == 2 and "damaged" in result.stderr, (hostile, result.stderr)
+    assert user(server, email)["title"] == "Dev"  # type: ignore[index]
