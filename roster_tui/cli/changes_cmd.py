@@ -106,8 +106,6 @@ async def _apply(args: argparse.Namespace, settings: ApiSettings) -> int:
             apply=True, yes=args.yes, question=f"Apply {plural(len(saved.rows), 'write')}?", again=AGAIN)
     if applied is not None:
         print_applied(applied, lambda row: str(getattr(row, "key", "")), AGAIN)
-        if applied.change is not None:
-            print(f"recorded as change {applied.change} (roster undo {applied.change} takes it back)")
     return exit_code(_Counted(len(saved.rows)), applied)
 
 
@@ -169,7 +167,4 @@ async def _undo(args: argparse.Namespace, settings: ApiSettings) -> int:
             f"{plural(plan.changes, 'write')}?", again=AGAIN)
     if applied is not None:
         print_applied(applied, lambda row: str(getattr(row, "key", "")), AGAIN)
-        if applied.change is not None:
-            print(f"recorded as change {applied.change} (roster undo {applied.change} redoes change "
-                  f"{args.change})")
     return exit_code(_Counted(plan.changes, conflicts), applied)

@@ -80,6 +80,9 @@ def print_applied(applied: ApplyResult, where: Callable[[Any], str], again: str)
         unsure = (f"{len(applied.unconfirmed)} sent without an answer (the service may have written them), "
                   if applied.unconfirmed else "")
         print(f"{why}; {unsure}{len(applied.not_attempted)} not attempted: {again}")
+    if applied.change is not None:
+        print(f"recorded as change {applied.change} (roster changes lists it; roster undo {applied.change} takes it "
+              "back)")
 
 
 def exit_code(plan: AnyPlan, applied: ApplyResult | None) -> int:
