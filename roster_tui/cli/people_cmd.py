@@ -54,7 +54,7 @@ def _fail(message: str) -> int:
 
 def _read_keys(files: list[str]) -> list[Any] | str:
     """The public keys of the files, or why they cannot be used (a line never quoting a file's content)."""
-    from roster_tui.server.ssh_keys import KeyFileError, read_public_keys
+    from roster_tui.core.ssh_keys import KeyFileError, read_public_keys
 
     keys = []
     for name in files:

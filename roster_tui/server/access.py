@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from typing import Any
 
-from roster_tui.core.access import ACCOUNT_ADMIN_ACCESS, VIEWER, admin_roles_refusal, viewer_refusal
+from roster_tui.core.access import ACCOUNT_ADMIN_ACCESS, EDITOR, VIEWER, admin_roles_refusal, viewer_refusal
 from roster_tui.server.auth import Actor
 from roster_tui.server.errors import ScimError
 from roster_tui.server.storage.base import (
@@ -109,18 +109,16 @@ class EditorWriter:
         return getattr(self._writer, name)
 
 
-def guarded(fn: Callable[..., Any], actor: str) -> Callable[..., Any]:
+def guarded(fn: Callable[..., Any], actor: Actor) -> Callable[..., Any]:
     """``fn(writer, *args)`` as ``actor`` may run it: as it is for an account-admin, with an
-    :class:`EditorWriter` for anyone else (and a viewer's is refused)."""
-    role = getattr(actor, "role", ACCOUNT_ADMIN_ACCESS)
-    if role == ACCOUNT_ADMIN_ACCESS:
+    :class:`EditorWriter` for an editor; a viewer's is refused."""
+    if actor.role == ACCOUNT_ADMIN_ACCESS:
         return fn
-    who = actor if isinstance(actor, Actor) else Actor(actor, role)
 
     def run(writer: Writer, *args: Any) -> Any:
-        if role == VIEWER:  # a route that forgot to say it writes: refused all the same
-            raise ScimError(403, viewer_refusal(who))
-        return fn(EditorWriter(writer, who), *args)
+        if actor.role != EDITOR:  # a viewer's write that got this far: refused all the same
+            raise ScimError(403, viewer_refusal(actor))
+        return fn(EditorWriter(writer, actor), *args)
 
     return run
 

@@ -172,7 +172,7 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         headers = {"ETag": rec.etag, "Location": f"{users_url}/{rec.id}"}
         return scim_response(render(rec, users_url, attributes, excluded), status, headers)
 
-    async def write(name: str, fn: Any, *args: Any, alone: bool = False, request: Request | None = None) -> Any:
+    async def write(name: Actor, fn: Any, *args: Any, alone: bool = False, request: Request | None = None) -> Any:
         """Queue a write as ``name`` (an :class:`Actor`: its role decides what it may change, :func:`guarded`);
         ``request``: a user's write, which may name the change it belongs to."""
         change = await change_of(request, storage, run) if request is not None else None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import os
 
+from roster_tui.core.ssh_keys import PublicKey, parse_key_line
 from roster_tui.server.auth import new_token, token_hash
-from roster_tui.server.ssh_keys import PublicKey, parse_key_line
 from roster_tui.server.storage.sql import SqlStorage
 
 

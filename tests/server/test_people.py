@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import create_engine, insert
 
 from roster_tui.cli.main import main
+from roster_tui.core.ssh_keys import KeyFileError, fingerprint, read_public_keys
 from roster_tui.server.auth import new_token, token_hash
-from roster_tui.server.ssh_keys import KeyFileError, fingerprint, read_public_keys
 from roster_tui.server.storage import migrations
 from roster_tui.server.storage.sql import SqlStorage, database_url
 from roster_tui.server.storage.tables import api_tokens

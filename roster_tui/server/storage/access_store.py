@@ -17,7 +17,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from roster_tui.core.access import ACCOUNT_ADMIN_ACCESS
-from roster_tui.server.ssh_keys import PublicKey
+from roster_tui.core.ssh_keys import PublicKey
 from roster_tui.server.storage.base import now
 from roster_tui.server.storage.tables import api_tokens, people, person_keys
 
