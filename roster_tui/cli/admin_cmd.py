@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from roster_tui.core.access import ACCOUNT_ADMIN_ACCESS, role_problem
 from roster_tui.core.wording import one_line
 
 DB_HELP = "SQLite file or database URL (default: roster.db in the user data dir)"
@@ -30,7 +31,10 @@ def add_admin_parsers(sub: Any, create_flag: Callable[[argparse.ArgumentParser],
     create.add_argument("name", help="the token's name (what list and revoke call it)")
     create.add_argument("-o", "--output", metavar="FILE", help="write the token to FILE (mode 0600) "
                         "instead of printing it")
-    listing = actions.add_parser("list", help="names, creation and revocation times (never the tokens)")
+    create.add_argument("--role", default=ACCOUNT_ADMIN_ACCESS, metavar="ROLE",
+                        help="viewer (reads only), editor (changes users, not admin roles) or account-admin "
+                        "(everything; the default)")
+    listing = actions.add_parser("list", help="names, roles, creation and revocation times (never the tokens)")
     revoke = actions.add_parser("revoke", help="revoke a token (within 5 s on running services)")
     revoke.add_argument("name", help="the name the token was created with")
     for parser in (token, create, listing, revoke):
@@ -89,13 +93,13 @@ def cmd_token(args: argparse.Namespace, db: str) -> int:
     storage = SqlStorage(db)
     try:
         if args.token_command == "create":
-            problem = token_name_problem(args.name)
+            problem = token_name_problem(args.name) or role_problem(args.role)
             if problem:
                 print(f"roster token: {problem}", file=sys.stderr)
                 return 2
             token = new_token()
             try:
-                storage.add_token(args.name, token_hash(token).hex())
+                storage.add_token(args.name, token_hash(token).hex(), args.role)
             except ValueError as exc:
                 print(f"roster token: {exc}", file=sys.stderr)
                 return 2
@@ -114,7 +118,8 @@ def cmd_token(args: argparse.Namespace, db: str) -> int:
             return 2
         for t in storage.tokens():
             state = f"revoked {t['revoked']}" if t["revoked"] else "live"
-            print(f"{one_line(t['name'])}\tcreated {t['created']}\t{state}")
+            whose = f"person {one_line(t['person'])}, " if t["person"] else ""
+            print(f"{one_line(t['name'])}\t{whose}{t['role']}\tcreated {t['created']}\t{state}")
         return 0
     finally:
         storage.close()

@@ -15,7 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from roster_tui.core.scim import SEARCH_REQUEST
 from roster_tui.server import openapi as oa
 from roster_tui.server import schemas, service
-from roster_tui.server.auth import TokenRegistry
+from roster_tui.server.access import check_write, guarded
+from roster_tui.server.auth import Actor, TokenRegistry
 from roster_tui.server.bulk import run_bulk
 from roster_tui.server.changes_api import add_change_routes, change_of, writing
 from roster_tui.server.errors import ScimError, from_storage, invalid_value, not_found, require_schema
@@ -66,9 +67,11 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         writes.close()
 
     async def authenticated(request: Request) -> None:
-        """Every route's first step: a token is required, unless the route is :func:`public`."""
+        """Every route's first step: a token is required, unless the route is :func:`public`; a viewer's
+        token may only read (:mod:`.access`)."""
         if not getattr(request.scope.get("endpoint"), "public", False):
             request.state.actor = tokens.authenticate(request.headers.get("authorization"))
+            check_write(request.state.actor, request.method, getattr(request.scope.get("route"), "path", ""))
 
     app = FastAPI(title="roster API", version="2.0", docs_url=None, redoc_url=None, lifespan=lifespan,
                   dependencies=[Depends(authenticated)])
@@ -103,9 +106,10 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
     async def run(fn: Any, *args: Any) -> Any:
         return await run_in_threadpool(fn, *args)
 
-    def actor(request: Request) -> str:
-        """The name of the token the request was authenticated with."""
-        return str(request.state.actor)
+    def actor(request: Request) -> Actor:
+        """Who the request acts as: the token's name (a person's: theirs), with its access role."""
+        found: Actor = request.state.actor
+        return found
 
     # Discovery: no token needed (RFC 7644 §4).
     @app.get(PREFIX + "/ServiceProviderConfig")
@@ -168,11 +172,12 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
         headers = {"ETag": rec.etag, "Location": f"{users_url}/{rec.id}"}
         return scim_response(render(rec, users_url, attributes, excluded), status, headers)
 
-    async def write(name: str, fn: Any, *args: Any, alone: bool = False, request: Request | None = None) -> Any:
-        """Queue a write; ``request``: a user's write, which may name the change it belongs to."""
+    async def write(name: Actor, fn: Any, *args: Any, alone: bool = False, request: Request | None = None) -> Any:
+        """Queue a write as ``name`` (an :class:`Actor`: its role decides what it may change, :func:`guarded`);
+        ``request``: a user's write, which may name the change it belongs to."""
         change = await change_of(request, storage, run) if request is not None else None
         with writing(change):
-            return await writes.submit(name, fn, *args, alone=alone, change=change)
+            return await writes.submit(name, guarded(fn, name), *args, alone=alone, change=change)
 
     @app.post(PREFIX + "/Users", status_code=201, openapi_extra=oa.body(oa.USER, params=oa.PROJECTION))
     async def create(request: Request) -> Response:

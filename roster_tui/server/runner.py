@@ -53,7 +53,7 @@ def run(storage: Storage, tokens: TokenRegistry, host: str, port: int, *, access
     from roster_tui.server.app import create_app
 
     lim = limits or ConnectionLimits()
-    tokens.lookup = storage.token_name  # type: ignore[attr-defined]
+    tokens.lookup = storage.token_access  # type: ignore[attr-defined]
     app = create_app(storage, tokens, public_url=public_url or default_public_url(host, port))
     logging.getLogger("uvicorn.access").addFilter(RedactSecrets())
     uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info" if access_log else "warning",

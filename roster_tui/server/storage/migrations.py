@@ -23,6 +23,8 @@ from roster_tui.server.storage.tables import (
     group_members,
     groups,
     metadata,
+    people,
+    person_keys,
     user_totals,
     users,
 )
@@ -75,6 +77,19 @@ def _change_journal(conn: Connection) -> None:
     metadata.create_all(conn, tables=[changes])
 
 
+def _people(conn: Connection) -> None:
+    """People and their keys; a role (and a person) for each API token. A database made before has the token
+    table without them: its tokens get ``account-admin``, so every one works as before."""
+    have = {c["name"] for c in inspect(conn).get_columns("api_tokens")}
+    if "role" not in have:
+        conn.exec_driver_sql("ALTER TABLE api_tokens ADD COLUMN role VARCHAR(16) NOT NULL DEFAULT 'account-admin'")
+    if "person_pk" not in have:
+        conn.exec_driver_sql("ALTER TABLE api_tokens ADD COLUMN person_pk INTEGER")
+    for index in api_tokens.indexes:
+        index.create(conn, checkfirst=True)
+    metadata.create_all(conn, tables=[people, person_keys])
+
+
 #: (version, what it does, how). Append only; never edit a released migration.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "users and audit tables, their indexes, trigram search", _initial),
@@ -87,6 +102,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
         "a group's displayName, each unique; the values' own indexes no longer unique", add_unique_keys),
     (7, "the change journal: each import, removal and undo as a change; the audit rows of its writes carry it, "
         "with the user's document before each write", _change_journal),
+    (8, "people (roster people) with their SSH keys by fingerprint; an access role and a person for each API "
+        "token, account-admin for the tokens made before", _people),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -17,6 +17,7 @@ from roster_tui.core.models import ACCOUNT_ADMIN
 from roster_tui.core.removal import describe_counts, status_counts
 from roster_tui.core.scim import ROSTER_USER
 from roster_tui.server.storage import migrations, sql_filter, sql_sort, sqlite_file
+from roster_tui.server.storage.access_store import AccessStore
 from roster_tui.server.storage.base import Mutation, StoredUser, Versions, is_stale, now, versions_text
 from roster_tui.server.storage.bulk_load import bulk_load
 from roster_tui.server.storage.change_journal import ChangeJournal
@@ -24,7 +25,7 @@ from roster_tui.server.storage.documents import can_hold, extract_columns, uniqu
 from roster_tui.server.storage.errors import NotUnique, UserNotFound, VersionMismatch
 from roster_tui.server.storage.faults import translate_errors
 from roster_tui.server.storage.group_sql import GroupReads, GroupWrites, groups_of
-from roster_tui.server.storage.tables import FOLD_TOTALS, api_tokens, audit, group_members, user_totals, users
+from roster_tui.server.storage.tables import FOLD_TOTALS, audit, group_members, user_totals, users
 from roster_tui.server.storage.value_counts import ValueReads
 
 _RECORD = (users.c.id, users.c.version, users.c.created, users.c.last_modified, users.c.doc)
@@ -265,8 +266,8 @@ class SqlWriter(GroupWrites):
             self._write(pk, id, version, created, old, without_manager(old), MANAGER_DELETED, stamp, doc_text)
 
 
-class SqlStorage(GroupReads, ValueReads, ChangeJournal):
-    """Users, groups and their audit trail in one SQL database."""
+class SqlStorage(GroupReads, ValueReads, ChangeJournal, AccessStore):
+    """Users, groups and their audit trail in one SQL database; the tokens and people who use it."""
 
     def __init__(self, url: str) -> None:
         """Open the database (a SQLite file is created if missing, and refused if damaged: ``DatabaseDamaged``)
@@ -392,32 +393,6 @@ class SqlStorage(GroupReads, ValueReads, ChangeJournal):
         with self.read_engine.connect() as conn:
             return [{"at": r[0], "token": r[1], "action": r[2], "changes": orjson.loads(r[3]),
                      **({"change": r[4]} if r[4] is not None else {})} for r in conn.execute(query)]
-
-    def add_token(self, name: str, digest: str) -> None:
-        """Record a named token by its SHA-256 hex digest; a name is used once (revoked names stay taken)."""
-        try:
-            with self.write_engine.begin() as conn:
-                conn.execute(insert(api_tokens).values(name=name, hash=digest, created=now()))
-        except IntegrityError:
-            raise ValueError(f"a token named {name!r} exists already; choose another name") from None
-
-    def revoke_token(self, name: str) -> bool:
-        with self.write_engine.begin() as conn:
-            done = conn.execute(api_tokens.update().where(api_tokens.c.name == name, api_tokens.c.revoked.is_(None))
-                                .values(revoked=now()))
-        return done.rowcount == 1
-
-    def tokens(self) -> list[dict[str, Any]]:
-        with self.read_engine.connect() as conn:
-            rows = conn.execute(select(api_tokens.c.name, api_tokens.c.created, api_tokens.c.revoked)
-                                .order_by(api_tokens.c.pk)).all()
-        return [{"name": r[0], "created": r[1], "revoked": r[2]} for r in rows]
-
-    def token_name(self, digest: str) -> str | None:
-        """The name of the live token with this digest."""
-        with self.read_engine.connect() as conn:
-            return conn.execute(select(api_tokens.c.name).where(
-                api_tokens.c.hash == digest, api_tokens.c.revoked.is_(None))).scalar()
 
     def bulk_load(self, rows: Iterator[dict[str, Any]], batch: int = 5000) -> int:
         """Insert prepared rows (all ``users`` columns but ``pk``; the keys are computed if missing) fast, without

@@ -168,6 +168,37 @@ api_tokens = Table(
     Column("hash", String(64), nullable=False, unique=True),  # hex SHA-256: the token itself is never kept
     Column("created", String(32), nullable=False),
     Column("revoked", String(32)),
+    # migration 8: the token's access role (core/access.py; tokens made before have account-admin) and the
+    # person it belongs to (then the person's role and name count, not these)
+    Column("role", String(16), nullable=False, server_default="account-admin"),
+    Column("person_pk", Integer, nullable=True),
+)
+Index("ix_api_tokens_person", api_tokens.c.person_pk, sqlite_where=text("person_pk IS NOT NULL"),
+      postgresql_where=text("person_pk IS NOT NULL"))
+
+#: The people who use the roster (``roster people``), each with an access role; a removed person's row stays
+#: (names stay taken, so the audit trail names one person) and their keys and tokens go.
+people = Table(
+    "people",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(48), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("created", String(32), nullable=False),
+    Column("removed", String(32), nullable=True),
+)
+
+#: Their SSH public keys: an SSH server finds the person by the fingerprint of the key a client offers.
+person_keys = Table(
+    "person_keys",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("person_pk", Integer, nullable=False, index=True),
+    Column("key_type", String(32), nullable=False),
+    Column("public_key", Text, nullable=False),  # "TYPE BASE64", as OpenSSH writes it
+    Column("fingerprint", String(64), nullable=False, unique=True),  # "SHA256:..." (ssh-keygen -l)
+    Column("comment", String, nullable=False, server_default=""),
+    Column("added", String(32), nullable=False),
 )
 
 #: SQLite full-text index (trigram) that makes `co`/`ew` searches on names, emails and IDs fast.
