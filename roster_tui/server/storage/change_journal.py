@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
 from roster_tui.server.storage.base import now
+from roster_tui.server.storage.documents import can_hold
 from roster_tui.server.storage.tables import audit, changes
 
 OPEN, DONE, STOPPED = "open", "done", "stopped"
@@ -32,10 +33,20 @@ def _summary(row: Any) -> dict[str, Any]:
 
 
 class ChangeJournal:
-    """Change records of a SQL database (mixed into :class:`~.sql.SqlStorage`)."""
+    """Change records and the audit trail of a SQL database (mixed into :class:`~.sql.SqlStorage`)."""
 
     read_engine: Engine
     write_engine: Engine
+
+    def audit_for(self, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """A user's audit trail, newest first; each entry names its change when it was part of one."""
+        if not can_hold(user_id):
+            return []
+        query = (select(audit.c.at, audit.c.token_name, audit.c.action, audit.c.changes, audit.c.change_id)
+                 .where(audit.c.user_id == user_id).order_by(audit.c.pk.desc()).limit(limit))
+        with self.read_engine.connect() as conn:
+            return [{"at": r[0], "token": r[1], "action": r[2], "changes": orjson.loads(r[3]),
+                     **({"change": r[4]} if r[4] is not None else {})} for r in conn.execute(query)]
 
     def open_change(self, actor: str, kind: str, source: dict[str, Any], counts: dict[str, Any],
                     plan: bytes | None = None, undoes: int | None = None) -> dict[str, Any]:

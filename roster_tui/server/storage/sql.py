@@ -385,15 +385,6 @@ class SqlStorage(GroupReads, ValueReads, ChangeJournal, AccessStore):
         with self.write_engine.begin() as conn:
             yield SqlWriter(conn, actor)
 
-    def audit_for(self, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
-        if not can_hold(user_id):
-            return []
-        query = (select(audit.c.at, audit.c.token_name, audit.c.action, audit.c.changes, audit.c.change_id)
-                 .where(audit.c.user_id == user_id).order_by(audit.c.pk.desc()).limit(limit))
-        with self.read_engine.connect() as conn:
-            return [{"at": r[0], "token": r[1], "action": r[2], "changes": orjson.loads(r[3]),
-                     **({"change": r[4]} if r[4] is not None else {})} for r in conn.execute(query)]
-
     def bulk_load(self, rows: Iterator[dict[str, Any]], batch: int = 5000) -> int:
         """Insert prepared rows (all ``users`` columns but ``pk``; the keys are computed if missing) fast, without
         audit: for seeding only (:mod:`.bulk_load`)."""
