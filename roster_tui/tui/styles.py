@@ -21,3 +21,6 @@ APP_CSS = styles_dir() / "app.tcss"
 REMOVAL_CSS = styles_dir() / "removal.tcss"
 WIZARD_CSS = styles_dir() / "wizard.tcss"
 HISTORY_CSS = styles_dir() / "history.tcss"
+#: The history's screens: their own sheet, and the removal's and the wizard's, whose ids and classes they share
+#: (the run's progress and counts, the preview's lines).
+HISTORY_SHEETS: list[str | Path] = [REMOVAL_CSS, WIZARD_CSS, HISTORY_CSS]

@@ -26,7 +26,7 @@ from roster_tui.tui.change_lines import change_title, counts_text, row_lines
 from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.change_run import ChangeRunScreen, Run
 from roster_tui.tui.screens.dialogs import ConfirmScreen, TypeCountScreen
-from roster_tui.tui.styles import HISTORY_CSS
+from roster_tui.tui.styles import HISTORY_SHEETS
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
 from roster_tui.tui.widgets.status import Banner, Busy
@@ -93,7 +93,7 @@ async def saved_plan_preview(client: RosterClient, path: Path, service: str) -> 
 class ChangePreviewScreen(ConsoleScreen[ApplyResult | None]):
     """Show the preview ``make`` builds; ``a`` writes it. Dismisses with what was written (None: nothing)."""
 
-    CSS_PATH = HISTORY_CSS  # loaded when a history screen is first shown (roster_tui.tui.styles)
+    CSS_PATH = HISTORY_SHEETS  # loaded when a history screen is first shown (roster_tui.tui.styles)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "apply", "Apply…", id="change_preview.apply"),

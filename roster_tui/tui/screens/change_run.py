@@ -17,7 +17,7 @@ from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.changes import ChangeError
 from roster_tui.tui.screens.base import ConsoleScreen
-from roster_tui.tui.styles import HISTORY_CSS
+from roster_tui.tui.styles import HISTORY_SHEETS
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
 
@@ -43,7 +43,7 @@ def outcome_lines(result: ApplyResult) -> list[tuple[str, str]]:
 class ChangeRunScreen(ConsoleScreen[ApplyResult | None]):
     """Run ``run`` (``total`` writes expected) with progress, then show its result; dismisses with it."""
 
-    CSS_PATH = HISTORY_CSS  # loaded when a history screen is first shown (roster_tui.tui.styles)
+    CSS_PATH = HISTORY_SHEETS  # loaded when a history screen is first shown (roster_tui.tui.styles)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop_or_close", "Stop/back", id="change_run.stop"),

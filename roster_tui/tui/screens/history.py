@@ -32,7 +32,7 @@ from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.screens.change_preview import ChangePreviewScreen, saved_plan_preview, undo_preview
 from roster_tui.tui.screens.change_run import ChangeRunScreen
 from roster_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen
-from roster_tui.tui.styles import HISTORY_CSS
+from roster_tui.tui.styles import HISTORY_SHEETS
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
 from roster_tui.tui.widgets.status import Banner, Busy
@@ -46,7 +46,7 @@ class HistoryScreen(ConsoleScreen[bool]):
     """The changes, newest first (``user``: only those that wrote this user id, named ``who``). Dismisses with
     True when something was written from here."""
 
-    CSS_PATH = HISTORY_CSS  # loaded when a history screen is first shown (roster_tui.tui.styles)
+    CSS_PATH = HISTORY_SHEETS  # loaded when a history screen is first shown (roster_tui.tui.styles)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "writes", "Writes", tooltip="The change's writes", id="history.writes"),
@@ -185,7 +185,7 @@ class HistoryScreen(ConsoleScreen[bool]):
 class ChangeWritesScreen(ConsoleScreen[None]):
     """One change: what, when, who, its outcome, and each write (the user, the action, fields before -> after)."""
 
-    CSS_PATH = HISTORY_CSS  # loaded when a history screen is first shown (roster_tui.tui.styles)
+    CSS_PATH = HISTORY_SHEETS  # loaded when a history screen is first shown (roster_tui.tui.styles)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,enter", "close", "Back", id="history_writes.close"),
