@@ -19,34 +19,29 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 _frozen = False  # freeze() froze the heap (since the last final release)
 
 
 @contextmanager
-def gc_paused() -> Iterator[None]:
+def collection_paused(freeze: bool = False) -> Iterator[None]:
+    """No cyclic garbage collection inside (the start's imports); with ``freeze``, what is alive at the end is
+    frozen (``gc.freeze``)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            if freeze:
+                gc.freeze()
+            gc.enable()
+
+
+def gc_paused() -> AbstractContextManager[None]:
     """No cyclic garbage collection inside, and what is alive at the end is frozen (``gc.freeze``)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.freeze()
-            gc.enable()
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside (the start's imports); nothing is frozen."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+    return collection_paused(freeze=True)
 
 
 def freeze(*, more: bool = False) -> None:

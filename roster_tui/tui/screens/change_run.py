@@ -16,7 +16,7 @@ from roster_tui.core.wording import one_line, plural
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.changes import ChangeError
-from roster_tui.tui.screens.base import ConsoleScreen
+from roster_tui.tui.screens.run_screen import RunScreen
 from roster_tui.tui.styles import HISTORY_SHEETS
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
@@ -40,7 +40,7 @@ def outcome_lines(result: ApplyResult) -> list[tuple[str, str]]:
     return lines
 
 
-class ChangeRunScreen(ConsoleScreen[ApplyResult | None]):
+class ChangeRunScreen(RunScreen):
     """Run ``run`` (``total`` writes expected) with progress, then show its result; dismisses with it."""
 
     CSS_PATH = HISTORY_SHEETS  # loaded when a history screen is first shown (roster_tui.tui.styles)
@@ -112,20 +112,3 @@ class ChangeRunScreen(ConsoleScreen[ApplyResult | None]):
         if self.result.outcomes:
             self.console.roster_changed()
         self.refresh_bindings()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "close":
-            return self.finished
-        return True
-
-    def action_stop_or_close(self) -> None:
-        if self.finished:
-            self.dismiss(self.result)
-        elif not self.cancel.is_set():
-            self.cancel.set()
-            self.query_one("#run-hint", Static).update("Stopping after the writes in flight…")
-
-    def action_close(self) -> None:
-        if self.finished:
-            self.dismiss(self.result)
-

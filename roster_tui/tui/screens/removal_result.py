@@ -21,7 +21,7 @@ from roster_tui.files import record_removed
 from roster_tui.sync.apply import ApplyResult, Outcome
 from roster_tui.sync.changes import apply_removal
 from roster_tui.sync.remover import CONCURRENCY, deleted_keys
-from roster_tui.tui.screens.base import ConsoleScreen
+from roster_tui.tui.screens.run_screen import RunScreen
 from roster_tui.tui.styles import REMOVAL_CSS
 from roster_tui.tui.widgets.footer import KeyFooter
 
@@ -60,7 +60,7 @@ def result_text(result: ApplyResult) -> Text:
     return text
 
 
-class RemovalRunScreen(ConsoleScreen[ApplyResult | None]):
+class RemovalRunScreen(RunScreen):
     """Apply ``plan`` with progress; then show the result. Dismisses with the result."""
 
     CSS_PATH = REMOVAL_CSS  # loaded when a removal screen is first shown (roster_tui.tui.styles)
@@ -126,19 +126,3 @@ class RemovalRunScreen(ConsoleScreen[ApplyResult | None]):
         scroll.display = True
         scroll.focus()
         self.refresh_bindings()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "close":
-            return self.finished
-        return True
-
-    def action_stop_or_close(self) -> None:
-        if self.finished:
-            self.dismiss(self.result)
-        elif not self.cancel.is_set():
-            self.cancel.set()
-            self.query_one("#run-hint", Static).update("Stopping after the writes in flight…")
-
-    def action_close(self) -> None:
-        if self.finished:
-            self.dismiss(self.result)
