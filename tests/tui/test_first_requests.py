@@ -17,7 +17,6 @@ from roster_tui.tui.widgets.roster_table import RosterTable
 
 from .conftest import SOURCE, TOKEN, USERS, Embedded, settle
 
-
 #: The journal's request for changes left open: the roster asks it once its first rows are drawn.
 CHANGES = CHANGES_ENDPOINT.lstrip("/")
 
