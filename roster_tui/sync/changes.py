@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from roster_tui.core.changes import DONE, OPEN, STOPPED, Change
@@ -60,7 +61,8 @@ class UndoPlan:
         return len(self.to_apply())
 
 
-async def apply_recorded(client: RosterClient, kind: str, rows: Sequence[Row], document: dict[str, Any], *,
+async def apply_recorded(client: RosterClient, kind: str, rows: Sequence[Row],
+                         document: dict[str, Any] | Callable[[], dict[str, Any]], *,
                          index: RosterIndex | None = None, undoes: int | None = None,
                          change: Change | None = None, created: dict[int, str] | None = None,
                          result: ApplyResult | None = None, **options: Any) -> ApplyResult:
@@ -70,6 +72,8 @@ async def apply_recorded(client: RosterClient, kind: str, rows: Sequence[Row], d
     if not (await client.features()).changes:
         return await apply_rows(client, rows, index=index, result=result, created=created, **options)
     if change is None:
+        if callable(document):  # built only for a journal, and off the event loop (a large plan takes a while)
+            document = await asyncio.to_thread(document)
         change = await journal.open_change(client, kind, document.get("source") or {},
                                            document.get("counts") or {}, document, undoes)
     result.change = change.id
@@ -92,7 +96,7 @@ async def apply_plan(client: RosterClient, plan: Plan, *, source: dict[str, Any]
     """Write an import plan's changes as one change: creates first (managers before their reports), then the
     others."""
     _check_guards(plan)
-    document = plan_document(plan, client.base_url, source)
+    document = partial(plan_document, plan, client.base_url, source)
     return await apply_recorded(client, IMPORT, write_order(plan), document, index=plan.index, **options)
 
 
@@ -100,7 +104,7 @@ async def apply_removal(client: RosterClient, plan: RemovalPlan, *, source: dict
                         **options: Any) -> ApplyResult:
     """Deactivate or delete each planned user as one change, with the version seen while planning."""
     _check_guards(plan)
-    document = plan_document(plan, client.base_url, source)
+    document = partial(plan_document, plan, client.base_url, source)
     return await apply_recorded(client, REMOVAL, plan.to_apply(), document, **options)
 
 
@@ -212,5 +216,5 @@ async def plan_undo(client: RosterClient, change: int) -> UndoPlan:
 async def apply_undo(client: RosterClient, plan: UndoPlan, **options: Any) -> ApplyResult:
     """Write an undo as a change of its own (which can be undone in turn: a redo)."""
     rows = plan.to_apply()
-    document = undo_document(rows, client.base_url, plan.change.id, plan.summary())
+    document = partial(undo_document, rows, client.base_url, plan.change.id, plan.summary())
     return await apply_recorded(client, UNDO, rows, document, undoes=plan.change.id, **options)
