@@ -91,7 +91,7 @@ def wait_for_writes(server: RunningServer) -> int:
     while time.monotonic() < deadline:
         change = open_change(server)
         if change is not None and written(server, change["id"]):
-            time.sleep(random.uniform(0, 0.4))
+            time.sleep(random.uniform(0, 0.15))
             return int(change["id"])
         time.sleep(0.01)
     raise AssertionError("the import wrote nothing")
@@ -101,11 +101,11 @@ def resume_and_compare(server: RunningServer, tmp: Path, change: int, prefix: st
     listed = roster(server, tmp, "changes", "--open")
     assert listed.returncode == 0 and f"{change:>5}" in listed.stdout and path.name in listed.stdout, listed
     before = len(written(server, change))
-    assert 0 < before < ROWS
+    assert 0 < before <= ROWS  # all written, even, if it died between its last write and closing the change
     resumed = roster(server, tmp, "resume", str(change), "--yes")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     ok = int(re.search(r"Applied: (\d+) ok, 0 conflict, 0 failed", resumed.stdout).group(1))  # type: ignore[union-attr]
-    assert 0 < ok <= ROWS - before  # the rest (a batch still in flight when it was killed landed meanwhile)
+    assert ok <= ROWS - before  # the rest (a batch still in flight when it was killed landed meanwhile)
     users = written(server, change)
     assert len(users) == ROWS and len(set(users)) == ROWS  # each write once
     assert open_change(server) is None
