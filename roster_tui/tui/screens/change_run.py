@@ -3,7 +3,6 @@ stops after the writes in flight, then the result of every write and the change 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
@@ -53,9 +52,6 @@ class ChangeRunScreen(RunScreen):
     def __init__(self, what: str, total: int, run: Run) -> None:
         super().__init__(id="change-run")
         self.what, self.total, self.run = what, total, run
-        self.result = ApplyResult()
-        self.cancel = asyncio.Event()
-        self.finished = False
         self.error = ""
 
     def compose(self) -> ComposeResult:

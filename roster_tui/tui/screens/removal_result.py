@@ -6,7 +6,6 @@ stops the removal after the writes already in flight; rows never sent are listed
 
 from __future__ import annotations
 
-import asyncio
 from typing import ClassVar
 
 from rich.text import Text
@@ -74,9 +73,6 @@ class RemovalRunScreen(RunScreen):
         self.plan = plan
         self.rows = plan.to_apply()
         self.batch = max(1, batch)
-        self.result = ApplyResult()
-        self.cancel = asyncio.Event()
-        self.finished = False
 
     def compose(self) -> ComposeResult:
         yield Static(f"Removing {plural(len(self.rows), 'user')}", id="run-title", markup=False)

@@ -15,9 +15,11 @@ class RunScreen(ConsoleScreen[ApplyResult | None]):
     """A screen applying writes: ``result`` fills as they land, ``cancel`` stops them, ``finished`` once done; its
     ``#run-hint`` says what the keys do."""
 
-    result: ApplyResult
-    cancel: asyncio.Event
-    finished: bool
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.result = ApplyResult()
+        self.cancel = asyncio.Event()
+        self.finished = False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close":
