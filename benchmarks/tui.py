@@ -33,7 +33,7 @@ from roster_tui.config import ApiSettings
 from roster_tui.connect import open_client
 from roster_tui.core.scim import FIELD_PATHS, user_from_scim
 from roster_tui.tui.app import create_app
-from roster_tui.tui.widgets.roster_columns import COLUMNS
+from roster_tui.tui.roster_layout import COLUMNS
 from roster_tui.tui.widgets.roster_table import RosterTable
 
 SIZE = (160, 50)

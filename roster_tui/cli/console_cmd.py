@@ -17,19 +17,29 @@ from roster_tui.connect import open_client  # noqa: E402
 from roster_tui.files import console_log  # noqa: E402
 from roster_tui.scim.early import EarlyRequests  # noqa: E402
 from roster_tui.tui.app import create_app  # noqa: E402
+from roster_tui.tui.first_frame import FirstFrame  # noqa: E402
 
 
-def run_console(settings: ApiSettings, early: EarlyRequests | None = None) -> int:
+def run_console(settings: ApiSettings, early: EarlyRequests | None = None,
+                first_frame: FirstFrame | None = None) -> int:
     """Open the configured roster API and run the console until the admin quits; ``early``: its first requests,
-    already sent (:mod:`roster_tui.scim.early`). What goes wrong unexpectedly is written to the console's log (the
-    console says where)."""
-    keys, limits = keymap(), guard_limits()
-    logging.basicConfig(handlers=[console_log()], level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    already sent (:mod:`roster_tui.scim.early`); ``first_frame``: what painted the first rows meanwhile, handed
+    the terminal back here. What goes wrong unexpectedly is written to the console's log (the console says
+    where)."""
+    try:
+        keys, limits = keymap(), guard_limits()
+        logging.basicConfig(handlers=[console_log()], level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    async def main() -> int:
-        async with open_client(settings, early=early) as client:
-            await create_app(client, source=settings.source, keymap=keys, limits=limits).run_async()
-        return 0
+        async def main() -> int:
+            async with open_client(settings, early=early) as client:
+                app = create_app(client, source=settings.source, keymap=keys, limits=limits)
+                if first_frame is not None:
+                    first_frame.hand_over()
+                await app.run_async()
+            return 0
 
-    return asyncio.run(main())
+        return asyncio.run(main())
+    finally:
+        if first_frame is not None:  # a console that never started (a bad setting, ctrl+c): the terminal back
+            first_frame.restore()

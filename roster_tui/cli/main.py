@@ -17,6 +17,7 @@ with collection_paused():  # the start's imports: what they make stays, no colle
 
 if TYPE_CHECKING:
     from roster_tui.scim.early import EarlyRequests
+    from roster_tui.tui.first_frame import FirstFrame
 
 defer_httpx_cli()  # before the commands' modules import httpx
 
@@ -110,20 +111,29 @@ def _run(args: argparse.Namespace) -> int:
 
         return cmd_changes(args, api)
     with collection_paused():  # Textual and the screens, imported (roster_tui.heap)
-        early = _send_first_requests(api)
-        from roster_tui.cli.console_cmd import run_console
+        early, first_frame = _send_first_requests(api)
+        try:
+            from roster_tui.cli.console_cmd import run_console
+        except BaseException:  # ctrl+c while importing: the painted rows go, the terminal is given back
+            if first_frame is not None:
+                first_frame.restore()
+            raise
 
-    return run_console(api, early)
+    return run_console(api, early, first_frame)
 
 
-def _send_first_requests(api: ApiSettings) -> EarlyRequests | None:
-    """The console's first requests, sent now: their answers come while Textual and the screens are imported."""
+def _send_first_requests(api: ApiSettings) -> tuple[EarlyRequests | None, FirstFrame | None]:
+    """The console's first requests, sent now: their answers come while Textual and the screens are imported,
+    and the first page's rows are painted as soon as it arrives (:mod:`roster_tui.tui.first_frame`)."""
     if api.url is None:  # the embedded service answers in-process, once it is started
-        return None
+        return None, None
     from roster_tui.scim.early import EarlyRequests  # lazy: the console alone sends early
+    from roster_tui.tui.first_frame import FirstFrame  # lazy: as above (imported here, not in the early thread)
     from roster_tui.tui.first_requests import first_requests  # lazy: as above
 
-    return EarlyRequests.start(api.url, api.token, first_requests())
+    frame = FirstFrame.for_terminal(api.source)
+    early = EarlyRequests.start(api.url, api.token, first_requests(), frame.paint if frame else None)
+    return early, frame if early is not None else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,11 +1,15 @@
-"""The roster's domain model: a user as the admins see it, and its training assignments."""
+"""The roster's domain model: a user as the admins see it, and its training assignments.
+
+Plain dataclasses: the console decodes its first page of users into them as it starts, and a validation library
+there would cost a tenth of the start (benchmarks/startup.py). :func:`roster_tui.core.scim.user_from_scim` is where
+a service's values are checked; :class:`TrainingAssignment` checks its own status and date.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-
-from pydantic import BaseModel, ConfigDict, Field
 
 #: Admin roles the service knows; published as ``canonicalValues`` of ``roles.value``.
 ACCOUNT_ADMIN = "Account Admin"
@@ -32,10 +36,10 @@ class AssignmentStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class TrainingAssignment(BaseModel):
-    """One course assigned to a user; read-only in roster-tui."""
-
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrainingAssignment:
+    """One course assigned to a user; read-only in roster-tui. A status or due date given as text is read (ISO
+    date); one that is neither raises ValueError."""
 
     course: str
     status: AssignmentStatus
@@ -43,6 +47,16 @@ class TrainingAssignment(BaseModel):
     completed_at: str | None = None
     #: Set while the user is inactive on an assignment that deactivation cancelled: the status it had before.
     status_before_deactivation: AssignmentStatus | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen: the checked values replace the given ones once, here
+        set_(self, "status", AssignmentStatus(self.status))
+        if self.status_before_deactivation is not None:
+            set_(self, "status_before_deactivation", AssignmentStatus(self.status_before_deactivation))
+        if isinstance(self.due_date, str):
+            set_(self, "due_date", date.fromisoformat(self.due_date))
+        elif self.due_date is not None and not isinstance(self.due_date, date):
+            raise ValueError(f"not a date: {self.due_date!r}")
 
 
 #: Roster fields in the order of the export, the template and the import mapping.
@@ -61,7 +75,8 @@ ROSTER_FIELDS: tuple[str, ...] = (
 )
 
 
-class User(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class User:
     """A roster user, decoded from the roster API's SCIM representation."""
 
     id: str | None = None
@@ -79,7 +94,7 @@ class User(BaseModel):
     active: bool = True
     roles: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()  # the names of the groups the user is in (read-only: set on the groups)
-    assignments: tuple[TrainingAssignment, ...] = Field(default_factory=tuple)
+    assignments: tuple[TrainingAssignment, ...] = ()
     created: str | None = None
     last_modified: str | None = None
 

@@ -19,16 +19,15 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, InvalidStateError
 from ssl import SSLContext
-
-import certifi  # noqa: F401  # httpx.create_ssl_context imports it: here, in the main thread, not in the TLS one
-import httpx
 
 SCIM_JSON = "application/scim+json"
 #: Seconds an early answer may be used after it was asked for; after that the client asks again.
 FRESH_FOR = 10.0
+#: Seconds the client waits for the TLS context being made before it makes its own.
+TLS_WAIT = 2.0
 CONNECT_TIMEOUT, TIMEOUT = 10.0, 30.0  # seconds, as the client's (connecting, then each read)
 
 Params = Mapping[str, object]
@@ -48,7 +47,8 @@ def _settle(future: Future[object], value: object) -> None:
 class EarlyRequests:
     """GET ``requests`` (path, params) sent in order in a thread; their bodies for :meth:`answer`, each once."""
 
-    def __init__(self, base_url: str, token: str | None, requests: Sequence[tuple[str, Params]]) -> None:
+    def __init__(self, base_url: str, token: str | None, requests: Sequence[tuple[str, Params]],
+                 on_first: Callable[[bytes], None] | None = None) -> None:
         self._url = urllib.parse.urlsplit(base_url.rstrip("/"))
         self._headers = {"Accept": SCIM_JSON, **({"Authorization": f"Bearer {token}"} if token else {})}
         # the thread settles every future of this list; the client pops them from the dict as it takes them
@@ -57,31 +57,43 @@ class EarlyRequests:
         self._answers = {key: future for key, _, future in self._requests}
         self._asked = time.monotonic()
         self.tls: Future[SSLContext | None] = Future()
+        self._on_first = on_first  # given the first request's answer, in the thread, as it arrives
 
     def __repr__(self) -> str:  # never show the token
         return f"EarlyRequests({self._url.geturl()!r}, {len(self._answers)} requests)"
 
     @classmethod
-    def start(cls, base_url: str, token: str | None, requests: Sequence[tuple[str, Params]]) -> EarlyRequests | None:
+    def start(cls, base_url: str, token: str | None, requests: Sequence[tuple[str, Params]],
+              on_first: Callable[[bytes], None] | None = None) -> EarlyRequests | None:
         """Send ``requests`` now, in a thread; None when they cannot go the way the client would send them (not
-        http(s), or a proxy set in the environment)."""
-        early = cls(base_url, token, requests)
+        http(s), or a proxy set in the environment). ``on_first`` gets the first one's answer (a 200's body) in
+        that thread, as soon as it arrives (the console paints its first rows with it)."""
+        early = cls(base_url, token, requests, on_first)
         proxied = {"http", "https", "all"} & {k.lower() for k in urllib.request.getproxies()}
         if early._url.scheme not in ("http", "https") or not early._url.hostname or proxied:
             return None
-        threading.Thread(target=early._make_tls, name="roster-early-tls", daemon=True).start()
         threading.Thread(target=early._send, name="roster-early", daemon=True).start()
+        # httpx, and certifi that its TLS context reads, are imported once the first request is on its way (a
+        # few dozen milliseconds sooner), and here in the main thread, not in the TLS thread
+        import certifi  # noqa: F401
+        import httpx
+
+        threading.Thread(target=early._make_tls, args=(httpx.create_ssl_context,), name="roster-early-tls",
+                         daemon=True).start()
         return early
 
-    def _make_tls(self) -> None:
+    def _make_tls(self, create: Callable[[], SSLContext]) -> None:
         try:
-            _settle(self.tls, httpx.create_ssl_context())
+            _settle(self.tls, create())
         except Exception:  # the client makes its own, and says what is wrong
             _settle(self.tls, None)
 
     def tls_context(self) -> SSLContext | None:
-        """The TLS context made for the client, if it is ready (else the client makes its own)."""
-        return self.tls.result() if self.tls.done() else None
+        """The TLS context made for the client, once it is ready (None: the client makes its own)."""
+        try:  # under way since the start: waiting for it costs less than making another
+            return self.tls.result(timeout=TLS_WAIT)
+        except TimeoutError:
+            return None
 
     def _connect(self) -> http.client.HTTPConnection | None:
         url = self._url
@@ -109,7 +121,11 @@ class EarlyRequests:
                                        headers=self._headers)
                     response = connection.getresponse()
                     body = response.read()
-                    _settle(future, body if response.status == 200 and body else None)
+                    answer = body if response.status == 200 and body else None
+                    _settle(future, answer)
+                    if answer is not None and self._on_first is not None:
+                        self._on_first(answer)
+                    self._on_first = None
             finally:
                 connection.close()
         except Exception:  # (OSError, HTTPException...) the client sends what is left itself

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from roster_tui.core.models import SyncKey, User
 from roster_tui.core.validation import validate_field
@@ -70,7 +70,7 @@ def with_values(user: User, values: dict[str, str], *, active: bool, roles: tupl
         value = values[f.key].strip()
         update[f.key] = value if f.key in ("email", "first_name", "last_name") else (value or None)
     update.update(active=active, roles=roles, manager_id=manager_id)
-    return user.model_copy(update=update)
+    return replace(user, **update)
 
 
 def validate(values: dict[str, str]) -> dict[str, str]:

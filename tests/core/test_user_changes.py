@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from roster_tui.core.models import User
 from roster_tui.core.scim import ENTERPRISE_USER, ROSTER_USER, user_to_scim
 from roster_tui.core.user_changes import (
@@ -19,17 +21,17 @@ BASE = User(id="u1", email="ann@x.example", first_name="Ann", last_name="Lee", t
 
 
 def test_changed_fields_compare_roles_as_sets_and_blanks_as_none() -> None:
-    same = BASE.model_copy(update={"roles": ("Training Admin",), "division": ""})
+    same = replace(BASE, roles=("Training Admin",), division="")
     assert changed_fields(BASE, same) == []
-    other = BASE.model_copy(update={"title": "Lead", "active": False, "manager_id": "m1"})
+    other = replace(BASE, title="Lead", active=False, manager_id="m1")
     assert changed_fields(BASE, other) == ["title", "manager_id", "active"]
 
 
 def test_merge_keeps_their_fields_and_asks_only_about_both() -> None:
-    mine = BASE.model_copy(update={"title": "Mine", "location": "Here"})
-    theirs = BASE.model_copy(update={"title": "Theirs", "department": "Ops"})
+    mine = replace(BASE, title="Mine", location="Here")
+    theirs = replace(BASE, title="Theirs", department="Ops")
     assert merge(BASE, mine, theirs) == (["location"], ["title"])
-    same_change = BASE.model_copy(update={"title": "Mine"})
+    same_change = replace(BASE, title="Mine")
     assert merge(BASE, mine, same_change) == (["location"], [])  # both to the same value: no conflict
 
 
@@ -43,9 +45,8 @@ def test_an_email_change_keeps_the_other_addresses() -> None:
 
 
 def test_operations_write_only_the_fields_asked_and_keep_foreign_roles() -> None:
-    before = BASE.model_copy(update={"roles": ("Training Admin", "Okta Group Admin")})
-    after = before.model_copy(update={"title": None, "manager_id": "m9", "roles": ("User Admin",),
-                                      "first_name": "Anne"})
+    before = replace(BASE, roles=("Training Admin", "Okta Group Admin"))
+    after = replace(before, title=None, manager_id="m9", roles=("User Admin",), first_name="Anne")
     ops = user_operations({"displayName": "Ann Lee"}, before, after, ["title", "manager_id", "roles", "first_name"],
                           catalog=("Training Admin", "User Admin"))
     assert ops == [
@@ -61,7 +62,7 @@ def test_operations_write_only_the_fields_asked_and_keep_foreign_roles() -> None
 
 
 def test_what_the_server_did_not_keep() -> None:
-    back = BASE.model_copy(update={"title": None})
+    back = replace(BASE, title=None)
     assert not_kept(["title", "department"], BASE, back) == ["title"]
     assert dropped({"title": (None, "Dev"), "hire_date": (None, "2020-01-01"), "status": (None, "active"),
                     "email": (None, "ANN@x.example"), "manager": (None, "boss@x.example")}, back) == [
@@ -69,7 +70,7 @@ def test_what_the_server_did_not_keep() -> None:
 
 
 def test_a_server_without_the_extensions_gets_only_what_it_keeps() -> None:
-    user = BASE.model_copy(update={"hire_date": "2020-01-01", "location": "Lyon", "employee_id": "E1"})
+    user = replace(BASE, hire_date="2020-01-01", location="Lyon", employee_id="E1")
     everything = user_to_scim(user)
     assert everything["schemas"][1:] == [ENTERPRISE_USER, ROSTER_USER]
     core_and_enterprise = user_to_scim(user, lambda f: f not in ("hire_date", "location"))

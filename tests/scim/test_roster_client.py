@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ async def test_round_trip_etags_and_errors_over_http(server: RunningServer) -> N
             await client.patch_user(user.id, [{"op": "replace", "path": "title", "value": "X"}],
                                     etag=user.version)
         with pytest.raises(Conflict) as conflict:
-            await client.create_user(user_to_scim(new_user().model_copy(update={"email": user.email})))
+            await client.create_user(user_to_scim(replace(new_user(), email=user.email)))
         assert conflict.value.scim_type == "uniqueness"
         await client.delete_user(user.id)
         with pytest.raises(NotFound):

@@ -9,7 +9,7 @@ from rich.cells import cell_len
 from roster_tui.core.models import User
 from roster_tui.scim.client import RosterClient
 from roster_tui.tui.app import RosterApp
-from roster_tui.tui.widgets.roster_columns import COLUMNS, GUTTER, MAX_WIDTH, NATURAL, fit_widths
+from roster_tui.tui.roster_layout import COLUMNS, GUTTER, MAX_WIDTH, NATURAL, fit_widths
 from roster_tui.tui.widgets.roster_lines import MARK
 from roster_tui.tui.widgets.roster_table import RosterTable
 from tests.server.helpers import user_body
@@ -145,8 +145,8 @@ def test_spare_width_goes_to_the_cut_columns_up_to_their_widest_value() -> None:
 
 
 def test_a_user_row_is_cut_with_an_ellipsis_to_the_cell() -> None:
-    from roster_tui.tui.widgets.roster_columns import Layout, Row
+    from roster_tui.tui.roster_layout import Layout, Row
 
-    user = User(id="u1", user_name=LONG_EMAIL, email=LONG_EMAIL, first_name="A", last_name="B", title=LONG_TITLE)
+    user = User(id="u1", email=LONG_EMAIL, first_name="A", last_name="B", title=LONG_TITLE)
     text = Row(user).text(Layout())
     assert cell_len(text) == Layout().width - GUTTER and f"{LONG_EMAIL[:29]}… " in text

@@ -7,7 +7,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 from roster_tui.scim.client import RosterClient
-from roster_tui.tui.widgets.roster_columns import COLUMNS, GUTTER
+from roster_tui.tui.roster_layout import COLUMNS, GUTTER
 from roster_tui.tui.widgets.roster_table import RosterTable
 
 from .conftest import Embedded, settle

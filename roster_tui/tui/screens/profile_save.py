@@ -3,6 +3,7 @@ their changes to other fields are kept and only fields both changed are asked ab
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from textual.widgets import Input, Select, Static, Switch
@@ -57,12 +58,12 @@ class ProfileSaving(_Screen):
         if text == self._manager_shown.strip():
             return user
         if not text:
-            return user.model_copy(update={"manager_id": None})
+            return replace(user, manager_id=None)
         manager_id = await user_named(self.console.client, text)
         if manager_id is None:
             self.query_one("#e-manager", Static).update("no user has this email or employee ID")
             return None
-        return user.model_copy(update={"manager_id": manager_id})
+        return replace(user, manager_id=manager_id)
 
     async def _save(self) -> None:
         focused = self.focused

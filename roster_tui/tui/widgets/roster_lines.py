@@ -12,7 +12,8 @@ from textual.strip import Strip
 
 from roster_tui.core.models import User
 from roster_tui.tui.query import RosterQuery
-from roster_tui.tui.widgets.roster_columns import COLUMNS, GUTTER, Layout, Row, fit
+from roster_tui.tui.roster_layout import COLUMNS, GUTTER, Layout, Row
+from roster_tui.tui.widgets.roster_columns import fit
 
 MAX_LINES = 256  # drawn lines kept for reuse (a few screens)
 MARK = "●"

@@ -19,8 +19,9 @@ from roster_tui.scim.client import RosterClient
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.tui.first_requests import PAGE_SIZE
 from roster_tui.tui.query import RosterQuery
+from roster_tui.tui.roster_layout import COLUMNS, FROZEN, Column, Layout, Row, fit_widths, widest
 from roster_tui.tui.tasks import Tasks
-from roster_tui.tui.widgets.roster_columns import COLUMNS, FROZEN, Column, Layout, Row, fit_widths, thumb, widest
+from roster_tui.tui.widgets.roster_columns import thumb
 from roster_tui.tui.widgets.roster_lines import RosterLines
 
 MAX_PAGES = 64
