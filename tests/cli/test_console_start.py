@@ -56,7 +56,7 @@ def test_the_console_sends_its_first_requests_early_to_an_api_only() -> None:
     from roster_tui.cli.main import _send_first_requests
     from roster_tui.config import ApiSettings
 
-    assert _send_first_requests(ApiSettings(None, None, "roster.db")) is None
+    assert _send_first_requests(ApiSettings(None, None, "roster.db")) == (None, None)
 
 
 def test_the_command_line_collects_garbage_again_once_its_modules_are_imported(
@@ -66,7 +66,8 @@ def test_the_command_line_collects_garbage_again_once_its_modules_are_imported(
     from roster_tui.cli import main as cli
 
     seen: list[bool] = []
-    monkeypatch.setattr(console_cmd, "run_console", lambda api, early=None: seen.append(gc.isenabled()) or 0)
+    monkeypatch.setattr(console_cmd, "run_console",
+                        lambda api, early=None, first_frame=None: seen.append(gc.isenabled()) or 0)
     monkeypatch.setenv("ROSTER_API_TOKEN", "t")
     assert cli.main(["--api", "http://127.0.0.1:9/scim/v2"]) == 0
     assert seen == [True] and gc.isenabled()
