@@ -47,6 +47,7 @@ class HistoryScreen(ConsoleScreen[bool]):
     True when something was written from here."""
 
     CSS_PATH = HISTORY_SHEETS  # loaded when a history screen is first shown (roster_tui.tui.styles)
+    WRITE_ACTIONS = frozenset({"undo", "resume", "open_plan"})
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "writes", "Writes", tooltip="The change's writes", id="history.writes"),
