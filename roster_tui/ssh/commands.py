@@ -12,6 +12,7 @@ import contextlib
 import os
 import shlex
 import shutil
+import signal
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +31,8 @@ OPTIONS: dict[str, dict[str, bool]] = {
 }
 USAGE = ("this server runs only: export [--status S] > roster.csv · import [--json] [--apply] < hr.csv · "
          "changes [N] [--json]")
+#: How long a command whose client went away has to stop after each signal (seconds).
+STOP_GRACE = 10.0
 #: The largest import file taken on standard input.
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 
@@ -104,13 +107,21 @@ async def run_command(process: asyncssh.SSHServerProcess[bytes], roster: Sequenc
             await asyncio.gather(_copy(child.stdout, process.stdout), _copy(child.stderr, process.stderr))
             return await child.wait()
         finally:
-            if child.returncode is None:  # the client went away
-                with contextlib.suppress(ProcessLookupError):
-                    child.terminate()
-                await child.wait()
+            if child.returncode is None:  # the client went away: as ctrl-C (an apply says what it wrote and stops)
+                await _stop(child)
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _stop(child: asyncio.subprocess.Process) -> None:
+    """SIGINT, then SIGTERM and SIGKILL after their graces; reaped."""
+    for sig, grace in ((signal.SIGINT, STOP_GRACE), (signal.SIGTERM, STOP_GRACE), (signal.SIGKILL, None)):
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(sig)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(child.wait()), grace)
+            return
 
 
 async def _save_input(process: asyncssh.SSHServerProcess[bytes], path: Path) -> int | None:
