@@ -95,6 +95,8 @@ async def run_command(process: asyncssh.SSHServerProcess[bytes], roster: Sequenc
             folder = Path(tempfile.mkdtemp(prefix="roster-ssh-"))  # mode 0700
             path = folder / "stdin.csv"
             size = await _save_input(process, path)
+            if process.is_closing():  # the connection dropped before the whole file came: nothing to run
+                return 255
             if size is None:
                 process.stderr.write(f"roster: the file is over {MAX_IMPORT_BYTES // 2**20} MB\n".encode())
                 return 2

@@ -63,7 +63,14 @@ class SshServer:
 
 @pytest.fixture(scope="package")
 def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
-    tmp = tmp_path_factory.mktemp("ssh")
+    server = launch(tmp_path_factory.mktemp("ssh"))
+    yield server
+    stop(server)
+
+
+def launch(tmp: Path) -> SshServer:
+    """``roster ssh`` on a free port over a seeded roster in ``tmp``, with the people dana (editor), vic (viewer)
+    and ann (account-admin)."""
     db = str(tmp / "roster.db")
     storage = SqlStorage(db)
     storage.bulk_load(generate(USERS, 11))
@@ -81,7 +88,7 @@ def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "ROSTER_API_TOKEN")}
     env.update(ROSTER_CONFIG_DIR=str(tmp / "config"), ROSTER_DATA_DIR=str(tmp / "data"))
-    log = open(tmp / "ssh.log", "wb+")  # noqa: SIM115 - read below, closed at the end
+    log = open(tmp / "ssh.log", "wb")  # noqa: SIM115 - the child keeps writing to it
     process = subprocess.Popen([sys.executable, "-m", "roster_tui.cli", "ssh", "--db", db, "--port", str(port)],
                                env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
@@ -92,15 +99,17 @@ def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
             raise RuntimeError(f"roster ssh did not start: {text}")
         time.sleep(0.05)
     api_url = re.search(r"(http://\S+/scim/v2)", text).group(1)  # type: ignore[union-attr]
-    server = SshServer(port, db, api_url, process, keys, files, tmp / "config" / "ssh_host_ed25519_key")
-    yield server
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
     log.close()
+    return SshServer(port, db, api_url, process, keys, files, tmp / "config" / "ssh_host_ed25519_key")
+
+
+def stop(server: SshServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
 
 
 class Terminal:
