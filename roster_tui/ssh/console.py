@@ -22,6 +22,9 @@ import asyncssh
 #: How long a hung-up console has to end before SIGTERM, and SIGTERM before SIGKILL (seconds).
 HANGUP_GRACE = 5.0
 TERM_GRACE = 2.0
+#: What a hung-up console could not undo on the client's terminal: the main screen back, mouse reports and
+#: bracketed paste off, the cursor shown (said before the idle message).
+TERMINAL_RESET = "\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[?1049l\x1b[?25h\x1b[0m"
 #: Output the channel may hold unsent before the console's output stops being read (its writes then block).
 MAX_UNSENT = 256 * 1024
 
@@ -77,14 +80,15 @@ class ConsoleSession:
         typing = asyncio.ensure_future(self._pump_input())
         try:
             await asyncio.wait({ended, typing}, return_when=asyncio.FIRST_COMPLETED)
+            reason = None
             if not ended.done():
                 reason = typing.result() if typing.done() and not typing.cancelled() else "lost"
                 await self.hang_up()
-                if reason == "idle":
-                    self._say(f"roster: no key pressed for {self.idle_timeout:g} s; the session is closed "
-                              "(config.toml [ssh] idle_timeout)")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._output_ended.wait(), 1.0)
+            if reason == "idle":
+                self._say(f"{TERMINAL_RESET}roster: no key pressed for {self.idle_timeout:g} s; the session is "
+                          "closed (config.toml [ssh] idle_timeout)")
         finally:
             typing.cancel()
             if not ended.done():  # cancelled itself (the server stops): the console goes too
