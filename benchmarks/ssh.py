@@ -12,8 +12,11 @@ for the SSH server; ``config.toml [ssh]`` lets them hold every session (no auth 
   byte the channel brings; the baseline is ``roster --api URL`` started locally on a pseudo-terminal of its own,
   read the same way (Python's start and the console's included in both). The two alternate; medians.
 - **Sessions at once**: N sessions opened together, each waits for its rows, then each presses pagedown K times
-  (one key every 150 ms, the sessions out of step); a key's latency is from writing it to the screen's first data
-  row changing. p50/p95 over every key of every session; the baseline is one local console paging alone.
+  (one key every ``--interval`` seconds, default 0.5, the sessions out of step); a key's latency is from writing
+  it to the screen's first data row changing. p50/p95 over every key of every session; the baseline is one local
+  console paging alone.
+- **CPU per key** while the sessions page: the SSH server's (its API included) and the consoles', from
+  ``/proc/PID/stat``.
 - **Memory**: the RSS of each session's console process (``/proc/PID/status``) with the N sessions open, and the
   SSH server's own.
 
@@ -152,7 +155,7 @@ async def first_rows(session: SshSession | LocalSession, marker: str) -> float:
     return took
 
 
-async def page(session: SshSession | LocalSession, keys: int, latencies: list[float]) -> None:
+async def page(session: SshSession | LocalSession, keys: int, latencies: list[float], interval: float) -> None:
     await session.view.until(lambda: session.view.shows("@"))
     await asyncio.sleep(0.5)
     for _ in range(keys):
@@ -161,7 +164,7 @@ async def page(session: SshSession | LocalSession, keys: int, latencies: list[fl
         session.press(PAGE_DOWN)
         await session.view.until(lambda: session.view.first_row() != before, timeout=30)  # noqa: B023
         latencies.append(time.perf_counter() - started)
-        await asyncio.sleep(0.15)
+        await asyncio.sleep(interval)
 
 
 def rss_mb(pid: int) -> float:
@@ -169,6 +172,12 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def children(pid: int) -> list[int]:
@@ -224,7 +233,7 @@ async def main(args: argparse.Namespace) -> None:
         alone: list[float] = []
         baseline = LocalSession(url)
         await baseline.open()
-        await page(baseline, args.keys, alone)
+        await page(baseline, args.keys, alone, args.interval)
         await baseline.close()
 
         sessions = [SshSession(port, key) for _ in range(args.sessions)]
@@ -234,11 +243,17 @@ async def main(args: argparse.Namespace) -> None:
         all_up = time.perf_counter() - opened
         rss = [rss_mb(pid) for pid in children(ssh.pid)]
         latencies: list[float] = []
-        await asyncio.gather(*(page(s, args.keys, latencies) for s in sessions))
-        print(f"{args.sessions} sessions at once: all showing rows {all_up:.1f} s after opening; pagedown key to "
-              f"screen p50 {pct(latencies, 0.5) * 1000:.0f} ms, p95 {pct(latencies, 0.95) * 1000:.0f} ms "
-              f"({len(latencies)} keys); one local console alone: p50 {pct(alone, 0.5) * 1000:.0f} ms, "
-              f"p95 {pct(alone, 0.95) * 1000:.0f} ms")
+        consoles = children(ssh.pid)
+        cpu_before = cpu_seconds(ssh.pid), sum(cpu_seconds(p) for p in consoles)
+        await asyncio.gather(*(page(s, args.keys, latencies, args.interval) for s in sessions))
+        server_cpu = cpu_seconds(ssh.pid) - cpu_before[0]
+        consoles_cpu = sum(cpu_seconds(p) for p in consoles) - cpu_before[1]
+        print(f"{args.sessions} sessions at once, a key every {args.interval:g} s each: all showing rows "
+              f"{all_up:.1f} s after opening; pagedown key to screen p50 {pct(latencies, 0.5) * 1000:.0f} ms, "
+              f"p95 {pct(latencies, 0.95) * 1000:.0f} ms ({len(latencies)} keys); one local console alone: "
+              f"p50 {pct(alone, 0.5) * 1000:.0f} ms, p95 {pct(alone, 0.95) * 1000:.0f} ms")
+        print(f"CPU per key while paging: the SSH server with its API {server_cpu / len(latencies) * 1000:.0f} ms, "
+              f"the console {consoles_cpu / len(latencies) * 1000:.0f} ms")
         print(f"memory: console process per session RSS median {statistics.median(rss):.0f} MB (min {min(rss):.0f}, "
               f"max {max(rss):.0f}, {len(rss)} processes); the SSH server with its in-process API "
               f"{rss_mb(ssh.pid):.0f} MB")
@@ -255,4 +270,6 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=7, help="first-rows runs of each (alternating)")
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--keys", type=int, default=15, help="pagedowns per session")
+    parser.add_argument("--interval", type=float, default=0.5, help="seconds between one session's keys (default "
+                        "0.5: 20 sessions press 40 keys a second between them)")
     asyncio.run(main(parser.parse_args()))
