@@ -26,19 +26,24 @@ def add_ssh_parser(sub: Any, create_flag: Callable[[argparse.ArgumentParser], No
     create_flag(ssh)
     ssh.add_argument("--host-key", metavar="FILE", help="the server's private host key (default: "
                      "ssh_host_ed25519_key in the user config dir, created with mode 0600 on the first start)")
+    ssh.add_argument("--files", metavar="DIR", help="the one folder the consoles read and write files in (the "
+                     "import wizard's file, saved plans and errors; default: ssh-files in the user data dir, created "
+                     "0700): a session never reaches the server's other files")
     ssh.add_argument("--api-port", type=int, default=0, metavar="PORT", help="loopback port of the in-process "
                      "roster API the sessions use (default: any free port)")
 
 
 def cmd_ssh(args: argparse.Namespace, db: str) -> int:
     from roster_tui.config import ssh_limits
+    from roster_tui.paths import data_dir
     from roster_tui.ssh.host_key import default_host_key
     from roster_tui.ssh.service import run_ssh
 
     limits = ssh_limits()
     try:
+        files = (Path(args.files).expanduser() if args.files else data_dir() / "ssh-files").absolute()
         return run_ssh(db, args.host, args.port, Path(args.host_key) if args.host_key else default_host_key(),
-                       limits, api_port=args.api_port)
+                       limits, files, api_port=args.api_port)
     except ValueError as exc:  # the host key cannot be used
         print(f"roster: {exc}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ import signal
 import struct
 import termios
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import asyncssh
@@ -44,8 +45,9 @@ class ConsoleSession:
     """The console of one SSH channel (``process``), run as ``argv`` with ``env``."""
 
     def __init__(self, process: asyncssh.SSHServerProcess[bytes], argv: Sequence[str], env: dict[str, str],
-                 idle_timeout: float | None) -> None:
+                 idle_timeout: float | None, cwd: Path | None = None) -> None:
         self.process = process
+        self.cwd = cwd
         self.argv = list(argv)
         self.env = env
         self.idle_timeout = idle_timeout or None
@@ -66,8 +68,8 @@ class ConsoleSession:
         try:
             set_size(master, columns or 80, rows or 24)
             self.child = await asyncio.create_subprocess_exec(
-                *self.argv, stdin=slave, stdout=slave, stderr=slave, env=self.env, start_new_session=True,
-                preexec_fn=_take_terminal)
+                *self.argv, stdin=slave, stdout=slave, stderr=slave, env=self.env, cwd=self.cwd,
+                start_new_session=True, preexec_fn=_take_terminal)
         except BaseException:
             os.close(master)
             raise

@@ -18,6 +18,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import asyncssh
@@ -57,6 +58,9 @@ class RosterSsh:
     limits: SshLimits = field(default_factory=SshLimits)
     roster_command: Sequence[str] = ROSTER_COMMAND
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    #: the one folder the consoles read and write files in (the import wizard's file, saved plans and errors):
+    #: the sessions run as the server's user, and must not reach its other files (its keys, its database)
+    files: Path | None = None
     _tokens: dict[str, tuple[str, str]] = field(default_factory=dict)  # person -> (token name, token)
     _open: Counter[str] = field(default_factory=Counter)
     consoles: set[ConsoleSession] = field(default_factory=set)
@@ -142,8 +146,10 @@ class RosterSsh:
                 log.info("%s runs %s", person.name, args[0])
                 return await run_command(process, self.roster_command, [args[0], "--api", self.api_url, *args[1:]], env)
             log.info("%s opens the console", person.name)
+            if self.files is not None:
+                env["ROSTER_FILES_ROOT"] = str(self.files)
             session = ConsoleSession(process, [*self.roster_command, "--api", self.api_url], env,
-                                     self.limits.idle_timeout)
+                                     self.limits.idle_timeout, cwd=self.files)
             self.consoles.add(session)
             try:
                 return await session.run()

@@ -21,10 +21,12 @@ from roster_tui.ssh.host_key import load_host_key
 from roster_tui.ssh.server import RosterSsh
 
 
-def run_ssh(db: str, host: str, port: int, host_key: Path, limits: SshLimits, *, api_port: int = 0,
+def run_ssh(db: str, host: str, port: int, host_key: Path, limits: SshLimits, files: Path, *, api_port: int = 0,
             sftp_factory: Callable[..., Any] | None = None) -> int:
-    """Serve until stopped; 0, or 2 (with one line on stderr) when it cannot start."""
+    """Serve until stopped; 0, or 2 (with one line on stderr) when it cannot start. ``files``: the one folder the
+    consoles read and write files in (created 0700)."""
     key = load_host_key(host_key)
+    files.mkdir(mode=0o700, parents=True, exist_ok=True)
     storage = SqlStorage(db)
     try:
         with socket.socket() as sock:
@@ -42,7 +44,8 @@ def run_ssh(db: str, host: str, port: int, host_key: Path, limits: SshLimits, *,
                 return 2
             api_url = default_public_url("127.0.0.1", api_port) + "/scim/v2"
             try:
-                return asyncio.run(_serve(storage, api_url, host, port, key, limits, sftp_factory))
+                return asyncio.run(_serve(RosterSsh(storage, api_url, limits, files=files), host, port, key,
+                                          sftp_factory))
             finally:
                 api.should_exit = True
                 thread.join(10)
@@ -50,13 +53,11 @@ def run_ssh(db: str, host: str, port: int, host_key: Path, limits: SshLimits, *,
         storage.close()
 
 
-async def _serve(storage: SqlStorage, api_url: str, host: str, port: int, key: Any, limits: SshLimits,
-                 sftp_factory: Callable[..., Any] | None) -> int:
+async def _serve(server: RosterSsh, host: str, port: int, key: Any, sftp_factory: Callable[..., Any] | None) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    server = RosterSsh(storage, api_url, limits)
     try:
         bound = await server.start(host, port, key, sftp_factory)
     except OSError as exc:
@@ -64,7 +65,8 @@ async def _serve(storage: SqlStorage, api_url: str, host: str, port: int, key: A
         return 2
     shown = f"[{host}]" if ":" in host else host
     print(f"roster ssh on {shown}:{bound} (host key {key.get_fingerprint('sha256')}; people: roster people "
-          f"list; the API for its sessions on {api_url})", file=sys.stderr, flush=True)
+          f"list; the consoles' files in {server.files}; the API for its sessions on {server.api_url})",
+          file=sys.stderr, flush=True)
     try:
         await stop.wait()
     finally:

@@ -36,6 +36,7 @@ class SshServer:
     keys: dict[str, asyncssh.SSHKey]  # person -> private key
     key_files: dict[str, Path]
     host_key: Path
+    files: Path  # the consoles' one folder for files
 
     async def connect(self, person: str | None = None, **options: object) -> asyncssh.SSHClientConnection:
         """A client connection as ``person`` (their key), or with ``options`` alone (e.g. a password)."""
@@ -100,7 +101,8 @@ def launch(tmp: Path) -> SshServer:
         time.sleep(0.05)
     api_url = re.search(r"(http://\S+/scim/v2)", text).group(1)  # type: ignore[union-attr]
     log.close()
-    return SshServer(port, db, api_url, process, keys, files, tmp / "config" / "ssh_host_ed25519_key")
+    return SshServer(port, db, api_url, process, keys, files, tmp / "config" / "ssh_host_ed25519_key",
+                     tmp / "data" / "ssh-files")
 
 
 def stop(server: SshServer) -> None:

@@ -7,7 +7,6 @@ import asyncio
 import csv
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -24,8 +23,8 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
     stop(server)
 
 
-async def test_a_dropped_connection_mid_apply_leaves_the_change_open(own_server: SshServer, tmp_path: Path) -> None:
-    new_hires = tmp_path / "new-hires.csv"
+async def test_a_dropped_connection_mid_apply_leaves_the_change_open(own_server: SshServer) -> None:
+    new_hires = own_server.files / "new-hires.csv"
     with new_hires.open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["Email", "First Name", "Last Name"])
@@ -35,7 +34,9 @@ async def test_a_dropped_connection_mid_apply_leaves_the_change_open(own_server:
     await term.wait_for("dana · editor")
     term.type("i")
     await term.wait_for("path to the CSV file")
-    term.type(str(new_hires) + "\r")
+    term.type("/etc/passwd\r")  # the session reads files in its folder only
+    await term.wait_for("outside")
+    term.type("\x15new-hires.csv\r")  # ctrl+u clears the field; a name is taken in the folder
     await term.wait_for(f"{NEW:,} rows")
     for step, then in (("\x0e", "Validate"), ("\r", "No errors or warnings"), ("\r", "Apply…"),
                        ("a", "Apply (y)"), ("y", f" of {NEW:,} written")):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from roster_tui.config import ConfigError, SshLimits, config_file, ssh_limits
+from roster_tui.files import confined, load_recent, mapping_path, remember
 from roster_tui.ssh.commands import Refused, parse
 from roster_tui.ssh.host_key import load_host_key
 
@@ -77,3 +78,22 @@ def test_help_names_every_option() -> None:
                          check=True).stdout
     for option in ("--host", "--port", "--db", "--create", "--host-key", "--api-port", "[ssh]", "2222"):
         assert option in out
+
+
+def test_a_confined_session_reaches_only_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "files"
+    (root / "hr").mkdir(parents=True)
+    (root / "escape").symlink_to(tmp_path)
+    assert confined("/etc/passwd") == Path("/etc/passwd")  # not confined: anywhere the user may
+    monkeypatch.setenv("ROSTER_FILES_ROOT", str(root))
+    assert confined("hr/new.csv") == root.resolve() / "hr" / "new.csv"
+    assert confined(root / "a.csv") == root.resolve() / "a.csv"
+    for outside in ("/etc/passwd", "../x.csv", "hr/../../x.csv", "escape/x.csv", "~/x.csv"):
+        with pytest.raises(PermissionError, match="outside"):
+            confined(outside)
+    assert mapping_path("hr-default").parent.name == "mappings"  # a saved mapping's name is not a file
+    with pytest.raises(PermissionError):
+        mapping_path("/etc/roster.toml")
+    remember(str(root / "hr" / "new.csv"))
+    remember("/tmp/elsewhere.csv")
+    assert load_recent() == [str(root / "hr" / "new.csv")]
