@@ -69,7 +69,7 @@ def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
     stop(server)
 
 
-def launch(tmp: Path) -> SshServer:
+def launch(tmp: Path, config: str = CONFIG) -> SshServer:
     """``roster ssh`` on a free port over a seeded roster in ``tmp``, with the people dana (editor), vic (viewer)
     and ann (account-admin)."""
     db = str(tmp / "roster.db")
@@ -85,7 +85,7 @@ def launch(tmp: Path) -> SshServer:
         storage.add_person(name, role, [parse_key_line(key.export_public_key().decode())])
     storage.close()
     (tmp / "config").mkdir()
-    (tmp / "config" / "config.toml").write_text(CONFIG)
+    (tmp / "config" / "config.toml").write_text(config)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "ROSTER_API_TOKEN")}
     env.update(ROSTER_CONFIG_DIR=str(tmp / "config"), ROSTER_DATA_DIR=str(tmp / "data"))

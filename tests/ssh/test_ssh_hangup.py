@@ -7,10 +7,11 @@ import asyncio
 import csv
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from .conftest import USERS, SshServer, console, launch, stop
+from .conftest import CONFIG, USERS, SshServer, console, launch, stop
 
 NEW = 1500
 
@@ -52,3 +53,21 @@ async def test_a_dropped_connection_mid_apply_leaves_the_change_open(own_server:
     written = len(exported.stdout.decode("utf-8-sig").splitlines()) - 1 - USERS
     assert 0 < written < NEW
     term.close()
+
+
+async def test_an_idle_console_is_closed_with_a_message(tmp_path: Path) -> None:
+    server = launch(tmp_path, CONFIG.replace("idle_timeout = 600", "idle_timeout = 2"))
+    try:
+        await idle_session(server)
+    finally:
+        stop(server)
+
+
+async def idle_session(server: SshServer) -> None:
+    async with await server.connect("vic") as conn:
+        term = await console(conn)
+        await term.wait_for("vic · viewer")
+        await term.wait_for("no key pressed for 2 s; the session is closed", timeout=10)
+        assert await asyncio.wait_for(term.process.wait_closed(), 5) is None
+        assert term.process.exit_status == 255
+        term.close()
