@@ -119,6 +119,8 @@ class RosterSsh:
             process.exit(await self._run(process))
         except (asyncssh.Error, OSError, ConnectionError):
             process.close()
+        except ValueError as exc:  # the person was removed since they logged in (no token can be made for them)
+            process.exit(self._refuse(process, f"roster: {exc}"))
         finally:
             self._tasks.discard(task)
 
