@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,6 +136,15 @@ class Terminal:
         while text not in self.text:
             if time.monotonic() > deadline or self._reader.done():
                 raise AssertionError(f"{text!r} not on screen after {timeout} s:\n{self.text}")
+            await asyncio.sleep(0.03)
+        return self.text
+
+    async def wait_until(self, condition: Callable[[str], bool], timeout: float = 20.0) -> str:
+        """The screen's text once ``condition`` holds of it."""
+        deadline = time.monotonic() + timeout
+        while not condition(self.text):
+            if time.monotonic() > deadline or self._reader.done():
+                raise AssertionError(f"the screen did not come to {condition} in {timeout} s:\n{self.text}")
             await asyncio.sleep(0.03)
         return self.text
 
