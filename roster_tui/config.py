@@ -105,6 +105,40 @@ def guard_limits() -> Limits:
 
 
 @dataclass(frozen=True)
+class SshLimits:
+    """The ``[ssh]`` table of config.toml: what ``roster ssh`` allows (0 or false: no limit)."""
+
+    max_sessions_per_person: int = 3
+    max_sessions: int = 50
+    idle_timeout: float = 1800.0  # seconds without a key pressed before a console session is closed
+    auth_delay: float = 2.0  # seconds a refused key waits before it is told
+
+
+def ssh_limits() -> SshLimits:
+    """``[ssh]`` of config.toml over :class:`SshLimits`' defaults; a key or value that cannot be used is a
+    ConfigError saying which and what to write."""
+    table = load_config_file().get("ssh", {})
+    where = f"{config_file()} [ssh]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{config_file()}: ssh must be a table: an [ssh] line, then e.g. max_sessions = 20")
+    defaults = SshLimits()
+    values: dict[str, float] = {}
+    for key, raw in table.items():
+        if key not in SshLimits.__dataclass_fields__:
+            raise ConfigError(f"{where}: {key} is not a setting; the settings are "
+                              f"{', '.join(SshLimits.__dataclass_fields__)}")
+        if raw is False:
+            raw = 0
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0 \
+                or (key.startswith("max_") and not isinstance(raw, int)):
+            kind = "a whole number" if key.startswith("max_") else "a number of seconds"
+            raise ConfigError(f"{where}: {key} = {raw!r} cannot be used: write {kind} (0 or false: no limit), or "
+                              f"remove the line (the default is {getattr(defaults, key):g})")
+        values[key] = raw
+    return SshLimits(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
 class ApiSettings:
     """The roster API to use: a URL and token, or ``url=None`` for the embedded service on ``db``."""
 

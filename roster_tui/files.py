@@ -18,9 +18,24 @@ from typing import TextIO
 
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.mapping import Mapping, dumps_mapping, loads_mapping
-from roster_tui.paths import console_log_file, mappings_dir, recent_imports_file, removed_users_file
+from roster_tui.paths import console_log_file, files_root, mappings_dir, recent_imports_file, removed_users_file
 
 RECENT_MAX = 10
+
+
+def confined(path: str | Path) -> Path:
+    """The file the admin named (``~`` expanded). In a session confined to a folder (:func:`files_root`, an SSH
+    session's), a relative path is taken in that folder, and a path outside it (``..``, links included) is a
+    PermissionError saying so."""
+    root = files_root()
+    named = Path(path).expanduser()
+    if root is None:
+        return named
+    inside = root.resolve()
+    found = (inside / named).resolve()
+    if not found.is_relative_to(inside):
+        raise PermissionError(f"{path} is outside {root}, the one folder this session reads and writes files in")
+    return found
 
 
 @contextmanager
@@ -73,8 +88,8 @@ def write_secret_file(path: Path, text: str) -> None:
 def mapping_path(name_or_path: str) -> Path:
     """A saved mapping's file: the path when it exists or looks like one, else ``mappings/NAME.toml``."""
     path = Path(name_or_path).expanduser()
-    if path.exists() or path.suffix == ".toml" or "/" in name_or_path:
-        return path
+    if path.suffix == ".toml" or "/" in name_or_path or (files_root() is None and path.exists()):
+        return confined(path)
     return mappings_dir() / f"{name_or_path}.toml"
 
 
@@ -111,7 +126,19 @@ def load_recent() -> list[str]:
         data = json.loads(recent_imports_file().read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    return [str(p) for p in data.get("files", []) if isinstance(p, str)] if isinstance(data, dict) else []
+    files = [str(p) for p in data.get("files", []) if isinstance(p, str)] if isinstance(data, dict) else []
+    if files_root() is not None:  # a confined session lists only what it may open
+        files = [p for p in files if may_use(p)]
+    return files
+
+
+def may_use(path: str | Path) -> bool:
+    """Whether the console may open ``path`` (:func:`confined` takes it)."""
+    try:
+        confined(path)
+    except PermissionError:
+        return False
+    return True
 
 
 def remember(path: str) -> None:

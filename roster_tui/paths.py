@@ -19,6 +19,13 @@ def data_dir() -> Path:
     return Path(os.environ.get("ROSTER_DATA_DIR") or user_data_path(APP))
 
 
+def files_root() -> Path | None:
+    """The one folder the console may read and write the admin's files in (``ROSTER_FILES_ROOT``, set by
+    ``roster ssh`` for its sessions); None: anywhere the user may."""
+    root = os.environ.get("ROSTER_FILES_ROOT")
+    return Path(root) if root else None
+
+
 def default_db() -> Path:
     return data_dir() / "roster.db"
 

@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     from roster_tui.cli.parsers import add_change_parsers, add_export_parsers, add_import_parser, add_remove_parser
     from roster_tui.cli.people_cmd import add_people_parser
     from roster_tui.cli.serve_cmd import add_serve_parser
+    from roster_tui.cli.ssh_cmd import add_ssh_parser
 
     parser = argparse.ArgumentParser(prog="roster", description="Keep the training roster in step with HR. "
                                      "With no command: the console.")
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_parser(sub, create_flag)
     add_admin_parsers(sub, create_flag)
     add_people_parser(sub, create_flag)
+    add_ssh_parser(sub, create_flag)
     add_import_parser(sub, _sub_api_flags)
     add_export_parsers(sub, _sub_api_flags)
     add_remove_parser(sub, _sub_api_flags)
@@ -74,12 +76,16 @@ def _run(args: argparse.Namespace) -> int:
     # Each command imports what it needs when it runs: the console alone loads Textual, the service alone
     # FastAPI and SQLAlchemy, so no command pays the start-up time of the others.
     settings = resolve_api(getattr(args, "api", None), None, args.db)
-    if args.command in ("serve", "token", "people") or (args.command == "db" and args.db_command == "upgrade"):
+    if args.command in ("serve", "token", "people", "ssh") or (args.command == "db" and args.db_command == "upgrade"):
         check_database(settings.db, args.create)
     if args.command == "serve":
         from roster_tui.cli.serve_cmd import cmd_serve
 
         return cmd_serve(args, settings.db)
+    if args.command == "ssh":
+        from roster_tui.cli.ssh_cmd import cmd_ssh
+
+        return cmd_ssh(args, settings.db)
     if args.command == "people":
         from roster_tui.cli.people_cmd import cmd_people
 

@@ -11,11 +11,37 @@ These are roles of the people and tokens that use the roster, not the admin role
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 VIEWER = "viewer"
 EDITOR = "editor"
 ACCOUNT_ADMIN_ACCESS = "account-admin"
 #: Every access role, least first.
 ACCESS_ROLES = (VIEWER, EDITOR, ACCOUNT_ADMIN_ACCESS)
+#: ``GET /Access``: who the request's token acts as, and with which role (a roster extension; its message schema
+#: is published in ``/Schemas``, so a client knows to ask).
+ACCESS = "urn:roster-tui:params:scim:api:messages:2.0:Access"
+ACCESS_ENDPOINT = "/Access"
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who a client's token acts as (a person's or a named token's name) and its role."""
+
+    name: str
+    role: str
+
+    @property
+    def writes(self) -> bool:
+        return self.role != VIEWER
+
+    @property
+    def shown(self) -> str:
+        return f"{self.name} · {self.role}"
+
+    def refusal(self, what: str) -> str:
+        """What the console says when ``what`` ("Save", "Import"...) is asked of a viewer."""
+        return f"{what}: {viewer_refusal(self.name)} (ask an account admin for the editor role)"
 
 
 def role_problem(role: str) -> str | None:

@@ -15,6 +15,7 @@ from typing import Any, Self
 import httpx
 import orjson
 
+from roster_tui.core.access import ACCESS_ENDPOINT, Access
 from roster_tui.core.changes import CHANGE_HEADER
 from roster_tui.core.scim import BULK_REQUEST, PATCH_OP, SEARCH_REQUEST
 from roster_tui.scim.discovery import Features, features_from
@@ -358,6 +359,16 @@ class RosterClient:
             return resources_of(await self._json("GET", user_path(user_id) + "/history"))
         except NotFound:
             return []
+
+    async def access(self) -> Access | None:
+        """Who this client's token acts as and its role (the roster service's ``GET /Access``; None where
+        :meth:`features` does not say ``access``, or where the answer is not one)."""
+        if not (await self.features()).access:
+            return None
+        body = await self._json("GET", ACCESS_ENDPOINT.lstrip("/"))
+        if not isinstance(body, dict) or not body.get("name") or not body.get("role"):
+            return None
+        return Access(str(body["name"]), str(body["role"]))
 
     async def features(self) -> Features:
         """What the server supports (discovery, asked once per client); each endpoint that does not answer

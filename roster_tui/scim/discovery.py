@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from roster_tui.core.access import ACCESS
 from roster_tui.core.changes import CHANGE
 from roster_tui.core.facets import VALUE_COUNTS
 from roster_tui.core.scim import CORE_USER, FIELD_PATHS
@@ -38,6 +39,8 @@ class Features:
     value_counts: bool = False
     #: the roster service's change journal (``/Changes``; its message schema is published): never assumed
     changes: bool = False
+    #: the roster service's ``GET /Access`` (who the token acts as, its role; its schema is published)
+    access: bool = False
 
     def has_schema(self, urn: str) -> bool:
         return not self.known or urn == CORE_USER or urn in self.attributes
@@ -130,4 +133,5 @@ def features_from(config: dict[str, Any] | None, schemas: list[dict[str, Any]] |
         role_catalog=_catalog(schemas or []),
         value_counts=any(isinstance(s, dict) and s.get("id") == VALUE_COUNTS for s in schemas or []),
         changes=any(isinstance(s, dict) and s.get("id") == CHANGE for s in schemas or []),
+        access=any(isinstance(s, dict) and s.get("id") == ACCESS for s in schemas or []),
     )

@@ -16,6 +16,7 @@ from roster_tui.core.scim import SEARCH_REQUEST
 from roster_tui.server import openapi as oa
 from roster_tui.server import schemas, service
 from roster_tui.server.access import check_write, guarded
+from roster_tui.server.access_api import add_access_route
 from roster_tui.server.auth import Actor, TokenRegistry
 from roster_tui.server.bulk import run_bulk
 from roster_tui.server.changes_api import add_change_routes, change_of, writing
@@ -234,5 +235,6 @@ def create_app(storage: Storage, tokens: TokenRegistry, limits: Limits | None = 
 
     add_group_routes(app, storage, lim, actor, run, write)
     add_change_routes(app, storage, run, actor)
+    add_access_route(app)
     add_root_search(app, storage, lim, run)  # POST /.search: Users and Groups (RFC 7644 §3.4.3)
     return app

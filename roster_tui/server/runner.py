@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from roster_tui.server.auth import TokenRegistry
 from roster_tui.server.protocol import ConnectionLimits, guarded_protocol
 from roster_tui.server.storage.base import Storage
+
+if TYPE_CHECKING:
+    import uvicorn
 
 #: Query parameters whose values never reach a log (a client may put a token there; it is never accepted). Names
 #: are compared percent-decoded (``%74oken`` is ``token``).
@@ -41,9 +46,10 @@ def default_public_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def run(storage: Storage, tokens: TokenRegistry, host: str, port: int, *, access_log: bool = False,
-        public_url: str | None = None, limits: ConnectionLimits | None = None) -> None:
-    """Serve until stopped; named tokens are looked up in the storage.
+def build_server(storage: Storage, tokens: TokenRegistry, host: str, port: int, *, access_log: bool = False,
+                 public_url: str | None = None, limits: ConnectionLimits | None = None) -> uvicorn.Server:
+    """The service as a uvicorn server, not yet started (:func:`run` runs it; ``roster ssh`` runs it on a socket of
+    its own in a thread). Named tokens are looked up in the storage.
 
     ``public_url``: what every URL the service writes starts with (default: the bound address and port), never
     taken from a client's ``Host``. ``limits``: deadlines for receiving requests and the connection caps.
@@ -56,6 +62,17 @@ def run(storage: Storage, tokens: TokenRegistry, host: str, port: int, *, access
     tokens.lookup = storage.token_access  # type: ignore[attr-defined]
     app = create_app(storage, tokens, public_url=public_url or default_public_url(host, port))
     logging.getLogger("uvicorn.access").addFilter(RedactSecrets())
-    uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info" if access_log else "warning",
-                loop="uvloop", http=guarded_protocol(lim), limit_concurrency=lim.max_concurrency,
-                timeout_keep_alive=int(lim.keep_alive))
+    return uvicorn.Server(uvicorn.Config(
+        app, host=host, port=port, access_log=access_log, log_level="info" if access_log else "warning",
+        loop="uvloop", http=guarded_protocol(lim), limit_concurrency=lim.max_concurrency,
+        timeout_keep_alive=int(lim.keep_alive)))
+
+
+def run(storage: Storage, tokens: TokenRegistry, host: str, port: int, *, access_log: bool = False,
+        public_url: str | None = None, limits: ConnectionLimits | None = None) -> None:
+    """Serve until stopped (see :func:`build_server`); as ``uvicorn.run``, exit status 3 if it could not start."""
+    server = build_server(storage, tokens, host, port, access_log=access_log, public_url=public_url, limits=limits)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        raise SystemExit(3)

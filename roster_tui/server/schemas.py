@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from roster_tui.core.access import ACCESS, ACCESS_ENDPOINT, ACCESS_ROLES
 from roster_tui.core.changes import CHANGE, CHANGES_ENDPOINT, DONE, KINDS, OPEN, STOPPED
 from roster_tui.core.facets import FACETS, MAX_VALUES, VALUE_COUNTS, VALUES_ENDPOINT
 from roster_tui.core.models import ADMIN_ROLES, AssignmentStatus
@@ -214,11 +215,22 @@ CHANGE_SCHEMA = {
 }
 
 
+#: The answer of ``GET /Access`` (access_api.py): who the token acts as and its role.
+ACCESS_SCHEMA = {
+    "id": ACCESS, "name": "Access",
+    "description": f"GET {ACCESS_ENDPOINT}: the name the request's token acts as (the audit trail's) and its access "
+                   "role (a roster extension)",
+    "attributes": [attr("name", mutability="readOnly"),
+                   attr("role", mutability="readOnly", canonical=ACCESS_ROLES)],
+}
+
+
 def schema_documents(base_url: str) -> list[dict[str, Any]]:
     return [
         {**s, "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
          "meta": {"resourceType": "Schema", "location": f"{base_url}/Schemas/{urn}"}}
-        for urn, s in {**SCHEMAS, VALUE_COUNTS: VALUE_COUNTS_SCHEMA, CHANGE: CHANGE_SCHEMA}.items()
+        for urn, s in {**SCHEMAS, VALUE_COUNTS: VALUE_COUNTS_SCHEMA, CHANGE: CHANGE_SCHEMA,
+                               ACCESS: ACCESS_SCHEMA}.items()
     ]
 
 

@@ -14,6 +14,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from roster_tui import heap
+from roster_tui.core.access import Access
 from roster_tui.core.guards import Limits
 from roster_tui.core.models import SyncKey
 from roster_tui.scim.client import RosterClient
@@ -51,6 +52,7 @@ class RosterApp(Typeahead, App[int]):
         self.source = source
         self.sync_field = sync_field
         self.limits = limits or Limits()
+        self.access: Access | None = None  # told by the service (the roster screen asks once its rows are up)
         self._role_catalog = role_catalog
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"

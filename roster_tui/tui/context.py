@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from roster_tui.core.access import Access
 from roster_tui.core.guards import Limits
 from roster_tui.core.models import SyncKey
 from roster_tui.scim.client import RosterClient
@@ -21,6 +22,7 @@ class Console(Protocol):
     sync_field: SyncKey
     source: str  # what the header says the data comes from
     limits: Limits  # the guards' limits (config.toml's [guards])
+    access: Access | None  # who the token acts as, and its role (None: not told, e.g. a foreign SCIM server)
 
     async def role_catalog(self) -> list[str]:
         """The admin roles the service offers (asked once)."""

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from roster_tui.core.access import ACCESS
 from roster_tui.core.changes import CHANGE_HEADER
 from roster_tui.core.scim import BULK_REQUEST, SEARCH_REQUEST
 from roster_tui.server.auth import new_token, token_hash
@@ -241,3 +242,14 @@ def test_a_new_role_and_a_removal_reach_the_running_service(roles: Roles, tmp_pa
             _wait_for(lambda: c.get("/Users").status_code == 401, "a removed person's token kept working")
         finally:
             storage.close()
+
+
+def test_access_says_who_a_token_acts_as_and_its_role(roles: Roles) -> None:
+    """``GET /Access`` (published in /Schemas, so a console knows to ask): the name and role of each token."""
+    schemas = roles.env.get("/Schemas").json()["Resources"]
+    assert ACCESS in [s["id"] for s in schemas]
+    seen = {c.get("/Access").json()["role"]: c.get("/Access").json()["name"]
+            for c in (roles.viewer, roles.editor, roles.admin)}
+    assert seen == {"viewer": "vera", "editor": "eddie", "account-admin": "ada"}
+    assert roles.env.get("/Access").json() == {"schemas": [ACCESS], "name": "env", "role": "account-admin"}
+    assert httpx.get(f"{roles.server.url}/Access").status_code == 401

@@ -4,7 +4,6 @@ interrupted change left, ``o`` opens a saved plan file to apply it."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -15,6 +14,7 @@ from textual.widgets import Static
 
 from roster_tui.core.changes import DONE, OPEN, Change
 from roster_tui.core.wording import one_line, plural
+from roster_tui.files import confined
 from roster_tui.scim import changes as journal
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.apply import ApplyResult
@@ -47,6 +47,7 @@ class HistoryScreen(ConsoleScreen[bool]):
     True when something was written from here."""
 
     CSS_PATH = HISTORY_SHEETS  # loaded when a history screen is first shown (roster_tui.tui.styles)
+    WRITE_ACTIONS = frozenset({"undo", "resume", "open_plan"})
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "writes", "Writes", tooltip="The change's writes", id="history.writes"),
@@ -169,7 +170,11 @@ class HistoryScreen(ConsoleScreen[bool]):
 
         def chosen(path: str | None) -> None:
             if path and path.strip():
-                where = Path(path.strip()).expanduser()
+                try:
+                    where = confined(path.strip())
+                except PermissionError as exc:
+                    self.notify(str(exc), severity="error", timeout=6)
+                    return
                 self.app.push_screen(ChangePreviewScreen(f"Saved plan · {one_line(where.name)}",
                                                          lambda: saved_plan_preview(client, where, service)),
                                      self._after_write)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from roster_tui.core.wording import plural
+from roster_tui.files import confined
 from roster_tui.sync.saved_plan import file_source, plan_document, write_plan_file
 from roster_tui.tui.screens.dialogs import PromptScreen
 from roster_tui.tui.wizard_state import WizardState
@@ -36,7 +37,7 @@ def write_import_plan(state: WizardState, path: str, service: str) -> int:
     """Write the wizard's plan (planned against ``service``) to ``path``; the number of writes it holds."""
     assert state.plan is not None
     document = plan_document(state.plan, service, import_source(state))
-    write_plan_file(document, Path(path).expanduser())
+    write_plan_file(document, confined(path))
     return len(document["rows"])
 
 

@@ -47,6 +47,7 @@ class ProfileScreen(ProfileNavigation, ProfileSaving, ConsoleScreen[bool]):
     """Edit one user (``user_id``) or add one (``None``); dismisses with True when something was saved."""
 
     AUTO_FOCUS = ""  # navigation mode: no field has the focus until the admin edits one
+    WRITE_ACTIONS = frozenset({"edit", "toggle", "save", "remove_user"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,e", "edit", "Edit", id="profile.edit"),
         Binding("space", "toggle", "Switch", id="profile.toggle"),

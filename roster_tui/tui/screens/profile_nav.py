@@ -100,12 +100,13 @@ class ProfileNavigation(_Screen):
     # -- actions -------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Edit and toggle exist in navigation mode only (the footer shows them there); toggle on its rows."""
-        if action == "edit":
-            return self.editing is None
-        if action == "toggle":
-            return self.editing is None and self.row_key in (*TOGGLES, "roles")
-        return True
+        """Edit and toggle exist in navigation mode only (the footer shows them there); toggle on its rows. (What
+        the role cannot write is off: ``ConsoleScreen.check_action``.)"""
+        if action == "edit" and self.editing is not None:
+            return False
+        if action == "toggle" and not (self.editing is None and self.row_key in (*TOGGLES, "roles")):
+            return False
+        return super().check_action(action, parameters)  # type: ignore[misc]
 
     def action_edit(self) -> None:
         """Edit the field under the cursor; on status and admin, switch them."""

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from textual import on
 from textual.binding import Binding, BindingType
+from textual.widgets import Static
 
 from roster_tui.core.changes import Change
 from roster_tui.core.wording import one_line
@@ -17,6 +18,8 @@ from roster_tui.tui.screens.base import ConsoleScreen
 from roster_tui.tui.widgets.roster_table import RosterTable
 from roster_tui.tui.widgets.status import Banner
 
+#: How the header names the embedded service (``ApiSettings.source``).
+EMBEDDED_SOURCE = "embedded: "
 #: Said on a server without a change journal, where the history has nothing to show.
 NO_HISTORY_NOTE = "This server keeps no change journal (the roster service does): there is no history to show."
 
@@ -32,12 +35,14 @@ def open_notice(changes: list[Change]) -> str:
 
 
 class RosterJournal(ConsoleScreen[None]):
-    """``H``: the history; after the first page, a note of any change left open."""
+    """``H``: the history; after the first page, a note of any change left open, and who the token acts as."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("H", "history", "History", key_display="H", show=False,
                 tooltip="History: undo, resume", id="roster.history"),
     ]
+    #: the roster's writes (RosterScreen's keys n, i, R, T): off for a viewer (ConsoleScreen.check_action)
+    WRITE_ACTIONS = frozenset({"new_user", "import_csv", "remove_users", "terms_list"})
     _open_asked = False
     _notice_shown = False
 
@@ -47,6 +52,22 @@ class RosterJournal(ConsoleScreen[None]):
         if not self._open_asked:
             self._open_asked = True
             self.call_after_refresh(self.run_task, self._open_changes(), group="open-changes")
+            self.call_after_refresh(self.run_task, self._ask_access(), group="access")
+
+    async def _ask_access(self) -> None:
+        """Who the token acts as, from the roster service (a foreign server is not asked: it shows refusals as
+        they come): shown beside the source (not on the embedded service, where it is always this machine's user,
+        an account-admin); a viewer's writes go out of the footer and help."""
+        try:
+            access = await self.console.client.access()
+        except RosterApiError:
+            return
+        if access is None:
+            return
+        self.console.access = access
+        if not self.console.source.startswith(EMBEDDED_SOURCE) or not access.writes:
+            self.query_one("#source", Static).update(f"source: {self.console.source} · {access.shown}")
+        self.refresh_bindings()
 
     async def _open_changes(self) -> None:
         client = self.console.client

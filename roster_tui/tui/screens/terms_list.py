@@ -22,6 +22,7 @@ from textual.widgets import Input, Label, Static, TextArea
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.removal_plan import RemovalKey
 from roster_tui.core.wording import plural
+from roster_tui.files import confined
 from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.remover import read_keys_file
 from roster_tui.tui.screens.removal import RemovalScreen
@@ -111,8 +112,8 @@ class TermsListScreen(Screen[ApplyResult | None]):
             self.query_one(Banner).show("Type the path of the terms file, then enter.", kind="info")
             return
         try:
-            keys = read_keys_file(Path(path).expanduser())
-        except ImportFileError as exc:
+            keys = read_keys_file(confined(path))
+        except (ImportFileError, PermissionError) as exc:
             self.query_one(Banner).show(str(exc))
             return
         self._use(keys, Path(path).name)

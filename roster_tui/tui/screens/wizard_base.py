@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from roster_tui.files import confined
 from roster_tui.sync.import_file import PreparedFile, prepare_file
 from roster_tui.sync.importer import plan_import
 from roster_tui.sync.slices import run_in_slices
@@ -68,7 +69,7 @@ class WizardStep(ConsoleScreen[None]):
 
     async def _save_errors(self, path: str, written: str) -> None:
         try:
-            count = await self.in_thread(self.state.write_errors, path)
+            count = await self.in_thread(self.state.write_errors, str(confined(path)))
         except OSError as exc:
             self.notify(f"Not written: {exc.strerror or exc}", severity="error", timeout=5)
             return

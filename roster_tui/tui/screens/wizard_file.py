@@ -20,7 +20,8 @@ from textual.widgets.option_list import Option
 
 from roster_tui.core.csv_reader import CsvFile, ImportFileError, open_csv
 from roster_tui.core.wording import one_line, plural
-from roster_tui.files import load_recent, remember
+from roster_tui.files import confined, load_recent, may_use, remember
+from roster_tui.paths import files_root
 from roster_tui.sync.slices import run_in_slices
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.screens.wizard_mapping import MappingStep
@@ -54,6 +55,7 @@ class PathSuggester(Suggester):
         path = Path(os.path.expanduser(value))
         folder, stem = (path, "") if value.endswith(os.sep) else (path.parent, path.name)
         try:
+            folder = confined(folder)
             names = sorted(p.name + (os.sep if p.is_dir() else "") for p in folder.iterdir()
                            if p.name.startswith(stem) and not p.name.startswith("."))
         except OSError:
@@ -167,6 +169,8 @@ class FileStep(WizardStep):
     def action_browse(self) -> None:
         current = Path(os.path.expanduser(self.query_one("#file-path", Input).value.strip() or "."))
         start = current if current.is_dir() else current.parent if current.parent.is_dir() else Path.cwd()
+        if (root := files_root()) is not None and not may_use(start):  # a confined session browses its folder
+            start = root
 
         def chosen(path: str | None) -> None:
             if path:
@@ -203,9 +207,10 @@ class FileStep(WizardStep):
         state = self.state
         info = self.query_one("#file-info", Static)
         try:
-            source = await self.in_thread(open_csv, path, encoding=state.encoding, delimiter=state.delimiter)
+            source = await self.in_thread(open_csv, confined(path), encoding=state.encoding,
+                                          delimiter=state.delimiter)
             head = await self.in_thread(head_rows, source)
-        except ImportFileError as exc:
+        except (ImportFileError, PermissionError) as exc:
             info.update(f"Cannot import this file: {exc}")
             self.query_one("#file-head").display = False
             return

@@ -1,0 +1,74 @@
+"""``roster ssh`` running: the roster API in-process on a loopback port (a thread of its own), the SSH server in
+front of it, until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from roster_tui.config import SshLimits
+from roster_tui.server.auth import TokenRegistry
+from roster_tui.server.runner import build_server, default_public_url
+from roster_tui.server.storage.sql import SqlStorage
+from roster_tui.ssh.host_key import load_host_key
+from roster_tui.ssh.server import RosterSsh
+
+
+def run_ssh(db: str, host: str, port: int, host_key: Path, limits: SshLimits, files: Path, *, api_port: int = 0,
+            sftp_factory: Callable[..., Any] | None = None) -> int:
+    """Serve until stopped; 0, or 2 (with one line on stderr) when it cannot start. ``files``: the one folder the
+    consoles read and write files in (created 0700)."""
+    key = load_host_key(host_key)
+    files.mkdir(mode=0o700, parents=True, exist_ok=True)
+    storage = SqlStorage(db)
+    try:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", api_port))
+            api_port = sock.getsockname()[1]
+            api = build_server(storage, TokenRegistry(), "127.0.0.1", api_port)
+            thread = threading.Thread(target=api.run, kwargs={"sockets": [sock]}, name="roster-api", daemon=True)
+            thread.start()
+            deadline = time.monotonic() + 30
+            while not api.started and thread.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if not api.started:
+                print("roster: the roster API did not start", file=sys.stderr)
+                return 2
+            api_url = default_public_url("127.0.0.1", api_port) + "/scim/v2"
+            try:
+                return asyncio.run(_serve(RosterSsh(storage, api_url, limits, files=files), host, port, key,
+                                          sftp_factory))
+            finally:
+                api.should_exit = True
+                thread.join(10)
+    finally:
+        storage.close()
+
+
+async def _serve(server: RosterSsh, host: str, port: int, key: Any, sftp_factory: Callable[..., Any] | None) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        bound = await server.start(host, port, key, sftp_factory)
+    except OSError as exc:
+        print(f"roster: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    shown = f"[{host}]" if ":" in host else host
+    print(f"roster ssh on {shown}:{bound} (host key {key.get_fingerprint('sha256')}; people: roster people "
+          f"list; the consoles' files in {server.files}; the API for its sessions on {server.api_url})",
+          file=sys.stderr, flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await server.close()
+    return 0

@@ -1,0 +1,73 @@
+"""A connection dropped while the console applies an import: the console is hung up, the batches the service
+received are written whole, and the import is a change left open (``roster resume`` finishes it)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import CONFIG, USERS, SshServer, console, launch, stop
+
+NEW = 1500
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
+    """A server of its own: this test adds users, which the others count."""
+    server = launch(tmp_path_factory.mktemp("ssh-hangup"))
+    yield server
+    stop(server)
+
+
+async def test_a_dropped_connection_mid_apply_leaves_the_change_open(own_server: SshServer) -> None:
+    new_hires = own_server.files / "new-hires.csv"
+    with new_hires.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["Email", "First Name", "Last Name"])
+        writer.writerows([f"hire{i}@acme.example", "New", f"Hire{i}"] for i in range(NEW))
+    conn = await own_server.connect("dana")
+    term = await console(conn)
+    await term.wait_for("dana · editor")
+    term.type("i")
+    await term.wait_for("path to the CSV file")
+    term.type("/etc/passwd\r")  # the session reads files in its folder only
+    await term.wait_for("outside")
+    term.type("\x15new-hires.csv\r")  # ctrl+u clears the field; a name is taken in the folder
+    await term.wait_for(f"{NEW:,} rows")
+    for step, then in (("\x0e", "Validate"), ("\r", "No errors or warnings"), ("\r", "Apply…"),
+                       ("a", "Apply (y)"), ("y", f" of {NEW:,} written")):
+        await asyncio.sleep(0.15)
+        term.type(step)
+        await term.wait_for(then)
+    conn.abort()  # mid-apply: the console gets SIGHUP
+    await asyncio.sleep(0.5)  # the batches the service received are written
+    listed = await own_server.run("ann", "changes --json")
+    done = [c for c in json.loads(listed.stdout) if c["status"] == "open"]
+    assert [(c["kind"], c["token"], c["status"]) for c in done] == [("import", "dana", "open")]
+    exported = await own_server.run("ann", "export")
+    written = len(exported.stdout.decode("utf-8-sig").splitlines()) - 1 - USERS
+    assert 0 < written < NEW
+    term.close()
+
+
+async def test_an_idle_console_is_closed_with_a_message(tmp_path: Path) -> None:
+    server = launch(tmp_path, CONFIG.replace("idle_timeout = 600", "idle_timeout = 2"))
+    try:
+        await idle_session(server)
+    finally:
+        stop(server)
+
+
+async def idle_session(server: SshServer) -> None:
+    async with await server.connect("vic") as conn:
+        term = await console(conn)
+        await term.wait_for("vic · viewer")
+        await term.wait_for("no key pressed for 2 s; the session is closed", timeout=10)
+        assert await asyncio.wait_for(term.process.wait_closed(), 5) is None
+        assert term.process.exit_status == 255
+        term.close()
