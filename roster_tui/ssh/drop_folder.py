@@ -1,0 +1,276 @@
+"""The HR drop folder over SFTP: ``incoming/`` takes CSV files, ``outgoing/`` gives back their plans.
+
+One folder shared by everyone (``<data dir>/drop/`` by default), and nothing else: the client sees ``/``,
+``/incoming``, ``/outgoing`` and the files directly in them. Editors and account admins may put files into
+``incoming/`` (a name taken by another person's file is refused; their own is replaced) and remove their own;
+everyone, viewers too, may read ``outgoing/``; a viewer sees nothing of ``incoming/``. No ``..``, no path outside
+those, no subfolder, no link (none is followed, none can be made), no rename, no chmod. A file closed after
+being written is planned (:mod:`roster_tui.sync.drop`) in a thread, one file at a time, with a token that acts
+as the person who dropped it; a file left open when its connection dropped is not planned (it is removed).
+
+Wiring (the SSH server): ``DropFolder.from_config(root, api_url, token_for).sftp_factory(person_of)`` is the
+``sftp_factory=`` of ``asyncssh.listen``; ``person_of(conn)`` names the person a connection logged in as.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+import posixpath
+import unicodedata
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import asyncssh
+
+from roster_tui.config import DropRule, drop_rules, guard_limits
+from roster_tui.core.access import ACCOUNT_ADMIN_ACCESS, EDITOR
+from roster_tui.core.guards import Limits
+from roster_tui.core.plan import Plan
+from roster_tui.paths import data_dir
+from roster_tui.scim.client import RosterClient
+from roster_tui.sync.apply import ApplyResult
+from roster_tui.sync.drop import INCOMING, OUTGOING, DropText, plan_drop
+from roster_tui.sync.import_file import PreparedFile
+
+MAX_NAME = 128  # characters of a file name
+WRITERS = (EDITOR, ACCOUNT_ADMIN_ACCESS)
+_OWNERS = ".owners"  # who dropped each incoming file (beside the two folders, out of the client's reach)
+
+
+class Person(NamedTuple):
+    """Who a connection logged in as: their name and access role (``viewer``, ``editor``, ``account-admin``)."""
+
+    name: str
+    role: str
+
+
+def default_root() -> Path:
+    return data_dir() / "drop"
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a dropped file's name (None when it can)."""
+    if not name or len(name) > MAX_NAME:
+        return f"a file name has 1 to {MAX_NAME} characters"
+    if name.startswith(".") or name != name.strip():
+        return "a file name starts with neither a dot nor a space, nor ends with a space"
+    if any(ch in "/\\" or unicodedata.category(ch).startswith("C") for ch in name):
+        return "a file name holds no slash, backslash or control character"
+    return None
+
+
+def cli_text() -> DropText:
+    """``roster import``'s printers, the dropped file named as the client sees it (not where it is here)."""
+    from roster_tui.cli.import_cmd import AGAIN, print_plan  # imported here: the command line is large
+    from roster_tui.cli.runner import print_applied
+
+    def plan_text(prepared: PreparedFile, plan: Plan) -> str:
+        out = io.StringIO()
+        print_plan(prepared, plan, out)
+        local = str(prepared.csv.info.path)
+        return out.getvalue().replace(local, f"{INCOMING}/{Path(local).name}", 1)
+
+    def applied_text(applied: ApplyResult) -> str:
+        out = io.StringIO()
+        print_applied(applied, lambda row: f"line {row.line} {row.key}", AGAIN.replace("import", "drop"), out)
+        return out.getvalue()
+
+    return DropText(plan_text, applied_text)
+
+
+class DropFolder:
+    """The drop folder at ``root``: plans its dropped files against the roster API at ``api_url`` with the token
+    ``token_for(person name)`` gives, per ``rules`` and the guards' ``limits``."""
+
+    def __init__(self, root: Path, api_url: str, token_for: Callable[[str], str], rules: list[DropRule],
+                 limits: Limits, text: DropText | None = None) -> None:
+        self.root = root.resolve()
+        self.api_url, self.token_for, self.rules, self.limits = api_url, token_for, rules, limits
+        self.text = text or cli_text()
+        for folder in (self.root, self.root / INCOMING, self.root / OUTGOING, self.root / _OWNERS):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.pending: set[asyncio.Task[None]] = set()
+        self._one_at_a_time = asyncio.Lock()
+
+    @classmethod
+    def from_config(cls, root: Path | None, api_url: str, token_for: Callable[[str], str]) -> DropFolder:
+        """The drop folder with config.toml's ``[[drop]]`` rules and ``[guards]`` (ConfigError if unusable)."""
+        return cls(root or default_root(), api_url, token_for, drop_rules(), guard_limits())
+
+    def sftp_factory(self, person_of: Callable[[asyncssh.SSHServerConnection], Person],
+                     ) -> Callable[[asyncssh.SSHServerChannel], asyncssh.SFTPServer]:
+        """The ``sftp_factory`` of the SSH server: an SFTP session on this folder as ``person_of(connection)``."""
+        return lambda chan: DropSFTPServer(chan, self, person_of(chan.get_connection()))
+
+    def owner(self, name: str) -> str | None:
+        try:
+            return (self.root / _OWNERS / name).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def set_owner(self, name: str, person: str | None) -> None:
+        path = self.root / _OWNERS / name
+        if person is None:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        else:
+            path.write_text(person, encoding="utf-8")
+
+    def dropped(self, name: str, person: Person) -> None:
+        """Plan ``incoming/NAME`` (dropped by ``person``) in the background."""
+        task = asyncio.get_running_loop().create_task(self._plan(name, person))
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+    async def settle(self) -> None:
+        """Wait until every dropped file is planned (tests, and a server shutting down)."""
+        while self.pending:
+            await asyncio.gather(*self.pending, return_exceptions=True)
+
+    async def _plan(self, name: str, person: Person) -> None:
+        async with self._one_at_a_time:  # one apply at a time, in a thread: the SSH sessions go on meanwhile
+            await asyncio.to_thread(asyncio.run, self._plan_file(name, person))
+
+    async def _plan_file(self, name: str, person: Person) -> None:
+        async with RosterClient(self.api_url, self.token_for(person.name)) as client:
+            await plan_drop(client, self.root / INCOMING / name, self.root / OUTGOING, person=person.name,
+                            rules=self.rules, limits=self.limits, text=self.text)
+
+
+class DropSFTPServer(asyncssh.SFTPServer):
+    """One SFTP session on the drop folder, as one person (see the module's docstring for what it allows)."""
+
+    def __init__(self, chan: asyncssh.SSHServerChannel, folder: DropFolder, person: Person) -> None:
+        super().__init__(chan, chroot=os.fsencode(folder.root))
+        self.folder, self.person = folder, person
+        self._uploads: dict[int, str] = {}  # id(file) -> name, of the files open for writing
+        self._closing: list[tuple[str, bool]] = []  # (name, abandoned) closed, to be planned
+
+    # -- paths: the only ones there are ------------------------------------------------------------------
+
+    def _parts(self, path: bytes) -> tuple[str, ...]:
+        try:
+            text = path.decode("utf-8")
+        except UnicodeDecodeError:
+            raise asyncssh.SFTPNoSuchFile("file names are UTF-8") from None
+        parts = [p for p in text.split("/") if p not in ("", ".")]
+        if ".." in parts:
+            raise asyncssh.SFTPPermissionDenied(".. is not allowed: the drop folder is / with incoming/ and outgoing/")
+        if len(parts) > 2 or (parts and parts[0] not in (INCOMING, OUTGOING)):
+            raise asyncssh.SFTPPermissionDenied("outside the drop folder: only incoming/ and outgoing/ are here")
+        if parts and parts[0] == INCOMING and self.person.role not in WRITERS:
+            raise asyncssh.SFTPPermissionDenied(f"{self.person.name} is a {self.person.role}: a viewer reads "
+                                                "outgoing/ only")
+        if len(parts) == 2 and (problem := name_problem(parts[1])):
+            raise asyncssh.SFTPNoSuchFile(problem)
+        return tuple(parts)
+
+    def map_path(self, path: bytes) -> bytes:
+        local = os.path.join(self.folder.root, *self._parts(path))
+        if os.path.realpath(local) != local:  # a link somewhere on the way: never followed
+            raise asyncssh.SFTPPermissionDenied("links are not followed in the drop folder")
+        return local.encode()
+
+    def realpath(self, path: bytes) -> bytes:
+        """Where ``path`` leads, ``..`` taken within the drop folder (``cd ..`` goes up, never out; only naming a
+        path reads it so: opening one with ``..`` is refused)."""
+        parts = self._parts(posixpath.normpath(posixpath.join(b"/", path)))
+        self.map_path(b"/".join(p.encode() for p in parts))
+        return b"/" + b"/".join(p.encode() for p in parts)
+
+    def _file(self, path: bytes, folder: str | None = None) -> str:
+        """The name of the file ``path`` is, in ``folder`` (either when None); else refused."""
+        parts = self._parts(path)
+        if len(parts) != 2 or (folder and parts[0] != folder):
+            where = f"{folder}/" if folder else f"{INCOMING}/ and {OUTGOING}/"
+            raise asyncssh.SFTPPermissionDenied(f"only the files in {where} can be {'written' if folder else 'read'}")
+        self.map_path(path)
+        return parts[1]
+
+    async def scandir(self, path: bytes) -> AsyncIterator[asyncssh.SFTPName]:
+        """The folder's files (``..`` is the folder itself); what is being written, and whose files are whose, are
+        not shown."""
+        local = os.fsdecode(self.map_path(path))
+        here = asyncssh.SFTPAttrs.from_local(os.lstat(local))
+        for dots in (b".", b".."):
+            yield asyncssh.SFTPName(dots, attrs=here)
+        with os.scandir(local) as entries:
+            for entry in entries:
+                if not entry.name.startswith("."):
+                    yield asyncssh.SFTPName(os.fsencode(entry.name), attrs=asyncssh.SFTPAttrs.from_local(
+                        entry.stat(follow_symlinks=False)))
+
+    # -- files -------------------------------------------------------------------------------------------
+
+    def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> object:
+        if not pflags & (asyncssh.FXF_WRITE | asyncssh.FXF_APPEND | asyncssh.FXF_CREAT | asyncssh.FXF_TRUNC):
+            self._file(path)
+            return open(self.map_path(path), "rb", buffering=0,
+                        opener=lambda p, _: os.open(p, os.O_RDONLY | os.O_NOFOLLOW))
+        name = self._file(path, INCOMING)
+        owner = self.folder.owner(name)
+        local = self.map_path(path)
+        if os.path.lexists(local) and owner != self.person.name:
+            raise asyncssh.SFTPPermissionDenied(f"incoming/{name} was dropped by {owner or 'someone else'}: drop "
+                                                "yours under another name")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW
+        flags |= os.O_APPEND if pflags & asyncssh.FXF_APPEND else 0
+        flags |= os.O_TRUNC if pflags & asyncssh.FXF_TRUNC else 0
+        flags |= os.O_EXCL if pflags & asyncssh.FXF_EXCL else 0
+        file = open(local, "ab" if pflags & asyncssh.FXF_APPEND else "wb", buffering=0,  # noqa: SIM115 (closed by close())
+                    opener=lambda p, _: os.open(p, flags, 0o600))
+        self.folder.set_owner(name, self.person.name)
+        self._uploads[id(file)] = name
+        return file
+
+    def close(self, file_obj: object) -> None:
+        """Close a file; one written is planned once this session is known to go on (a connection that drops
+        closes its open files too: such an upload is cut short, and is removed instead)."""
+        super().close(file_obj)
+        name = self._uploads.pop(id(file_obj), None)
+        if name is not None:
+            self._closing.append((name, False))
+            asyncio.get_running_loop().call_soon(self._plan_closed)
+
+    def exit(self) -> None:
+        """The session ends: files still being closed (open when the connection dropped) are not planned."""
+        self._closing = [(name, True) for name, _ in self._closing]
+
+    def _plan_closed(self) -> None:
+        if not self._closing:
+            return
+        name, abandoned = self._closing.pop(0)
+        if abandoned:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.folder.root / INCOMING / name)
+            self.folder.set_owner(name, None)
+        else:
+            self.folder.dropped(name, self.person)
+
+    def remove(self, path: bytes) -> None:
+        name = self._file(path, INCOMING)
+        if self.folder.owner(name) != self.person.name:
+            raise asyncssh.SFTPPermissionDenied(f"incoming/{name} was not dropped by {self.person.name}")
+        super().remove(path)
+        self.folder.set_owner(name, None)
+
+    # -- everything else: read only, or refused ----------------------------------------------------------
+
+    def setstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        self.map_path(path)  # the drop folder keeps its own modes and times (a client's put -p is not refused)
+
+    def fsetstat(self, file_obj: object, attrs: asyncssh.SFTPAttrs) -> None:
+        return None
+
+    def lsetstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        self.map_path(path)
+
+    def _refuse(self, *_args: object) -> None:
+        raise asyncssh.SFTPPermissionDenied("the drop folder takes files into incoming/ only: no folders, links "
+                                            "or renames")
+
+    mkdir = rmdir = rename = posix_rename = symlink = link = readlink = _refuse
