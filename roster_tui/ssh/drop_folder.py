@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import logging
 import os
 import posixpath
 import unicodedata
@@ -33,11 +34,12 @@ from roster_tui.core.plan import Plan
 from roster_tui.paths import data_dir
 from roster_tui.scim.client import RosterClient
 from roster_tui.sync.apply import ApplyResult
-from roster_tui.sync.drop import INCOMING, OUTGOING, DropText, plan_drop
+from roster_tui.sync.drop import INCOMING, OUTGOING, DropText, plan_drop, write_result
 from roster_tui.sync.import_file import PreparedFile
 
 MAX_NAME = 128  # characters of a file name
 WRITERS = (EDITOR, ACCOUNT_ADMIN_ACCESS)
+log = logging.getLogger(__name__)
 _OWNERS = ".owners"  # who dropped each incoming file (beside the two folders, out of the client's reach)
 
 
@@ -136,7 +138,14 @@ class DropFolder:
             await asyncio.to_thread(asyncio.run, self._plan_file(name, person))
 
     async def _plan_file(self, name: str, person: Person) -> None:
-        async with RosterClient(self.api_url, self.token_for(person.name)) as client:
+        try:
+            token = self.token_for(person.name)
+        except Exception as exc:  # e.g. the person was removed meanwhile: the file says it was not planned
+            log.exception("no token for %s, who dropped %s", person.name, name)
+            write_result(self.root / OUTGOING, name, f"{name}, dropped by {person.name}: not planned: no token acts "
+                                                     f"as {person.name} ({exc})\n")
+            return
+        async with RosterClient(self.api_url, token) as client:
             await plan_drop(client, self.root / INCOMING / name, self.root / OUTGOING, person=person.name,
                             rules=self.rules, limits=self.limits, text=self.text)
 

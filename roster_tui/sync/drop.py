@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ from roster_tui.sync.saved_plan import file_source, plan_document, write_plan_fi
 
 INCOMING, OUTGOING = "incoming", "outgoing"
 OUTPUTS = ("plan.txt", "plan.json", "errors.csv", "result.txt")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,17 @@ async def plan_drop(client: RosterClient, path: Path, outgoing: Path, *, person:
     try:
         outcome.result = head + await _plan_and_apply(client, path, outgoing, person, outcome, limits, text)
     except (ImportFileError, RosterApiError, ChangeError, OSError) as exc:
-        outcome.result = head + f"not planned: {exc}\n"
-    _write_text(output_path(outgoing, name, "result.txt"), outcome.result)
+        outcome.result = head + f"not planned: {str(exc).replace(str(path), f'{INCOMING}/{name}')}\n"
+    except Exception as exc:  # unattended: the file still says what became of it, and the log has the rest
+        log.exception("planning the dropped file %s", name)
+        outcome.result = head + f"not planned: {type(exc).__name__}: {exc}\n"
+    write_result(outgoing, name, outcome.result)
     return outcome
+
+
+def write_result(outgoing: Path, name: str, text: str) -> None:
+    """Write the ``result.txt`` of the dropped file ``name``."""
+    _write_text(output_path(outgoing, name, "result.txt"), text)
 
 
 async def _plan_and_apply(client: RosterClient, path: Path, outgoing: Path, person: str, outcome: DropOutcome,

@@ -24,7 +24,7 @@ from tests.conftest import RunningServer
 from tests.server.access_helpers import person_token
 
 RULES = [DropRule("never-*.csv", None, "never"), DropRule("auto-*.csv", None, "when-clean")]
-ROLES = {"editor": "editor", "other": "editor", "viewer": "viewer"}
+ROLES = {"editor": "editor", "other": "editor", "viewer": "viewer", "ghost": "editor"}  # ghost: no token
 
 
 class _Auth(asyncssh.SSHServer):
@@ -81,7 +81,7 @@ def drop_server(server: RunningServer, tmp_path_factory: pytest.TempPathFactory)
     keys = {who: asyncssh.generate_private_key("ssh-ed25519") for who in ROLES}
     tag = uuid.uuid4().hex[:8]
     people = {who: Person(f"{who}-{tag}", role) for who, role in ROLES.items()}
-    tokens = {p.name: person_token(server.db, p.name, p.role) for p in people.values()}
+    tokens = {p.name: person_token(server.db, p.name, p.role) for who, p in people.items() if who != "ghost"}
     by_key = {keys[who].get_fingerprint(): people[who] for who in ROLES}
     limits = Limits().with_values({"max_deactivations": 1}, "the test")
     folder = DropFolder(tmp_path_factory.mktemp("drop") / "drop", server.url, tokens.__getitem__, RULES, limits)

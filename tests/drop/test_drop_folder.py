@@ -142,3 +142,15 @@ async def test_an_upload_cut_short_is_not_planned(drop_server: DropServer) -> No
     drop_server.settle()
     assert not cut.exists()  # removed, not planned
     assert not (drop_server.folder.root / "outgoing" / "auto-cut.result.txt").exists()
+
+
+async def test_a_file_that_cannot_be_planned_says_why(drop_server: DropServer, tmp_path: Path) -> None:
+    email = unique_email()
+    await put(drop_server, "ghost", roster_csv(tmp_path / "auto-ghost.csv", [(email, "A", "B")]),
+              "incoming/auto-ghost.csv")
+    await put(drop_server, "editor", roster_csv(tmp_path / "auto-nokey.csv", [("A", "B")], header="Given,Family"),
+              "incoming/auto-nokey.csv")
+    drop_server.settle()
+    assert "not planned: no token acts as ghost-" in drop_server.outgoing("auto-ghost.result.txt")
+    assert "not planned: incoming/auto-nokey.csv:1: no column is mapped to email" in drop_server.outgoing("auto-nokey.result.txt")
+    assert drop_server.users(email) == []
