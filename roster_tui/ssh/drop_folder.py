@@ -236,6 +236,18 @@ class DropSFTPServer(asyncssh.SFTPServer):
         self._uploads[id(file)] = name
         return file
 
+    def open56(self, path: bytes, desired_access: int, flags: int, attrs: asyncssh.SFTPAttrs) -> object:
+        """SFTP 5 and 6's open, as :meth:`open` (asyncssh's own would write anywhere)."""
+        pflags = asyncssh.FXF_READ if desired_access & asyncssh.ACE4_READ_DATA else 0
+        append = desired_access & asyncssh.ACE4_APPEND_DATA or flags & asyncssh.FXF_APPEND_DATA
+        if desired_access & asyncssh.ACE4_WRITE_DATA or append:
+            pflags |= asyncssh.FXF_WRITE | (asyncssh.FXF_APPEND if append else 0)
+        pflags |= {asyncssh.FXF_CREATE_NEW: asyncssh.FXF_CREAT | asyncssh.FXF_EXCL,
+                   asyncssh.FXF_CREATE_TRUNCATE: asyncssh.FXF_CREAT | asyncssh.FXF_TRUNC,
+                   asyncssh.FXF_OPEN_OR_CREATE: asyncssh.FXF_CREAT,
+                   asyncssh.FXF_TRUNCATE_EXISTING: asyncssh.FXF_TRUNC}.get(flags & asyncssh.FXF_ACCESS_DISPOSITION, 0)
+        return self.open(path, pflags, attrs)
+
     def close(self, file_obj: object) -> None:
         """Close a file; one written is planned once this session is known to go on (a connection that drops
         closes its open files too: such an upload is cut short, and is removed instead)."""

@@ -121,8 +121,8 @@ async def _plan_and_apply(client: RosterClient, path: Path, outgoing: Path, pers
     errors_csv = output_path(outgoing, name, "errors.csv")
     if errors:
         write_errors_csv(prepared, errors, errors_csv)
-    later = (f"an admin applies it: roster apply {OUTGOING}/{plan_json.name} (on the same roster API), or the "
-             f"console's history (H), o, {OUTGOING}/{plan_json.name}")
+    later = (f"an admin applies it with o in the console's history (H), or roster apply: the plan is "
+             f"drop/{OUTGOING}/{plan_json.name} of the roster's data dir (applied on the same roster API only)")
     if plan.held:
         return ("not applied: held by its guards (nothing was written): " + "; ".join(g.message for g in plan.held)
                 + f"\nto pass them on purpose, an admin imports {INCOMING}/{name} of the drop folder in the console, "

@@ -89,7 +89,7 @@ def drop_server(server: RunningServer, tmp_path_factory: pytest.TempPathFactory)
 
     async def listen() -> asyncssh.SSHAcceptor:
         return await asyncssh.listen("127.0.0.1", 0, server_factory=lambda: _Auth(by_key),
-                                     server_host_keys=[host_key],
+                                     server_host_keys=[host_key], sftp_version=6,
                                      sftp_factory=folder.sftp_factory(lambda conn: conn.get_owner().person))
 
     listener = asyncio.run_coroutine_threadsafe(listen(), loop).result(10)

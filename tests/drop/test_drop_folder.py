@@ -12,6 +12,7 @@ import httpx
 import orjson
 import pytest
 
+from tests.cli.test_import import roster
 from tests.drop.conftest import DropServer, roster_csv, unique_email
 
 pytestmark = pytest.mark.timeout(60)
@@ -39,7 +40,8 @@ async def test_never_plans_a_file_and_writes_nothing(drop_server: DropServer, tm
     assert saved["source"]["dropped_by"] == drop_server.people["editor"].name
     assert "not-an-email" in drop_server.outgoing("never-hr.errors.csv")
     result = drop_server.outgoing("never-hr.result.txt")
-    assert "not applied: 1 row with errors" in result and "roster apply outgoing/never-hr.plan.json" in result
+    assert "not applied: 1 row with errors" in result
+    assert "the plan is drop/outgoing/never-hr.plan.json of the roster's data dir" in result
     assert drop_server.users(*emails) == []
 
 
@@ -116,6 +118,10 @@ async def test_a_viewer_reads_outgoing_only_and_no_one_replaces_anothers_file(dr
         with pytest.raises(asyncssh.SFTPError, match="viewer"):
             await sftp.listdir("incoming")
         assert "outgoing" in await sftp.listdir("/")
+    async with drop_server.connect("viewer") as conn, conn.start_sftp_client(sftp_version=6) as sftp:
+        for path in ("incoming/never-mine.csv", "outgoing/never-mine.csv"):  # SFTP 6 opens files another way
+            with pytest.raises(asyncssh.SFTPError):
+                await sftp.put(str(local), path)
     await put(drop_server, "editor", local, "incoming/never-mine.csv")
     async with drop_server.connect("other") as conn, conn.start_sftp_client() as sftp:
         with pytest.raises(asyncssh.SFTPError, match="dropped by"):
@@ -152,5 +158,19 @@ async def test_a_file_that_cannot_be_planned_says_why(drop_server: DropServer, t
               "incoming/auto-nokey.csv")
     drop_server.settle()
     assert "not planned: no token acts as ghost-" in drop_server.outgoing("auto-ghost.result.txt")
-    assert "not planned: incoming/auto-nokey.csv:1: no column is mapped to email" in drop_server.outgoing("auto-nokey.result.txt")
+    nokey = drop_server.outgoing("auto-nokey.result.txt")
+    assert "not planned: incoming/auto-nokey.csv:1: no column is mapped to email" in nokey
     assert drop_server.users(email) == []
+
+
+async def test_an_admin_applies_a_waiting_plan_with_roster_apply(drop_server: DropServer, tmp_path: Path) -> None:
+    emails = [unique_email(), unique_email()]
+    await put(drop_server, "editor", roster_csv(tmp_path / "never-ok.csv", [(e, "A", "B") for e in emails]),
+              "incoming/never-ok.csv")
+    drop_server.settle()
+    assert "not applied (apply = never)" in drop_server.outgoing("never-ok.result.txt")
+    assert drop_server.users(*emails) == []
+    plan = drop_server.folder.root / "outgoing" / "never-ok.plan.json"
+    applied = roster(drop_server.api, tmp_path, "apply", str(plan), "--yes")
+    assert applied.returncode == 0, applied.stderr
+    assert drop_server.users(*emails) == emails

@@ -12,7 +12,7 @@ from roster_tui.config import ConfigError, DropRule, drop_rules
 from roster_tui.core.mapping import Mapping
 from roster_tui.files import save_mapping
 from roster_tui.paths import config_dir
-from roster_tui.ssh.drop_folder import name_problem
+from roster_tui.ssh.drop_folder import DropFolder, name_problem
 from roster_tui.sync.drop import output_path, rule_for
 from tests.drop.conftest import DropServer, roster_csv, unique_email
 
@@ -72,3 +72,11 @@ async def test_a_rules_saved_mapping_is_used(drop_server: DropServer, tmp_path: 
     assert "Columns: Work Mail (column A) -> email" in drop_server.outgoing("mapped-1.plan.txt")
     assert drop_server.users(email) == [email]
     assert oct(os.stat(drop_server.folder.root / "outgoing" / "mapped-1.plan.json").st_mode & 0o777) == "0o600"
+
+
+def test_the_folder_from_config_takes_its_rules_and_guards(tmp_path: Path) -> None:
+    write_config('[guards]\nmax_deactivations = 3\n\n[[drop]]\npattern = "hr-*.csv"\napply = "when-clean"\n')
+    folder = DropFolder.from_config(tmp_path / "drop", "http://127.0.0.1:1/scim/v2", lambda name: "token")
+    assert folder.rules == [DropRule("hr-*.csv", None, "when-clean")] and folder.limits.max_deactivations == 3
+    assert {p.name for p in folder.root.iterdir()} == {"incoming", "outgoing", ".owners"}
+    assert oct(folder.root.stat().st_mode & 0o777) == "0o700"
