@@ -9,7 +9,8 @@ being written is planned (:mod:`roster_tui.sync.drop`) in a thread, one file at 
 as the person who dropped it; a file left open when its connection dropped is not planned (it is removed).
 
 Wiring (the SSH server): ``DropFolder.from_config(root, api_url, token_for).sftp_factory(person_of)`` is the
-``sftp_factory=`` of ``asyncssh.listen``; ``person_of(conn)`` names the person a connection logged in as.
+``sftp_factory=`` of ``asyncssh.listen``; ``await token_for(name)`` gives a token acting as the person, and
+``person_of(conn)`` the person a connection logged in as. ``await folder.settle()`` before revoking the tokens.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ import logging
 import os
 import posixpath
 import unicodedata
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Protocol
 
 import asyncssh
 
@@ -43,11 +44,15 @@ log = logging.getLogger(__name__)
 _OWNERS = ".owners"  # who dropped each incoming file (beside the two folders, out of the client's reach)
 
 
-class Person(NamedTuple):
-    """Who a connection logged in as: their name and access role (``viewer``, ``editor``, ``account-admin``)."""
+class Person(Protocol):
+    """Who a connection logged in as (the SSH server's own person type fits): name and access role (``viewer``,
+    ``editor``, ``account-admin``)."""
 
-    name: str
-    role: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
 
 
 def default_root() -> Path:
@@ -86,9 +91,9 @@ def cli_text() -> DropText:
 
 class DropFolder:
     """The drop folder at ``root``: plans its dropped files against the roster API at ``api_url`` with the token
-    ``token_for(person name)`` gives, per ``rules`` and the guards' ``limits``."""
+    ``await token_for(person name)`` gives (a token acting as them), per ``rules`` and the guards' ``limits``."""
 
-    def __init__(self, root: Path, api_url: str, token_for: Callable[[str], str], rules: list[DropRule],
+    def __init__(self, root: Path, api_url: str, token_for: Callable[[str], Awaitable[str]], rules: list[DropRule],
                  limits: Limits, text: DropText | None = None) -> None:
         self.root = root.resolve()
         self.api_url, self.token_for, self.rules, self.limits = api_url, token_for, rules, limits
@@ -99,7 +104,7 @@ class DropFolder:
         self._one_at_a_time = asyncio.Lock()
 
     @classmethod
-    def from_config(cls, root: Path | None, api_url: str, token_for: Callable[[str], str]) -> DropFolder:
+    def from_config(cls, root: Path | None, api_url: str, token_for: Callable[[str], Awaitable[str]]) -> DropFolder:
         """The drop folder with config.toml's ``[[drop]]`` rules and ``[guards]`` (ConfigError if unusable)."""
         return cls(root or default_root(), api_url, token_for, drop_rules(), guard_limits())
 
@@ -135,16 +140,16 @@ class DropFolder:
 
     async def _plan(self, name: str, person: Person) -> None:
         async with self._one_at_a_time:  # one apply at a time, in a thread: the SSH sessions go on meanwhile
-            await asyncio.to_thread(asyncio.run, self._plan_file(name, person))
+            try:
+                token = await self.token_for(person.name)
+            except Exception as exc:  # e.g. the person was removed meanwhile: the file says it was not planned
+                log.exception("no token for %s, who dropped %s", person.name, name)
+                write_result(self.root / OUTGOING, name, f"{name}, dropped by {person.name}: not planned: no token "
+                                                         f"acts as {person.name} ({exc})\n")
+                return
+            await asyncio.to_thread(asyncio.run, self._plan_file(name, person, token))
 
-    async def _plan_file(self, name: str, person: Person) -> None:
-        try:
-            token = self.token_for(person.name)
-        except Exception as exc:  # e.g. the person was removed meanwhile: the file says it was not planned
-            log.exception("no token for %s, who dropped %s", person.name, name)
-            write_result(self.root / OUTGOING, name, f"{name}, dropped by {person.name}: not planned: no token acts "
-                                                     f"as {person.name} ({exc})\n")
-            return
+    async def _plan_file(self, name: str, person: Person, token: str) -> None:
         async with RosterClient(self.api_url, token) as client:
             await plan_drop(client, self.root / INCOMING / name, self.root / OUTGOING, person=person.name,
                             rules=self.rules, limits=self.limits, text=self.text)

@@ -19,9 +19,16 @@ import pytest
 
 from roster_tui.config import DropRule
 from roster_tui.core.guards import Limits
-from roster_tui.ssh.drop_folder import DropFolder, Person
+from roster_tui.ssh.drop_folder import DropFolder
 from tests.conftest import RunningServer
 from tests.server.access_helpers import person_token
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str
+
 
 RULES = [DropRule("never-*.csv", None, "never"), DropRule("auto-*.csv", None, "when-clean")]
 ROLES = {"editor": "editor", "other": "editor", "viewer": "viewer", "ghost": "editor"}  # ghost: no token
@@ -84,7 +91,11 @@ def drop_server(server: RunningServer, tmp_path_factory: pytest.TempPathFactory)
     tokens = {p.name: person_token(server.db, p.name, p.role) for who, p in people.items() if who != "ghost"}
     by_key = {keys[who].get_fingerprint(): people[who] for who in ROLES}
     limits = Limits().with_values({"max_deactivations": 1}, "the test")
-    folder = DropFolder(tmp_path_factory.mktemp("drop") / "drop", server.url, tokens.__getitem__, RULES, limits)
+
+    async def token_for(name: str) -> str:
+        return tokens[name]
+
+    folder = DropFolder(tmp_path_factory.mktemp("drop") / "drop", server.url, token_for, RULES, limits)
     host_key = asyncssh.generate_private_key("ssh-ed25519")
 
     async def listen() -> asyncssh.SSHAcceptor:

@@ -74,9 +74,13 @@ async def test_a_rules_saved_mapping_is_used(drop_server: DropServer, tmp_path: 
     assert oct(os.stat(drop_server.folder.root / "outgoing" / "mapped-1.plan.json").st_mode & 0o777) == "0o600"
 
 
+async def token_for(name: str) -> str:
+    return "token"
+
+
 def test_the_folder_from_config_takes_its_rules_and_guards(tmp_path: Path) -> None:
     write_config('[guards]\nmax_deactivations = 3\n\n[[drop]]\npattern = "hr-*.csv"\napply = "when-clean"\n')
-    folder = DropFolder.from_config(tmp_path / "drop", "http://127.0.0.1:1/scim/v2", lambda name: "token")
+    folder = DropFolder.from_config(tmp_path / "drop", "http://127.0.0.1:1/scim/v2", token_for)
     assert folder.rules == [DropRule("hr-*.csv", None, "when-clean")] and folder.limits.max_deactivations == 3
     assert {p.name for p in folder.root.iterdir()} == {"incoming", "outgoing", ".owners"}
     assert oct(folder.root.stat().st_mode & 0o777) == "0o700"
