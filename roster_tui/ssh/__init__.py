@@ -1,1 +1,1 @@
-"""The SSH service: the console, commands and the HR drop folder over SSH."""
+"""``roster ssh``: an SSH server that is the roster (keys only, no shell), each person acting as themselves."""

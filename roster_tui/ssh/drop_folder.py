@@ -8,8 +8,9 @@ those, no subfolder, no link (none is followed, none can be made), no rename, no
 being written is planned (:mod:`roster_tui.sync.drop`) in a thread, one file at a time, with a token that acts
 as the person who dropped it; a file left open when its connection dropped is not planned (it is removed).
 
-Wiring (the SSH server): ``DropFolder.from_config(root, api_url, token_for).sftp_factory(person_of)`` is the
-``sftp_factory=`` of ``asyncssh.listen``; ``await token_for(name)`` gives a token acting as the person, and
+Wiring (the SSH server): ``DropFolder.from_config(root, api_url, token_for, drop_text()).sftp_factory(person_of)``
+is the ``sftp_factory=`` of ``asyncssh.listen`` (``drop_text``: :mod:`roster_tui.cli.drop_text`, the command line's
+printers, given by the command since this package imports no command line); ``await token_for(name)`` gives a token acting as the person, and
 ``person_of(conn)`` the person a connection logged in as. ``await folder.settle()`` before revoking the tokens.
 """
 
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import logging
 import os
 import posixpath
@@ -31,12 +31,9 @@ import asyncssh
 from roster_tui.config import DropRule, drop_rules, guard_limits
 from roster_tui.core.access import ACCOUNT_ADMIN_ACCESS, EDITOR
 from roster_tui.core.guards import Limits
-from roster_tui.core.plan import Plan
 from roster_tui.paths import data_dir
 from roster_tui.scim.client import RosterClient
-from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.drop import INCOMING, OUTGOING, DropText, plan_drop, write_result
-from roster_tui.sync.import_file import PreparedFile
 
 MAX_NAME = 128  # characters of a file name
 WRITERS = (EDITOR, ACCOUNT_ADMIN_ACCESS)
@@ -70,43 +67,26 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-def cli_text() -> DropText:
-    """``roster import``'s printers, the dropped file named as the client sees it (not where it is here)."""
-    from roster_tui.cli.import_cmd import AGAIN, print_plan  # imported here: the command line is large
-    from roster_tui.cli.runner import print_applied
-
-    def plan_text(prepared: PreparedFile, plan: Plan) -> str:
-        out = io.StringIO()
-        print_plan(prepared, plan, out)
-        local = str(prepared.csv.info.path)
-        return out.getvalue().replace(local, f"{INCOMING}/{Path(local).name}", 1)
-
-    def applied_text(applied: ApplyResult) -> str:
-        out = io.StringIO()
-        print_applied(applied, lambda row: f"line {row.line} {row.key}", AGAIN.replace("import", "drop"), out)
-        return out.getvalue()
-
-    return DropText(plan_text, applied_text)
-
-
 class DropFolder:
     """The drop folder at ``root``: plans its dropped files against the roster API at ``api_url`` with the token
     ``await token_for(person name)`` gives (a token acting as them), per ``rules`` and the guards' ``limits``."""
 
     def __init__(self, root: Path, api_url: str, token_for: Callable[[str], Awaitable[str]], rules: list[DropRule],
-                 limits: Limits, text: DropText | None = None) -> None:
+                 limits: Limits, text: DropText) -> None:
         self.root = root.resolve()
         self.api_url, self.token_for, self.rules, self.limits = api_url, token_for, rules, limits
-        self.text = text or cli_text()
+        self.text = text
         for folder in (self.root, self.root / INCOMING, self.root / OUTGOING, self.root / _OWNERS):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.pending: set[asyncio.Task[None]] = set()
         self._one_at_a_time = asyncio.Lock()
 
     @classmethod
-    def from_config(cls, root: Path | None, api_url: str, token_for: Callable[[str], Awaitable[str]]) -> DropFolder:
-        """The drop folder with config.toml's ``[[drop]]`` rules and ``[guards]`` (ConfigError if unusable)."""
-        return cls(root or default_root(), api_url, token_for, drop_rules(), guard_limits())
+    def from_config(cls, root: Path | None, api_url: str, token_for: Callable[[str], Awaitable[str]],
+                    text: DropText) -> DropFolder:
+        """The drop folder (``root`` None: ``drop/`` in the data dir) with config.toml's ``[[drop]]`` rules and
+        ``[guards]`` (ConfigError if unusable)."""
+        return cls(root or default_root(), api_url, token_for, drop_rules(), guard_limits(), text)
 
     def sftp_factory(self, person_of: Callable[[asyncssh.SSHServerConnection], Person],
                      ) -> Callable[[asyncssh.SSHServerChannel], asyncssh.SFTPServer]:

@@ -17,6 +17,7 @@ import asyncssh
 import httpx
 import pytest
 
+from roster_tui.cli.drop_text import drop_text
 from roster_tui.config import DropRule
 from roster_tui.core.guards import Limits
 from roster_tui.ssh.drop_folder import DropFolder
@@ -95,7 +96,7 @@ def drop_server(server: RunningServer, tmp_path_factory: pytest.TempPathFactory)
     async def token_for(name: str) -> str:
         return tokens[name]
 
-    folder = DropFolder(tmp_path_factory.mktemp("drop") / "drop", server.url, token_for, RULES, limits)
+    folder = DropFolder(tmp_path_factory.mktemp("drop") / "drop", server.url, token_for, RULES, limits, drop_text())
     host_key = asyncssh.generate_private_key("ssh-ed25519")
 
     async def listen() -> asyncssh.SSHAcceptor:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from roster_tui.cli.drop_text import drop_text
 from roster_tui.config import ConfigError, DropRule, drop_rules
 from roster_tui.core.mapping import Mapping
 from roster_tui.files import save_mapping
@@ -80,7 +81,8 @@ async def token_for(name: str) -> str:
 
 def test_the_folder_from_config_takes_its_rules_and_guards(tmp_path: Path) -> None:
     write_config('[guards]\nmax_deactivations = 3\n\n[[drop]]\npattern = "hr-*.csv"\napply = "when-clean"\n')
-    folder = DropFolder.from_config(tmp_path / "drop", "http://127.0.0.1:1/scim/v2", token_for)
+    folder = DropFolder.from_config(tmp_path / "drop", "http://127.0.0.1:1/scim/v2", token_for,
+                                    drop_text())
     assert folder.rules == [DropRule("hr-*.csv", None, "when-clean")] and folder.limits.max_deactivations == 3
     assert {p.name for p in folder.root.iterdir()} == {"incoming", "outgoing", ".owners"}
     assert oct(folder.root.stat().st_mode & 0o777) == "0o700"
