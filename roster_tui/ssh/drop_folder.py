@@ -10,8 +10,9 @@ as the person who dropped it; a file left open when its connection dropped is no
 
 Wiring (the SSH server): ``DropFolder.from_config(root, api_url, token_for, drop_text()).sftp_factory(person_of)``
 is the ``sftp_factory=`` of ``asyncssh.listen`` (``drop_text``: :mod:`roster_tui.cli.drop_text`, the command line's
-printers, given by the command since this package imports no command line); ``await token_for(name)`` gives a token acting as the person, and
-``person_of(conn)`` the person a connection logged in as. ``await folder.settle()`` before revoking the tokens.
+printers, given by the command since this package imports no command line); ``await token_for(name)`` gives a
+token acting as the person, and ``person_of(conn)`` the person a connection logged in as. ``await
+folder.settle()`` before revoking the tokens.
 """
 
 from __future__ import annotations
