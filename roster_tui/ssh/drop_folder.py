@@ -6,7 +6,8 @@ One folder shared by everyone (``<data dir>/drop/`` by default), and nothing els
 everyone, viewers too, may read ``outgoing/``; a viewer sees nothing of ``incoming/``. No ``..``, no path outside
 those, no subfolder, no link (none is followed, none can be made), no rename, no chmod. A file closed after
 being written is planned (:mod:`roster_tui.sync.drop`) in a thread, one file at a time, with a token that acts
-as the person who dropped it; a file left open when its connection dropped is not planned (it is removed).
+as the person who dropped it. A file is written out of sight and put in place when closed: one left open when
+its connection dropped is thrown away (the last file of that name stays as it was), and never planned.
 
 Wiring (the SSH server): ``DropFolder.from_config(root, api_url, token_for, drop_text()).sftp_factory(person_of)``
 is the ``sftp_factory=`` of ``asyncssh.listen`` (``drop_text``: :mod:`roster_tui.cli.drop_text`, the command line's
@@ -22,6 +23,7 @@ import contextlib
 import logging
 import os
 import posixpath
+import secrets
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -40,6 +42,7 @@ MAX_NAME = 128  # characters of a file name
 WRITERS = (EDITOR, ACCOUNT_ADMIN_ACCESS)
 log = logging.getLogger(__name__)
 _OWNERS = ".owners"  # who dropped each incoming file (beside the two folders, out of the client's reach)
+_UPLOADS = ".uploads"  # files being written
 
 
 class Person(Protocol):
@@ -77,7 +80,8 @@ class DropFolder:
         self.root = root.resolve()
         self.api_url, self.token_for, self.rules, self.limits = api_url, token_for, rules, limits
         self.text = text
-        for folder in (self.root, self.root / INCOMING, self.root / OUTGOING, self.root / _OWNERS):
+        for folder in (self.root, self.root / INCOMING, self.root / OUTGOING, self.root / _OWNERS,
+                       self.root / _UPLOADS):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.pending: set[asyncio.Task[None]] = set()
         self._one_at_a_time = asyncio.Lock()
@@ -142,8 +146,8 @@ class DropSFTPServer(asyncssh.SFTPServer):
     def __init__(self, chan: asyncssh.SSHServerChannel, folder: DropFolder, person: Person) -> None:
         super().__init__(chan, chroot=os.fsencode(folder.root))
         self.folder, self.person = folder, person
-        self._uploads: dict[int, str] = {}  # id(file) -> name, of the files open for writing
-        self._closing: list[tuple[str, bool]] = []  # (name, abandoned) closed, to be planned
+        self._uploads: dict[int, tuple[str, Path]] = {}  # id(file) -> (name, where it is written), being written
+        self._closing: list[tuple[str, Path, bool]] = []  # (name, where, abandoned) closed, to be put in place
 
     # -- paths: the only ones there are ------------------------------------------------------------------
 
@@ -212,14 +216,16 @@ class DropSFTPServer(asyncssh.SFTPServer):
         if os.path.lexists(local) and owner != self.person.name:
             raise asyncssh.SFTPPermissionDenied(f"incoming/{name} was dropped by {owner or 'someone else'}: drop "
                                                 "yours under another name")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW
-        flags |= os.O_APPEND if pflags & asyncssh.FXF_APPEND else 0
-        flags |= os.O_TRUNC if pflags & asyncssh.FXF_TRUNC else 0
-        flags |= os.O_EXCL if pflags & asyncssh.FXF_EXCL else 0
-        file = open(local, "ab" if pflags & asyncssh.FXF_APPEND else "wb", buffering=0,  # noqa: SIM115 (closed by close())
-                    opener=lambda p, _: os.open(p, flags, 0o600))
-        self.folder.set_owner(name, self.person.name)
-        self._uploads[id(file)] = name
+        if pflags & asyncssh.FXF_EXCL and os.path.lexists(local):
+            raise asyncssh.SFTPFileAlreadyExists(f"incoming/{name} exists")
+        if pflags & asyncssh.FXF_APPEND:
+            raise asyncssh.SFTPOpUnsupported("a dropped file is put whole: appending to one (reput) is not served")
+        # written beside, out of sight, and put in place when closed: a file being planned is never half
+        # overwritten, and an upload cut short leaves the last one as it was
+        temporary = self.folder.root / _UPLOADS / f"{name}.{secrets.token_hex(4)}"
+        file = open(temporary, "wb", buffering=0,  # noqa: SIM115 (closed by close())
+                    opener=lambda p, _: os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+        self._uploads[id(file)] = (name, temporary)
         return file
 
     def open56(self, path: bytes, desired_access: int, flags: int, attrs: asyncssh.SFTPAttrs) -> object:
@@ -238,25 +244,25 @@ class DropSFTPServer(asyncssh.SFTPServer):
         """Close a file; one written is planned once this session is known to go on (a connection that drops
         closes its open files too: such an upload is cut short, and is removed instead)."""
         super().close(file_obj)
-        name = self._uploads.pop(id(file_obj), None)
-        if name is not None:
-            self._closing.append((name, False))
+        upload = self._uploads.pop(id(file_obj), None)
+        if upload is not None:
+            self._closing.append((*upload, False))
             asyncio.get_running_loop().call_soon(self._plan_closed)
 
     def exit(self) -> None:
         """The session ends: files still being closed (open when the connection dropped) are not planned."""
-        self._closing = [(name, True) for name, _ in self._closing]
+        self._closing = [(name, temporary, True) for name, temporary, _ in self._closing]
 
     def _plan_closed(self) -> None:
         if not self._closing:
             return
-        name, abandoned = self._closing.pop(0)
+        name, temporary, abandoned = self._closing.pop(0)
         if abandoned:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.folder.root / INCOMING / name)
-            self.folder.set_owner(name, None)
-        else:
-            self.folder.dropped(name, self.person)
+            temporary.unlink(missing_ok=True)
+            return
+        os.replace(temporary, self.folder.root / INCOMING / name)
+        self.folder.set_owner(name, self.person.name)
+        self.folder.dropped(name, self.person)
 
     def remove(self, path: bytes) -> None:
         name = self._file(path, INCOMING)

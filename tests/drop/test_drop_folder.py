@@ -134,20 +134,26 @@ async def test_a_viewer_reads_outgoing_only_and_no_one_replaces_anothers_file(dr
         assert "never-mine.csv" not in await sftp.listdir("incoming")
 
 
-async def test_an_upload_cut_short_is_not_planned(drop_server: DropServer) -> None:
+async def test_an_upload_cut_short_is_thrown_away(drop_server: DropServer, tmp_path: Path) -> None:
+    first = roster_csv(tmp_path / "never-cut.csv", [(unique_email(), "A", "B")])
+    await put(drop_server, "editor", first, "incoming/never-cut.csv")
+    drop_server.settle()
+    planned = (drop_server.folder.root / "outgoing" / "never-cut.result.txt").stat().st_mtime_ns
     async with drop_server.connect("editor") as conn:
         sftp = await conn.start_sftp_client()
-        half = await sftp.open("incoming/auto-cut.csv", "wb")
-        await half.write(f"Email,First Name,Last Name\n{unique_email()},A,B\n".encode())
+        half = await sftp.open("incoming/never-cut.csv", "wb")
+        await half.write(f"Email,First Name,Last Name\n{unique_email()},C,D\n".encode())
+        assert "never-cut.csv" in await sftp.listdir("incoming")
         conn.abort()  # the connection drops with the file still open
-    cut = drop_server.folder.root / "incoming" / "auto-cut.csv"
+    uploads = drop_server.folder.root / ".uploads"
     for _ in range(100):  # until the server has seen the connection go
-        if not cut.exists():
+        if not any(uploads.iterdir()):
             break
         await asyncio.sleep(0.05)
     drop_server.settle()
-    assert not cut.exists()  # removed, not planned
-    assert not (drop_server.folder.root / "outgoing" / "auto-cut.result.txt").exists()
+    assert not any(uploads.iterdir())
+    assert (drop_server.folder.root / "incoming" / "never-cut.csv").read_text() == first.read_text()
+    assert (drop_server.folder.root / "outgoing" / "never-cut.result.txt").stat().st_mtime_ns == planned
 
 
 async def test_a_file_that_cannot_be_planned_says_why(drop_server: DropServer, tmp_path: Path) -> None:

@@ -84,5 +84,5 @@ def test_the_folder_from_config_takes_its_rules_and_guards(tmp_path: Path) -> No
     folder = DropFolder.from_config(tmp_path / "drop", "http://127.0.0.1:1/scim/v2", token_for,
                                     drop_text())
     assert folder.rules == [DropRule("hr-*.csv", None, "when-clean")] and folder.limits.max_deactivations == 3
-    assert {p.name for p in folder.root.iterdir()} == {"incoming", "outgoing", ".owners"}
+    assert {p.name for p in folder.root.iterdir()} == {"incoming", "outgoing", ".owners", ".uploads"}
     assert oct(folder.root.stat().st_mode & 0o777) == "0o700"
