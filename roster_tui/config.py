@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from roster_tui.files import read_secret_file
+from roster_tui.files import mapping_path, read_secret_file
 from roster_tui.paths import config_dir, default_db
 
 if TYPE_CHECKING:
@@ -102,6 +102,50 @@ def guard_limits() -> Limits:
                               f"off (the default is {'false' if default is None else default}), or remove the "
                               "line") from None
     return Limits().with_values(values, f"guards.{{setting}} in {config_file()}")
+
+
+#: How a dropped file matching a ``[[drop]]`` rule is applied: never (an admin applies its saved plan), or when
+#: it has no row errors and every guard passed.
+DROP_APPLY = ("never", "when-clean")
+
+
+@dataclass(frozen=True)
+class DropRule:
+    """A ``[[drop]]`` entry of config.toml: files of the SFTP drop folder named like ``pattern`` (shell-style,
+    ``hr-*.csv``) are planned with the saved ``mapping`` (None: columns matched by name) and applied per ``apply``."""
+
+    pattern: str
+    mapping: str | None = None
+    apply: str = "never"
+
+
+def drop_rules() -> list[DropRule]:
+    """The ``[[drop]]`` entries of config.toml, in order (the first whose pattern fits a file name wins).
+
+    Keys: ``pattern`` (required), ``mapping`` (a saved mapping's name; it must exist), ``apply`` (``never``,
+    the default, or ``when-clean``). A key or value that cannot be used is a ConfigError saying which and what
+    to write."""
+    entries = load_config_file().get("drop", [])
+    example = '[[drop]] then pattern = "hr-*.csv", mapping = "NAME", apply = "never" or "when-clean"'
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ConfigError(f"{config_file()}: drop must be a list of tables: {example}")
+    rules = []
+    for number, entry in enumerate(entries, 1):
+        where = f"{config_file()} [[drop]] #{number}"
+        unknown = sorted(set(entry) - {"pattern", "mapping", "apply"})
+        if unknown:
+            raise ConfigError(f"{where}: {', '.join(unknown)} is not a drop setting; they are pattern, mapping, apply")
+        pattern, mapping, apply = entry.get("pattern"), entry.get("mapping"), entry.get("apply", "never")
+        if not isinstance(pattern, str) or not pattern.strip() or "/" in pattern:
+            raise ConfigError(f'{where}: pattern must be a file name pattern without "/", e.g. pattern = "hr-*.csv"')
+        if apply not in DROP_APPLY:
+            raise ConfigError(f'{where}: apply = {apply!r} cannot be used: write apply = "never" (an admin applies '
+                              'the saved plan) or apply = "when-clean"')
+        if mapping is not None and (not isinstance(mapping, str) or not mapping_path(mapping).is_file()):
+            raise ConfigError(f"{where}: mapping = {mapping!r} is not a saved mapping: save one in the import "
+                              "wizard (w) or with roster import --save-mapping NAME, or remove the line")
+        rules.append(DropRule(pattern.strip(), mapping, apply))
+    return rules
 
 
 @dataclass(frozen=True)

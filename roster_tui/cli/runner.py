@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from roster_tui.cli.output import Style, progress_bar
 from roster_tui.sync.apply import ApplyResult, Progress
@@ -64,25 +64,27 @@ async def confirm_and_apply(plan: AnyPlan, write: Callable[[Progress, ApplyResul
     return result
 
 
-def print_applied(applied: ApplyResult, where: Callable[[Any], str], again: str) -> None:
-    """The counts, each row not applied with why, and what was left out (``again``: how to write the rest)."""
+def print_applied(applied: ApplyResult, where: Callable[[Any], str], again: str, out: TextIO | None = None) -> None:
+    """The counts, each row not applied with why, and what was left out (``again``: how to write the rest), on
+    ``out`` (standard output by default)."""
+    out = out or sys.stdout
     counts = applied.counts()
-    s = Style(sys.stdout)
+    s = Style(out)
     print(f"\nApplied: {s(str(counts['ok']) + ' ok', '32')}, {s(str(counts['conflict']) + ' conflict', '33')}, "
-          f"{s(str(counts['failed']) + ' failed', '31')}")
+          f"{s(str(counts['failed']) + ' failed', '31')}", file=out)
     for outcome in applied.outcomes:
         if outcome.status != "ok":
-            print(f"  {where(outcome.row)}: {outcome.status}: {outcome.error}")
+            print(f"  {where(outcome.row)}: {outcome.status}: {outcome.error}", file=out)
         elif outcome.warning:
-            print(f"  {where(outcome.row)}: applied, but {outcome.warning}")
+            print(f"  {where(outcome.row)}: applied, but {outcome.warning}", file=out)
     if applied.stopped or applied.cancelled:
         why = f"stopped: {applied.stopped}" if applied.stopped else "interrupted"
         unsure = (f"{len(applied.unconfirmed)} sent without an answer (the service may have written them), "
                   if applied.unconfirmed else "")
-        print(f"{why}; {unsure}{len(applied.not_attempted)} not attempted: {again}")
+        print(f"{why}; {unsure}{len(applied.not_attempted)} not attempted: {again}", file=out)
     if applied.change is not None:
         print(f"recorded as change {applied.change} (roster changes lists it; roster undo {applied.change} takes it "
-              "back)")
+              "back)", file=out)
 
 
 def exit_code(plan: AnyPlan, applied: ApplyResult | None) -> int:
