@@ -34,16 +34,18 @@ def add_ssh_parser(sub: Any, create_flag: Callable[[argparse.ArgumentParser], No
 
 
 def cmd_ssh(args: argparse.Namespace, db: str) -> int:
-    from roster_tui.config import ssh_limits
+    from roster_tui.cli.drop_text import drop_text
+    from roster_tui.config import drop_rules, ssh_limits
     from roster_tui.paths import data_dir
     from roster_tui.ssh.host_key import default_host_key
     from roster_tui.ssh.service import run_ssh
 
     limits = ssh_limits()
+    drop_rules()  # a bad [[drop]] table is said now (ConfigError: one line), not once the server is up
     try:
         files = (Path(args.files).expanduser() if args.files else data_dir() / "ssh-files").absolute()
         return run_ssh(db, args.host, args.port, Path(args.host_key) if args.host_key else default_host_key(),
-                       limits, files, api_port=args.api_port)
+                       limits, files, api_port=args.api_port, drop_text=drop_text())
     except ValueError as exc:  # the host key cannot be used
         print(f"roster: {exc}", file=sys.stderr)
         return 2

@@ -9,7 +9,6 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +16,17 @@ from roster_tui.config import SshLimits
 from roster_tui.server.auth import TokenRegistry
 from roster_tui.server.runner import build_server, default_public_url
 from roster_tui.server.storage.sql import SqlStorage
+from roster_tui.ssh.drop_folder import DropFolder
 from roster_tui.ssh.host_key import load_host_key
 from roster_tui.ssh.server import RosterSsh
+from roster_tui.sync.drop import DropText
 
 
 def run_ssh(db: str, host: str, port: int, host_key: Path, limits: SshLimits, files: Path, *, api_port: int = 0,
-            sftp_factory: Callable[..., Any] | None = None) -> int:
+            drop_text: DropText | None = None) -> int:
     """Serve until stopped; 0, or 2 (with one line on stderr) when it cannot start. ``files``: the one folder the
-    consoles read and write files in (created 0700)."""
+    consoles read and write files in (created 0700); with ``drop_text``, SFTP serves the HR drop folder in it
+    (``files/drop``, so that a console opens its plans), else SFTP is refused."""
     key = load_host_key(host_key)
     files.mkdir(mode=0o700, parents=True, exist_ok=True)
     storage = SqlStorage(db)
@@ -45,7 +47,7 @@ def run_ssh(db: str, host: str, port: int, host_key: Path, limits: SshLimits, fi
             api_url = default_public_url("127.0.0.1", api_port) + "/scim/v2"
             try:
                 return asyncio.run(_serve(RosterSsh(storage, api_url, limits, files=files), host, port, key,
-                                          sftp_factory))
+                                          drop_text))
             finally:
                 api.should_exit = True
                 thread.join(10)
@@ -53,7 +55,12 @@ def run_ssh(db: str, host: str, port: int, host_key: Path, limits: SshLimits, fi
         storage.close()
 
 
-async def _serve(server: RosterSsh, host: str, port: int, key: Any, sftp_factory: Callable[..., Any] | None) -> int:
+async def _serve(server: RosterSsh, host: str, port: int, key: Any, drop_text: DropText | None) -> int:
+    folder: DropFolder | None = None
+    sftp_factory: Callable[..., Any] | None = None
+    if drop_text is not None:
+        folder = DropFolder.from_config(server.files / "drop", server.api_url, server.token_of, drop_text)
+        sftp_factory = folder.sftp_factory(lambda conn: conn.get_extra_info("roster_person"))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -70,5 +77,7 @@ async def _serve(server: RosterSsh, host: str, port: int, key: Any, sftp_factory
     try:
         await stop.wait()
     finally:
+        if folder is not None:  # a file being planned is planned whole, with its person's token still valid
+            await folder.settle()
         await server.close()
     return 0

@@ -24,7 +24,8 @@ from tests.conftest import free_port
 
 USERS = 120
 #: Limits the tests can reach: a refused key waits little; one person may hold 3 sessions.
-CONFIG = "[ssh]\nauth_delay = 0.2\nmax_sessions_per_person = 3\nmax_sessions = 20\nidle_timeout = 600\n"
+CONFIG = ("[ssh]\nauth_delay = 0.2\nmax_sessions_per_person = 3\nmax_sessions = 20\nidle_timeout = 600\n"
+          '[[drop]]\npattern = "hr-*.csv"\napply = "when-clean"\n')
 
 
 @dataclass

@@ -7,6 +7,7 @@ import asyncio
 import csv
 import io
 import json
+import uuid
 
 import asyncssh
 import pytest
@@ -57,8 +58,31 @@ async def test_anything_else_is_refused_in_one_line(ssh_server: SshServer) -> No
     async with await ssh_server.connect("dana") as conn:  # no terminal and no command: no console either
         done = await conn.run(encoding=None, check=False, input=b"")
         assert done.exit_status == 2 and b"needs a terminal" in done.stderr
-        with pytest.raises(asyncssh.ChannelOpenError):  # SFTP is served only with a drop folder (sftp_factory)
-            await conn.start_sftp_client()
+
+
+async def test_the_server_serves_the_drop_folder_and_applies_a_clean_file_as_its_person(
+        ssh_server: SshServer) -> None:
+    """`roster ssh` itself: SFTP is the HR drop folder (in the consoles' files folder); a file a when-clean rule
+    fits is planned and applied as the editor who dropped it; a viewer may not drop."""
+    email = f"dropped-{uuid.uuid4().hex[:8]}@acme.example"
+    body = f"Email,First Name,Last Name\n{email},Dee,Dropped\n".encode()
+    async with await ssh_server.connect("vic") as conn, conn.start_sftp_client() as sftp:
+        with pytest.raises(asyncssh.SFTPError):
+            async with sftp.open("incoming/hr-viewer.csv", "wb") as f:
+                await f.write(body)
+    async with (await ssh_server.connect("dana") as conn, conn.start_sftp_client() as sftp,
+                sftp.open("incoming/hr-monday.csv", "wb") as f):
+        await f.write(body)
+    result = ssh_server.files / "drop" / "outgoing" / "hr-monday.result.txt"
+    deadline = asyncio.get_running_loop().time() + 20
+    while not result.exists():
+        assert asyncio.get_running_loop().time() < deadline, "the dropped file was not planned"
+        await asyncio.sleep(0.1)
+    assert (ssh_server.files / "drop" / "outgoing" / "hr-monday.plan.txt").exists()
+    assert "applied" in result.read_text().lower(), result.read_text()
+    listed = json.loads((await ssh_server.run("ann", "changes --json")).stdout)  # the journal names who applied it
+    assert any(c["token"] == "dana" and "hr-monday.csv" in json.dumps(c) for c in listed), listed
+    assert email.encode() in (await ssh_server.run("ann", "export")).stdout
 
 
 async def test_sessions_per_person_are_limited(ssh_server: SshServer) -> None:
