@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -34,6 +35,8 @@ class RosterApp(Typeahead, App[int]):
         Binding("question_mark,f1", "toggle_help", "Help", key_display="?", id="app.help"),
         Binding("escape", "close_help", "Close help", show=False, priority=True, id="app.close_help"),
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
+        Binding("ctrl+e", "export_view", "Export", tooltip="Export the view (CSV or JSON)", show=False,
+                priority=True, id="app.export"),
     ]
 
     def __init__(
@@ -136,10 +139,20 @@ class RosterApp(Typeahead, App[int]):
         """escape closes the help while it is open; otherwise the key is the screen's (back, clear...)."""
         if action == "close_help":
             return self._help() is not None
+        if action == "export_view":  # only where there is a view to export (else ctrl+e is the input's "end")
+            return callable(getattr(self.screen, "export_rows", None)) or callable(
+                getattr(self.screen, "export_pages", None))
         return super().check_action(action, parameters)
 
     def action_close_help(self) -> None:
         self.action_hide_help_panel()
+
+    def action_export_view(self) -> None:
+        """Export the view on screen (a screen offering ``export_rows`` or ``export_pages``) to CSV or JSON."""
+        from roster_tui.tui.screens.export_view import start_export  # loaded on first use: a lean start
+
+        if not start_export(self.screen):
+            raise SkipAction()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers the current screen's actions once each (the console's bindings), then Textual's
