@@ -100,8 +100,8 @@ def _load_sheet(path: Path, sheet: str | int | None) -> tuple[list[list[Any]], l
                               hint="Save a copy without a password, or save the sheet as CSV UTF-8")
     if suffix in (".xlsx", ".xlsm", ".xlsb", ".ods") and not head.startswith(b"PK"):
         text = head.isascii() and head.strip() != b""
-        raise ImportFileError(f"this is not a{'n' if suffix[1] in 'aeiou' else ''} {suffix} workbook"
-                              + (" (it is text: a CSV file named .xlsx?)" if text else ""), path=name,
+        raise ImportFileError(f"this is not an {KINDS[suffix]}" + (f" (it is text: a CSV file named {suffix}?)"
+                                                                  if text else ""), path=name,
                               hint="Rename a CSV file to .csv; else " + _SAVE_AS[0].lower() + _SAVE_AS[1:])
     try:
         book = python_calamine.CalamineWorkbook.from_path(name)

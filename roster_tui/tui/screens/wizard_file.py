@@ -270,6 +270,14 @@ class FileStep(WizardStep):
         else:
             hint = "Wrong guess? ctrl+g changes the encoding, ctrl+t the delimiter. enter or ctrl+n: next."
         self.query_one("#file-hint", Static).update(hint)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """ctrl+l (the sheet) only for a workbook of several sheets (the footer shows it then)."""
+        if action == "sheet":
+            source = self.state.source
+            return self._loaded is not None and isinstance(source, WorkbookFile) and len(source.info.sheets) > 1
+        return True
 
     def action_next(self) -> None:
         if self._loaded is None or self.state.source is None:
