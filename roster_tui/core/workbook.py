@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from roster_tui.core.csv_reader import CsvFile, ImportFileError, open_csv
+from roster_tui.heap import collection_paused
 
 KINDS = {".xlsx": "Excel workbook", ".xlsm": "Excel workbook", ".xlsb": "Excel binary workbook",
          ".xls": "Excel 97-2003 workbook", ".ods": "OpenDocument spreadsheet"}
@@ -34,6 +35,11 @@ def is_workbook(path: str | Path) -> bool:
 
 def cell_text(value: Any) -> str:
     """A workbook cell as the text the import reads."""
+    kind = value.__class__
+    if kind is float:  # the usual cells first (a number, a date): a sheet has many
+        return str(int(value)) if value.is_integer() and -1e15 < value < 1e15 else format(value, ".15g")
+    if kind is date:
+        return value.isoformat()
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -140,15 +146,19 @@ def _filled(row: list[str]) -> int:
     return sum(1 for c in row if c.strip())
 
 
+def _blank(row: list[str]) -> bool:
+    return not "".join(row).strip()
+
+
 def find_header(rows: list[list[str]], merged: list[Any]) -> tuple[int, list[str], int]:
     """``(header row index, header, index of the first data row)``: empty rows and a title are skipped; a header
     cell merged across columns over a row naming each of them makes a two-row header."""
     spans = {(r0, c0): c1 for (r0, c0), (_r1, c1) in merged if c1 > c0}  # horizontal merges, by first cell
     at = 0
-    while at < len(rows) and not _filled(rows[at]):
+    while at < len(rows) and _blank(rows[at]):
         at += 1
     while at < len(rows) and _filled(rows[at]) == 1:  # a title above the header (merged, or one cell alone)?
-        nxt = next((i for i in range(at + 1, len(rows)) if _filled(rows[i])), None)
+        nxt = next((i for i in range(at + 1, len(rows)) if not _blank(rows[i])), None)
         first = next(c for c, v in enumerate(rows[at]) if v.strip())
         if nxt is None or not ((at, first) in spans or _filled(rows[nxt]) > 1):
             break
@@ -183,8 +193,10 @@ class WorkbookFile:
                                   hint="Check the path and the file's permissions") from None
         if not stat.S_ISREG(mode):
             raise ImportFileError("this is not a regular file", path=name)
-        raw, merged, chosen, names = _load_sheet(self.path, sheet)
-        text = _text_rows(raw)
+        with collection_paused():  # a row's list and its cells stay alive: no collection walks them meanwhile
+            raw, merged, chosen, names = _load_sheet(self.path, sheet)
+            text = _text_rows(raw)
+            del raw
         at, header, first = find_header(text, merged)
         if not header:
             raise ImportFileError(f"the sheet {chosen!r} is empty", path=name,
@@ -192,7 +204,7 @@ class WorkbookFile:
         #: Problems of single rows (none in a workbook: a cell cannot swallow a row); as CsvFile.problems.
         self.problems: dict[int, str] = {}
         self.info = WorkbookInfo(name, KINDS[self.path.suffix.lower()], chosen, names, header, at + 1)
-        self._records = [(i + 1, cells) for i, cells in enumerate(text[first:], first) if _filled(cells)]
+        self._records = [(i + 1, cells) for i, cells in enumerate(text[first:], first) if not _blank(cells)]
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """``(row, cells)`` of every non-empty data row; ``row`` is the sheet's row number."""
@@ -207,7 +219,7 @@ class WorkbookFile:
 
 def _text_rows(raw: list[list[Any]]) -> list[list[str]]:
     text = cell_text
-    return [[c if type(c) is str else text(c) for c in row] for row in raw]
+    return [[c if c.__class__ is str else text(c) for c in row] for row in raw]
 
 
 def open_import_file(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None,

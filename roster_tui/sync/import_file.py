@@ -114,7 +114,8 @@ def prepare_file(path: str | Path, *, sync_key: SyncKey | str = SyncKey.EMAIL,
     file already opened so (a workbook is read once). With ``scan=False`` the first pass is left to
     ``importer.plan_import`` (in slices, beside the roster's fetch).
     """
-    source = opened or open_import_file(path, encoding=encoding, delimiter=delimiter, sheet=sheet)
+    with gc_paused():  # a workbook's rows are read whole and stay: frozen, no collection walks them
+        source = opened or open_import_file(path, encoding=encoding, delimiter=delimiter, sheet=sheet)
     estimated = source.estimated_records()
     if MAX_ROWS < estimated <= 2 * MAX_ROWS:  # an estimate from the first lines: count before refusing
         estimated = source.line_breaks() - 1

@@ -236,6 +236,8 @@ class FileStep(WizardStep):
         if state.path != path:
             state.overrides = {}
         state.path, state.source, state.head = path, source, head
+        if isinstance(source, WorkbookFile):
+            self.console.freeze_heap(more=True)  # its rows, read whole, live until the wizard ends
         state.reset_plan()
         self._loaded = path
         self._show(source, head, rows=None)
