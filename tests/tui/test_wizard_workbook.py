@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from textual.widgets import Static
+
 from roster_tui.core.workbook import WorkbookFile
 from roster_tui.tui.screens.dialogs import PickScreen
 from roster_tui.tui.screens.wizard_file import IMPORT_SUFFIXES
@@ -51,3 +53,17 @@ async def test_a_workbook_s_second_sheet_is_chosen_and_planned_with_its_row_numb
 
 def test_the_browser_lists_workbooks() -> None:
     assert {".xlsx", ".xls", ".ods"} <= IMPORT_SUFFIXES
+
+
+async def test_a_bad_workbook_is_said_in_the_file_step(embedded: Embedded, tmp_path: Path) -> None:
+    fake = tmp_path / "people.xlsx"
+    fake.write_text("Email,First Name\na@x.example,A\n")
+    app = embedded.app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: hasattr(app.screen, "open_path"))
+        app.screen.open_path(str(fake))  # type: ignore[attr-defined]
+        info = app.screen.query_one("#file-info", Static)
+        await wait_for(pilot, lambda: str(info.content).startswith("Cannot import this file"))
+        assert "not an Excel workbook (it is text: a CSV file named .xlsx?)" in str(info.content)
