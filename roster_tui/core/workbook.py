@@ -204,7 +204,8 @@ class WorkbookFile:
         #: Problems of single rows (none in a workbook: a cell cannot swallow a row); as CsvFile.problems.
         self.problems: dict[int, str] = {}
         self.info = WorkbookInfo(name, KINDS[self.path.suffix.lower()], chosen, names, header, at + 1)
-        self._records = [(i + 1, cells) for i, cells in enumerate(text[first:], first) if not _blank(cells)]
+        self._records = [(i + 1, cells) for i, cells in enumerate(text[first:], first)
+                         if cells and (cells[0].strip() or not _blank(cells))]  # most rows: the first cell
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """``(row, cells)`` of every non-empty data row; ``row`` is the sheet's row number."""
