@@ -15,6 +15,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from roster_tui.core.export import HEADER
+from roster_tui.core.models import User
+from roster_tui.core.scim import user_to_scim
 from roster_tui.core.view_table import PLAN_HEADER, REMOVAL_HEADER
 from roster_tui.scim.client import RosterClient
 from roster_tui.sync.import_file import prepare_file
@@ -68,6 +70,9 @@ async def export(pilot: Pilot, typed: str | None = None, *, suggested: str | Non
 
 async def test_the_roster_as_filtered_exports_and_imports_back_with_no_change(embedded: Embedded, api: RosterClient,
                                                                              tmp_path: Path) -> None:
+    for n, (title, last) in enumerate((("=cmd|' /C calc'!A0", "@sum"), ("+lead", "'-Lee"))):
+        await api.create_user(user_to_scim(User(email=f"formula{n}@x.example", first_name="F", last_name=last,
+                                                title=title)))
     app = embedded.app()
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
@@ -87,6 +92,9 @@ async def test_the_roster_as_filtered_exports_and_imports_back_with_no_change(em
     assert rows[0] == HEADER and len(rows) - 1 == table.total > 0
     assert {r[HEADER.index("Status")] for r in rows[1:]} == {"active"}
     assert any(r[HEADER.index("Manager")] for r in rows[1:])  # managers by email, found beyond the page
+    formulas = {r[0]: (r[HEADER.index("Title")], r[HEADER.index("Last Name")]) for r in rows if "formula" in r[0]}
+    assert formulas == {"formula0@x.example": ("'=cmd|' /C calc'!A0", "'@sum"),  # as roster export escapes them
+                        "formula1@x.example": ("'+lead", "''-Lee")}
     plan = await plan_import(api, prepare_file(out))
     assert plan.changes == 0 and plan.summary()["error"] == 0 and plan.summary()["unchanged"] == table.total
 
