@@ -123,3 +123,11 @@ def test_sheet_is_for_workbooks_only(tmp_path: Path) -> None:
     path.write_text("Email\na@x.example\n")
     with pytest.raises(ImportFileError, match="--sheet is for a workbook"):
         open_import_file(path, sheet="1")
+
+
+def test_a_value_right_of_the_header_is_an_error_of_its_row(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "wide.xlsx", {"S": [["Email", "First Name"], ["a@x.example", "A", "stray"],
+                                                     ["b@x.example", "B"]]})
+    rows = list(prepare_file(path).rows())
+    assert rows[0].errors == ["the row has values right of the header's last column: give those columns a header"]
+    assert rows[1].errors == []
