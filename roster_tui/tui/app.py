@@ -11,6 +11,7 @@ from typing import ClassVar
 from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -140,8 +141,8 @@ class RosterApp(Typeahead, App[int]):
         if action == "close_help":
             return self._help() is not None
         if action == "export_view":  # only where there is a view to export (else ctrl+e is the input's "end")
-            return callable(getattr(self.screen, "export_rows", None)) or callable(
-                getattr(self.screen, "export_pages", None))
+            view = self._view_screen()
+            return callable(getattr(view, "export_rows", None)) or callable(getattr(view, "export_pages", None))
         return super().check_action(action, parameters)
 
     def action_close_help(self) -> None:
@@ -151,8 +152,13 @@ class RosterApp(Typeahead, App[int]):
         """Export the view on screen (a screen offering ``export_rows`` or ``export_pages``) to CSV or JSON."""
         from roster_tui.tui.screens.export_view import start_export  # loaded on first use: a lean start
 
-        if not start_export(self.screen):
+        if not start_export(self._view_screen()):
             raise SkipAction()
+
+    def _view_screen(self) -> Screen:
+        """The screen whose view ctrl+e exports: the one on top, or the one under the command palette."""
+        stack = self.screen_stack
+        return stack[-2] if isinstance(stack[-1], CommandPalette) and len(stack) > 1 else stack[-1]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers the current screen's actions once each (the console's bindings), then Textual's

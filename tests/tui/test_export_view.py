@@ -173,6 +173,18 @@ async def test_esc_stops_a_long_export_and_nothing_is_written(embedded: Embedded
     assert [p.name for p in tmp_path.iterdir() if "roster-view" in p.name] == []  # no file, no temporary part
 
 
+async def test_the_command_palette_offers_the_export_of_the_screen_under_it(embedded: Embedded) -> None:
+    app = embedded.app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Export the view")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        assert app.screen.query_one(Input).value == "roster-view.csv"
+
+
 def test_snapshot_the_export_prompt(snap_compare, embedded: Embedded) -> None:  # type: ignore[no-untyped-def]
     """ctrl+e on the roster: the file name asked, roster-view.csv suggested."""
     async def run_before(pilot: Pilot) -> None:
