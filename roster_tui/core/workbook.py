@@ -104,9 +104,10 @@ def _load_sheet(path: Path, sheet: str | int | None) -> tuple[list[list[Any]], l
     if suffix != ".xls" and head.startswith(_OLE):
         raise ImportFileError("the workbook is password-protected (encrypted)", path=name,
                               hint="Save a copy without a password, or save the sheet as CSV UTF-8")
-    if suffix in (".xlsx", ".xlsm", ".xlsb", ".ods") and not head.startswith(b"PK"):
+    if not head.startswith(_OLE if suffix == ".xls" else b"PK"):
         text = head.isascii() and head.strip() != b""
-        raise ImportFileError(f"this is not an {KINDS[suffix]}" + (f" (it is text: a CSV file named {suffix}?)"
+        what = "an HTML or CSV file" if suffix == ".xls" else "a CSV file"
+        raise ImportFileError(f"this is not an {KINDS[suffix]}" + (f" (it is text: {what} named {suffix}?)"
                                                                   if text else ""), path=name,
                               hint="Rename a CSV file to .csv; else " + _SAVE_AS[0].lower() + _SAVE_AS[1:])
     try:
@@ -121,8 +122,9 @@ def _load_sheet(path: Path, sheet: str | int | None) -> tuple[list[list[Any]], l
     except python_calamine.PasswordError:
         raise ImportFileError("the workbook is password-protected", path=name,
                               hint="Save a copy without a password, or save the sheet as CSV UTF-8") from None
-    except python_calamine.CalamineError as exc:
-        raise ImportFileError(f"cannot read this workbook ({exc})", path=name, hint=_SAVE_AS) from None
+    except (python_calamine.CalamineError, ValueError, OSError) as exc:  # what the reader says of a bad file
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ImportFileError(f"cannot read this workbook ({reason})", path=name, hint=_SAVE_AS) from None
     return rows, merged, chosen, names
 
 

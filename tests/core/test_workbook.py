@@ -102,6 +102,7 @@ def test_the_errors_file_is_csv_with_the_sheet_s_row_numbers(book: Path, tmp_pat
     ("empty.xlsx", b"", "the file is empty"),
     ("people.xlsx", b"Email,First Name\na@x.example,A\n", "not an Excel workbook (it is text: a CSV file"),
     ("blank.xlsx", "blank", "the sheet 'Sheet' is empty"),
+    ("web.xls", b"<html><table><tr><td>Email</td></tr></table></html>", "(it is text: an HTML or CSV file"),
 ])
 def test_a_bad_workbook_is_one_clear_error(tmp_path: Path, book: Path, name: str, content: bytes | str,
                                            message: str) -> None:
