@@ -36,6 +36,7 @@ async def test_a_workbook_s_second_sheet_is_chosen_and_planned_with_its_row_numb
         step = await open_file(pilot, path)
         assert "Excel workbook, sheet 'Summary' (1 of 2)" in screen_text(app)
         assert "ctrl+l chooses another" in screen_text(app)
+        assert {"sheet"} <= footer_keys(app) and not {"cycle_encoding", "cycle_delimiter"} & footer_keys(app)
         await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
         source = step.state.source
@@ -67,3 +68,7 @@ async def test_a_bad_workbook_is_said_in_the_file_step(embedded: Embedded, tmp_p
         info = app.screen.query_one("#file-info", Static)
         await wait_for(pilot, lambda: str(info.content).startswith("Cannot import this file"))
         assert "not an Excel workbook (it is text: a CSV file named .xlsx?)" in str(info.content)
+
+
+def footer_keys(app: object) -> set[str]:
+    return {b.binding.action for b in app.screen.active_bindings.values()}  # type: ignore[attr-defined]

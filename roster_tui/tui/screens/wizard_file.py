@@ -206,9 +206,6 @@ class FileStep(WizardStep):
         if self._loaded is None:
             self.notify("Open a file first.", severity="warning", timeout=2)
             return
-        if isinstance(self.state.source, WorkbookFile):
-            self.notify(f"A workbook has no {name}: its cells are read as they are.", timeout=3)
-            return
         current = getattr(self.state, name)
         setattr(self.state, name, choices[(choices.index(current) + 1) % len(choices)])
         self.open_path(self._loaded, keep_choices=True)
@@ -275,10 +272,13 @@ class FileStep(WizardStep):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """ctrl+l (the sheet) only for a workbook of several sheets (the footer shows it then)."""
+        """ctrl+l (the sheet) only for a workbook of several sheets; the encoding and the delimiter not for a
+        workbook (its cells are read as they are). The footer shows the keys that apply."""
+        workbook = self._loaded is not None and isinstance(self.state.source, WorkbookFile)
         if action == "sheet":
-            source = self.state.source
-            return self._loaded is not None and isinstance(source, WorkbookFile) and len(source.info.sheets) > 1
+            return workbook and len(self.state.source.info.sheets) > 1  # type: ignore[union-attr]
+        if action in ("cycle_encoding", "cycle_delimiter"):
+            return not workbook
         return True
 
     def action_next(self) -> None:
