@@ -92,8 +92,8 @@ MAX_NOTES = 50  # unmapped columns listed one by one; a file with thousands gets
 def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO) -> None:
     s = Style(out)
     info = prepared.csv.info
-    print(f"{info.path}: {info.encoding_label}, {info.delimiter_name}-separated, "
-          f"{plural(prepared.scan.rows, 'row')}; matched by {plan.sync_key.value}", file=out)
+    print(f"{info.path}: {info.format_text}, {plural(prepared.scan.rows, 'row')}; matched by "
+          f"{plan.sync_key.value}", file=out)
     mapped = ", ".join(f"{prepared.mapping.describe(i)} -> {f}" for i, f in prepared.mapping.fields.items())
     print(f"Columns: {mapped}", file=out)
     notes = prepared.mapping.notes
@@ -160,7 +160,8 @@ def cmd_import(args: argparse.Namespace, settings: ApiSettings) -> int:
         overrides = parse_overrides(args.map)
         sync = SYNC_KEYS[args.sync_key or (saved.sync_key if saved and saved.sync_key else "email")]
         prepared = prepare_file(args.file, sync_key=sync, overrides=overrides, saved=saved,
-                                date_format=args.date_format, scan=False)  # plan_import scans it
+                                date_format=args.date_format, scan=False,  # plan_import scans it
+                                sheet=args.sheet)
     except ImportFileError as exc:
         flags = " (--map 'HEADER=field', --sync-key)" if exc.action == Hint.MAP_COLUMN else ""
         return fail(f"{exc}{flags}")

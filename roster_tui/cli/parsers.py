@@ -11,9 +11,11 @@ from roster_tui.core.models import ROSTER_FIELDS
 
 
 def add_import_parser(sub: Any, api_flags: Any) -> None:
-    imp = sub.add_parser("import", help="plan (and with --apply, apply) a CSV import")
+    imp = sub.add_parser("import", help="plan (and with --apply, apply) a CSV or workbook import")
     api_flags(imp)
-    imp.add_argument("file", metavar="FILE", help="the CSV file (a header row, then one user per row)")
+    imp.add_argument("file", metavar="FILE", help="the CSV file or workbook (.xlsx, .xls, .ods): a header row, "
+                     "then one user per row")
+    imp.add_argument("--sheet", metavar="NAME|N", help="the workbook's sheet to read (default: the first)")
     imp.add_argument("--sync-key", choices=("email", "employee-id"), help="match rows by (default: email)")
     imp.add_argument("--map", action="append", default=[], metavar="HEADER=field",
                      help=f"map a column to a field ({', '.join(ROSTER_FIELDS)}, or ignore)")

@@ -65,6 +65,11 @@ class CsvInfo:
     def delimiter_name(self) -> str:
         return DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
 
+    @property
+    def format_text(self) -> str:
+        """``UTF-8, comma-separated``."""
+        return f"{self.encoding_label}, {self.delimiter_name}-separated"
+
 
 def scan_utf8(path: Path, skip: int = 0) -> tuple[int, bool]:
     """``(invalid bytes, holds a valid multi-byte sequence)`` of the file read as UTF-8 from ``skip``, streamed.

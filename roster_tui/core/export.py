@@ -18,8 +18,9 @@ def escape_cell(value: str) -> str:
     return "'" + value if needs_escape(value) else value
 
 
-def export_row(user: Any, manager_email: str | None = None) -> list[str]:
-    """The export cells of a user (anything with the ``User`` attributes), in ``HEADER`` order."""
+def export_row(user: Any, manager_email: str | None = None, *, escape: bool = True) -> list[str]:
+    """The export cells of a user (anything with the ``User`` attributes), in ``HEADER`` order (``escape``
+    False: as they are, for a writer that escapes them itself)."""
     values = {
         "email": user.email,
         "employee_id": user.employee_id,
@@ -33,7 +34,8 @@ def export_row(user: Any, manager_email: str | None = None) -> list[str]:
         "hire_date": user.hire_date,
         "status": "active" if user.active else "inactive",
     }
-    return [escape_cell(str(values[f] or "")) for f in ROSTER_FIELDS]
+    cells = [str(values[f] or "") for f in ROSTER_FIELDS]
+    return [escape_cell(c) for c in cells] if escape else cells
 
 
 def write_rows(out: TextIO, rows: Iterable[list[str]], header: list[str] | None = None) -> int:

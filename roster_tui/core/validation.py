@@ -279,7 +279,8 @@ class RowValidator:
         n = len(cells)
         if n > self.width and any(clean_cell(c) for c in cells[self.width:]):
             errors.append(f"the row has {n} cells but the header has {self.width}: a value may contain "
-                          f"an unquoted {self.delimiter_name}; quote it")
+                          f"an unquoted {self.delimiter_name}; quote it" if self.delimiter_name else
+                          "the row has values right of the header's last column: give those columns a header")
         # Most rows hold no control character, invalid byte or unusual blank at all (an ASCII row can only
         # hold a control character): then str.strip trims their cells as clean_cell does, and plain text cells
         # need only the length check.

@@ -1,13 +1,15 @@
-"""The roster export: every user (or the active, or the inactive ones) as CSV in the template's columns."""
+"""The roster export: every user (or the active, or the inactive ones) as CSV in the template's columns; and the
+users of a console query, page by page (the console's export of the roster view)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import TextIO
 
 from roster_tui.core.export import export_row, write_rows
 from roster_tui.core.roster import RosterEntry, RosterIndex
 from roster_tui.scim.client import RosterClient
-from roster_tui.sync.roster_index import PAGE_SIZE, entry_attributes, entry_from_scim
+from roster_tui.sync.roster_index import PAGE_SIZE, emails_by_id, entry_attributes, entry_from_scim
 
 
 async def export_roster(client: RosterClient, out: TextIO, status: str = "all") -> int:
@@ -28,3 +30,22 @@ async def export_roster(client: RosterClient, out: TextIO, status: str = "all") 
         return manager.email if manager is not None else None
 
     return write_rows(out, (export_row(e, manager_email(e)) for e in entries))
+
+
+async def roster_view_pages(client: RosterClient, *, filter: str | None, sort_by: str | None = None,
+                            sort_order: str | None = None) -> AsyncIterator[tuple[int, list[list[str]]]]:
+    """The users of a query, a page at a time, as ``(total, rows)`` in the export's columns (not escaped: the
+    writer escapes). Never the whole roster in memory: each page's managers are looked up (and remembered)."""
+    managers: dict[str, str] = {}
+    attributes = await entry_attributes(client)
+    pages = client.iter_pages(filter=filter, sort_by=sort_by, sort_order=sort_order, page_size=PAGE_SIZE,
+                              attributes=attributes)
+    async for page in pages:
+        entries = [entry_from_scim(r) for r in page.resources]
+        here = {e.id: e.email for e in entries}
+        wanted = {e.manager_id for e in entries if e.manager_id} - managers.keys()
+        managers.update({i: here[i] for i in wanted if i in here})
+        if missing := wanted - here.keys():
+            found = await emails_by_id(client, missing)
+            managers.update({i: found.get(i, "") for i in missing})  # one not found is not asked again
+        yield page.total_results, [export_row(e, managers.get(e.manager_id or ""), escape=False) for e in entries]

@@ -7,13 +7,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from roster_tui.core.csv_reader import CsvFile, ImportFileError, open_csv
+from roster_tui.core.csv_reader import CsvFile, ImportFileError
 from roster_tui.core.issues import Hint
 from roster_tui.core.key_scan import KeyScan, scan_keys
 from roster_tui.core.mapping import FIELD_LABELS, ColumnNote, Mapping, ResolvedMapping, list_columns, resolve_mapping
 from roster_tui.core.models import SyncKey
 from roster_tui.core.plan import Kind, Plan
 from roster_tui.core.validation import RowResult, RowValidator, check_date_format, propose_date_formats
+from roster_tui.core.workbook import WorkbookFile, open_import_file
 from roster_tui.files import replaced_whole
 from roster_tui.heap import gc_paused
 from roster_tui.sync.apply import ApplyResult, Status
@@ -34,7 +35,7 @@ class PreparedFile:
     validator's ``date_format`` and ``date_format_proposed`` is set (say so); two or more: ask which.
     """
 
-    csv: CsvFile
+    csv: CsvFile | WorkbookFile  # the file read: a CSV file or a workbook's sheet
     mapping: ResolvedMapping
     validator: RowValidator
     scan: KeyScan
@@ -105,13 +106,16 @@ class PreparedFile:
 def prepare_file(path: str | Path, *, sync_key: SyncKey | str = SyncKey.EMAIL,
                  overrides: dict[str, str] | None = None, saved: Mapping | None = None,
                  date_format: str | None = None, encoding: str | None = None, delimiter: str | None = None,
-                 scan: bool = True) -> PreparedFile:
+                 scan: bool = True, sheet: str | int | None = None,
+                 opened: CsvFile | WorkbookFile | None = None) -> PreparedFile:
     """Open, map and scan a file; raises :class:`ImportFileError` when it cannot be imported at all.
 
-    ``encoding`` / ``delimiter`` replace what was detected. With ``scan=False`` the first pass is left to
+    ``encoding`` / ``delimiter`` replace what was detected; ``sheet`` chooses a workbook's sheet; ``opened``: the
+    file already opened so (a workbook is read once). With ``scan=False`` the first pass is left to
     ``importer.plan_import`` (in slices, beside the roster's fetch).
     """
-    source = open_csv(path, encoding=encoding, delimiter=delimiter)
+    with gc_paused():  # a workbook's rows are read whole and stay: frozen, no collection walks them
+        source = opened or open_import_file(path, encoding=encoding, delimiter=delimiter, sheet=sheet)
     estimated = source.estimated_records()
     if MAX_ROWS < estimated <= 2 * MAX_ROWS:  # an estimate from the first lines: count before refusing
         estimated = source.line_breaks() - 1
@@ -141,19 +145,20 @@ def prepare_file(path: str | Path, *, sync_key: SyncKey | str = SyncKey.EMAIL,
 
 
 def write_errors_csv(prepared: PreparedFile, errors: dict[int, str], out: str | Path) -> int:
-    """The rows with errors, as the file had them (invalid bytes too), plus an ``error`` column; returns the
-    row count."""
+    """The rows with errors, as the file had them (invalid bytes too), plus an ``error`` column (and for a
+    workbook, a ``sheet row`` column: the row's number in the sheet); returns the row count."""
     info = prepared.csv.info
+    workbook = isinstance(prepared.csv, WorkbookFile)
     count = 0
     with replaced_whole(out, encoding="utf-8-sig", errors="surrogateescape") as f:
         writer = csv.writer(f, delimiter=info.delimiter, lineterminator="\r\n")
-        writer.writerow([*info.header, "error"])
+        writer.writerow([*info.header, "error", *(["sheet row"] if workbook else [])])
         for line, cells in prepared.csv.records():
             if line in errors:
                 row = [*cells, *[""] * (len(info.header) - len(cells))]
                 while len(row) > len(info.header) and not row[-1].strip():
                     row.pop()
-                writer.writerow([*row, errors[line]])
+                writer.writerow([*row, errors[line], *([line] if workbook else [])])
                 count += 1
     return count
 

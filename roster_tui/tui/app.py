@@ -8,8 +8,10 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -35,6 +37,8 @@ class RosterApp(Typeahead, App[int]):
         Binding("question_mark,f1", "toggle_help", "Help", key_display="?", id="app.help"),
         Binding("escape", "close_help", "Close help", show=False, priority=True, id="app.close_help"),
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
+        Binding("ctrl+e", "export_view", "Export", tooltip="Export the view (CSV or JSON)", show=False,
+                priority=True, id="app.export"),
     ]
 
     def __init__(
@@ -138,10 +142,25 @@ class RosterApp(Typeahead, App[int]):
         """escape closes the help while it is open; otherwise the key is the screen's (back, clear...)."""
         if action == "close_help":
             return self._help() is not None
+        if action == "export_view":  # only where there is a view to export (else ctrl+e is the input's "end")
+            view = self._view_screen()
+            return callable(getattr(view, "export_rows", None)) or callable(getattr(view, "export_pages", None))
         return super().check_action(action, parameters)
 
     def action_close_help(self) -> None:
         self.action_hide_help_panel()
+
+    def action_export_view(self) -> None:
+        """Export the view on screen (a screen offering ``export_rows`` or ``export_pages``) to CSV or JSON."""
+        from roster_tui.tui.screens.export_view import start_export  # loaded on first use: a lean start
+
+        if not start_export(self._view_screen()):
+            raise SkipAction()
+
+    def _view_screen(self) -> Screen:
+        """The screen whose view ctrl+e exports: the one on top, or the one under the command palette."""
+        stack = self.screen_stack
+        return stack[-2] if isinstance(stack[-1], CommandPalette) and len(stack) > 1 else stack[-1]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers the current screen's actions once each (the console's bindings), then Textual's

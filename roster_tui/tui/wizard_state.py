@@ -12,6 +12,7 @@ from roster_tui.core.mapping import ResolvedMapping, resolve_mapping
 from roster_tui.core.models import SyncKey
 from roster_tui.core.plan import Plan
 from roster_tui.core.roster import RosterIndex
+from roster_tui.core.workbook import WorkbookFile
 from roster_tui.sync.apply import ApplyResult
 from roster_tui.sync.import_file import PreparedFile, error_lines, write_errors_csv
 
@@ -71,7 +72,8 @@ class WizardState:
     path: str = ""
     encoding: str | None = None  # None: as detected
     delimiter: str | None = None
-    source: CsvFile | None = None
+    sheet: str | None = None  # a workbook's sheet (None: the first)
+    source: CsvFile | WorkbookFile | None = None
     head: list[tuple[int, list[str]]] = field(default_factory=list)
     overrides: dict[str, str] = field(default_factory=dict)  # header -> field or ignore
     sync_key: SyncKey = SyncKey.EMAIL

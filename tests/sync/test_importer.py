@@ -286,7 +286,7 @@ def test_a_file_just_under_the_limit_is_counted_not_refused_on_an_estimate(tmp_p
     rows = [f"u{n}@x.example,,{'U' if n < 2700 else 'W' * 120},{n},,,,\n" for n in range(3000)]
     path.write_text(HEADER + "".join(rows), encoding="utf-8")
     monkeypatch.setattr(import_file, "MAX_ROWS", 3000)
-    assert 3000 < import_file.open_csv(path).estimated_records() <= 6000  # what the estimate alone would refuse
+    assert 3000 < import_file.open_import_file(path).estimated_records() <= 6000  # what the estimate alone would refuse
     assert len(list(prepare_file(path).records())) == 3000
     path.write_text(HEADER + "".join(rows) + "u3001@x.example,,U,3001,,,,\n", encoding="utf-8")
     with pytest.raises(ImportFileError, match=r"about 3,001 rows, more than the 3,000"):

@@ -89,7 +89,7 @@ async def test_one_valid_row_is_asked_about_in_the_singular(embedded: Embedded, 
         await wait_for(pilot, lambda: "Go on with the 1 valid row?" in screen_text(app))
 
 
-async def test_the_file_browser_lists_folders_and_csv_tsv_txt_files_with_plain_icons(
+async def test_the_file_browser_lists_folders_csv_tsv_txt_files_and_workbooks_with_plain_icons(
         embedded: Embedded, tmp_path: Path) -> None:
     folder = tmp_path / "files"
     (folder / "sub").mkdir(parents=True)
@@ -104,7 +104,7 @@ async def test_the_file_browser_lists_folders_and_csv_tsv_txt_files_with_plain_i
         await wait_for(pilot, lambda: isinstance(app.screen, BrowseScreen))
         tree = app.screen.query_one(DirectoryTree)
         await wait_for(pilot, lambda: len(tree.root.children) > 0)  # (the tree's loader worker never idles)
-        assert [str(node.label) for node in tree.root.children] == ["sub", "a.csv", "b.TSV", "c.txt"]
+        assert [str(node.label) for node in tree.root.children] == ["sub", "a.csv", "b.TSV", "c.txt", "notes.xlsx"]
         text = screen_text(app)
         assert "+ sub" in text and "a.csv" in text
         assert not any(icon in text for icon in ("📁", "📂", "📄"))

@@ -139,6 +139,16 @@ class FrequencyScreen(Tasks, ModalScreen[ValueCount | None]):
         if self.shown:
             options.highlighted = 0
 
+    @property
+    def export_name(self) -> str:
+        return f"values-{self.facet.name}"  # ctrl+e suggests values-department.csv
+
+    def export_rows(self) -> tuple[list[str], list[list[str]]]:
+        """The values listed now (narrowed by what was typed) with their counts and shares (ctrl+e)."""
+        total = self.counts.total_users if self.counts is not None else 0
+        return [self.facet.label, "Users", "Percent"], [
+            [v.shown, str(v.count), f"{100 * v.count / total:.1f}" if total else ""] for v in self.shown]
+
     def action_move(self, delta: int) -> None:
         options = self.option_list
         if self.shown:

@@ -28,6 +28,7 @@ from roster_tui.core.removal_plan import (
     RemovalPlan,
     RemovalRow,
 )
+from roster_tui.core.view_table import removal_table
 from roster_tui.core.wording import kind_count, plural
 from roster_tui.files import removed_keys
 from roster_tui.scim.client import RosterClient
@@ -251,6 +252,13 @@ class RemovalScreen(ConsoleScreen[ApplyResult | None]):
         self._show_summary()
 
     # -- choosing ------------------------------------------------------------------------------
+
+    export_name = "removal-preview"  # ctrl+e suggests removal-preview.csv
+
+    def export_rows(self) -> tuple[list[str], list[list[str]]]:
+        """The removal's rows, each as chosen now (deactivate or delete), with its reason (ctrl+e)."""
+        choices = self.choices
+        return removal_table([choices.row(i) for i in range(len(choices))] if choices is not None else [])
 
     def action_toggle_delete(self) -> None:
         rows = self.query_one(OptionList)

@@ -50,7 +50,7 @@ class RosterScreen(RosterJournal):
         Binding("F", "frequency", "Values", key_display="F", show=False, id="roster.frequency"),
         Binding("o", "sort", "Sort by column", show=False, id="roster.sort"),
         Binding("n", "new_user", "New", tooltip="New user", id="roster.new_user"),
-        Binding("i", "import_csv", "Import", tooltip="Import a CSV file", id="roster.import"),
+        Binding("i", "import_csv", "Import", tooltip="Import a CSV file or workbook", id="roster.import"),
         Binding("r", "refresh", "Refresh", show=False, id="roster.refresh"),
         Binding("R", "remove_users", "Remove", key_display="R", tooltip="Remove the marked users", id="roster.remove"),
         Binding("T", "terms_list", "Terms list", key_display="T", tooltip="Remove users of a terms list",

@@ -1,10 +1,10 @@
 """The roster's way to the change journal (a base of :class:`~roster_tui.tui.screens.roster.RosterScreen`): ``H``
 opens the history, and once the first rows are drawn the roster says when a change was left open (an apply
-interrupted), never delaying those rows."""
+interrupted), never delaying those rows. Also the roster's view as ``ctrl+e`` exports it (``export_pages``)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.binding import Binding, BindingType
@@ -20,6 +20,10 @@ from roster_tui.tui.widgets.status import Banner
 
 #: How the header names the embedded service (``ApiSettings.source``).
 EMBEDDED_SOURCE = "embedded: "
+
+if TYPE_CHECKING:
+    from roster_tui.tui.screens.export_view import PagedExport
+
 #: Said on a server without a change journal, where the history has nothing to show.
 NO_HISTORY_NOTE = "This server keeps no change journal (the roster service does): there is no history to show."
 
@@ -45,6 +49,19 @@ class RosterJournal(ConsoleScreen[None]):
     WRITE_ACTIONS = frozenset({"new_user", "import_csv", "remove_users", "terms_list"})
     _open_asked = False
     _notice_shown = False
+    export_name = "roster-view"  # ctrl+e suggests roster-view.csv
+
+    def export_pages(self) -> PagedExport:
+        """The roster as filtered and sorted now, in the export's columns, fetched page by page as it is written."""
+        from roster_tui.core.export import HEADER  # the export's code loads on first use (a lean start)
+        from roster_tui.sync.export import roster_view_pages  # as above
+        from roster_tui.tui.screens.export_view import PagedExport  # as above
+
+        table, client = self.query_one(RosterTable), self.console.client
+        query, sorted_ = table.query_in_effect, table.sortable
+        return PagedExport(HEADER, lambda: roster_view_pages(
+            client, filter=query.scim_filter(), sort_by=query.sort_by if sorted_ else None,
+            sort_order=query.sort_order if sorted_ else None))
 
     @on(RosterTable.Loaded)
     def _ask_open_changes(self) -> None:

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from roster_tui.core.workbook import WorkbookFile
 from roster_tui.files import confined
 from roster_tui.sync.import_file import PreparedFile, prepare_file
 from roster_tui.sync.importer import plan_import
@@ -101,7 +102,8 @@ class WizardStep(ConsoleScreen[None]):
         stage("Reading the file…")
         prepared = prepare_file(state.path, encoding=state.encoding, delimiter=state.delimiter,
                                 sync_key=state.sync_key, overrides=state.overrides, date_format=state.date_format,
-                                scan=False)  # plan_import scans it, in slices
+                                scan=False, sheet=state.sheet,  # plan_import scans it, in slices
+                                opened=state.source if isinstance(state.source, WorkbookFile) else None)
         shown = 0.0
 
         def progress(what: str, rows: int) -> None:

@@ -18,11 +18,13 @@ from textual.suggester import Suggester
 from textual.widgets import DataTable, DirectoryTree, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from roster_tui.core.csv_reader import CsvFile, ImportFileError, open_csv
+from roster_tui.core.csv_reader import CsvFile, ImportFileError
 from roster_tui.core.wording import one_line, plural
+from roster_tui.core.workbook import WORKBOOK_SUFFIXES, WorkbookFile, open_import_file
 from roster_tui.files import confined, load_recent, may_use, remember
 from roster_tui.paths import files_root
 from roster_tui.sync.slices import run_in_slices
+from roster_tui.tui.screens.dialogs import PickScreen
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.screens.wizard_mapping import MappingStep
 from roster_tui.tui.styles import WIZARD_CSS
@@ -33,12 +35,12 @@ ENCODING_CHOICES: tuple[str | None, ...] = (None, "utf-8", "utf-8-sig", "cp1252"
 DELIMITER_CHOICES: tuple[str | None, ...] = (None, ",", ";", "\t")
 
 
-def head_rows(source: CsvFile, count: int = 8) -> list[tuple[int, list[str]]]:
+def head_rows(source: CsvFile | WorkbookFile, count: int = 8) -> list[tuple[int, list[str]]]:
     """The first ``count`` data records (line, cells)."""
     return list(itertools.islice(source.records(), count))
 
 
-async def count_rows(source: CsvFile) -> int:
+async def count_rows(source: CsvFile | WorkbookFile) -> int:
     """The number of data records, counted in slices (the event loop keeps running)."""
     return await run_in_slices(iter(source.records()), lambda _batch: None)
 
@@ -64,11 +66,12 @@ class PathSuggester(Suggester):
 
 
 #: The files the browser lists besides folders: those the wizard reads.
-IMPORT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
+IMPORT_SUFFIXES = frozenset({".csv", ".tsv", ".txt", *WORKBOOK_SUFFIXES})
 
 
 class ImportTree(DirectoryTree):
-    """Folders and CSV, TSV and TXT files (hidden ones left out), with plain-text icons any terminal font has."""
+    """Folders, CSV, TSV and TXT files and workbooks (hidden ones left out), with plain-text icons any terminal
+    font has."""
 
     ICON_NODE = "+ "
     ICON_NODE_EXPANDED = "- "
@@ -91,7 +94,8 @@ class BrowseScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box browse-box"):
-            yield Static(f"Choose a CSV, TSV or TXT file (enter opens a folder or chooses a file) · {self.start}",
+            yield Static(f"Choose a CSV, TSV or TXT file or a workbook (enter opens a folder or chooses a file) · "
+                         f"{self.start}",
                          classes="dialog-text", markup=False)
             yield ImportTree(self.start, id="browse")
         yield KeyFooter()
@@ -114,6 +118,7 @@ class FileStep(WizardStep):
         Binding("ctrl+r", "recent", "Recent", tooltip="Recent files", id="wizard.file.recent"),
         Binding("ctrl+g", "cycle_encoding", "Encoding", id="wizard.file.encoding"),
         Binding("ctrl+t", "cycle_delimiter", "Delimiter", id="wizard.file.delimiter"),
+        Binding("ctrl+l", "sheet", "Sheet", tooltip="Choose the workbook's sheet", id="wizard.file.sheet"),
         Binding("ctrl+n", "next", "Next", tooltip="Next: the mapping", id="wizard.file.next"),
     ]
 
@@ -123,7 +128,7 @@ class FileStep(WizardStep):
 
     def compose(self) -> ComposeResult:
         yield from self.step_title()
-        yield Input(self.state.path, placeholder="path to the CSV file (→ completes, enter opens)",
+        yield Input(self.state.path, placeholder="path to the CSV file or workbook (→ completes, enter opens)",
                     suggester=PathSuggester(), id="file-path")
         recent = load_recent()
         yield OptionList(*(Option(p, id=p) for p in recent), id="recent", markup=False)
@@ -180,6 +185,21 @@ class FileStep(WizardStep):
 
         self.app.push_screen(BrowseScreen(start.resolve()), chosen)
 
+    def action_sheet(self) -> None:
+        """Choose the sheet of a workbook holding several."""
+        source = self.state.source
+        if self._loaded is None or not isinstance(source, WorkbookFile):
+            self.notify("Open a workbook first: a CSV file has no sheets.", severity="warning", timeout=3)
+            return
+        path, info = self._loaded, source.info
+
+        def chosen(sheet: str | None) -> None:
+            if sheet is not None and sheet != info.sheet:
+                self.state.sheet = sheet
+                self.open_path(path, keep_choices=True)
+
+        self.app.push_screen(PickScreen("Read which sheet of the workbook?", [(n, n) for n in info.sheets]), chosen)
+
     def action_cycle_encoding(self) -> None:
         self._cycle("encoding", ENCODING_CHOICES)
 
@@ -198,7 +218,7 @@ class FileStep(WizardStep):
 
     def open_path(self, path: str, *, keep_choices: bool = False) -> None:
         if not keep_choices:
-            self.state.encoding = self.state.delimiter = None
+            self.state.encoding = self.state.delimiter = self.state.sheet = None
         self._loaded = None
         self.query_one("#file-info", Static).update(f"Reading {path}…")
         self.run_task(self._open(path), group="file", exclusive=True)
@@ -207,8 +227,8 @@ class FileStep(WizardStep):
         state = self.state
         info = self.query_one("#file-info", Static)
         try:
-            source = await self.in_thread(open_csv, confined(path), encoding=state.encoding,
-                                          delimiter=state.delimiter)
+            source = await self.in_thread(open_import_file, confined(path), encoding=state.encoding,
+                                          delimiter=state.delimiter, sheet=state.sheet)
             head = await self.in_thread(head_rows, source)
         except (ImportFileError, PermissionError) as exc:
             info.update(f"Cannot import this file: {exc}")
@@ -217,6 +237,8 @@ class FileStep(WizardStep):
         if state.path != path:
             state.overrides = {}
         state.path, state.source, state.head = path, source, head
+        if isinstance(source, WorkbookFile):
+            self.console.freeze_heap(more=True)  # its rows, read whole, live until the wizard ends
         state.reset_plan()
         self._loaded = path
         self._show(source, head, rows=None)
@@ -225,24 +247,43 @@ class FileStep(WizardStep):
         if self._loaded == path:
             self._show(source, head, rows=rows)
 
-    def _show(self, source: CsvFile, head: list[tuple[int, list[str]]], rows: int | None) -> None:
+    def _show(self, source: CsvFile | WorkbookFile, head: list[tuple[int, list[str]]], rows: int | None) -> None:
         i = source.info
         chosen = " (chosen)" if self.state.delimiter else ""
         count = plural(rows, "row") if rows is not None else "counting rows…"
-        self.query_one("#file-info", Static).update(
-            f"{i.path}\nEncoding: {i.encoding_label}  ·  Delimiter: {i.delimiter_name}{chosen}  ·  {count}  ·  "
-            f"{len(i.header)} columns (header on line {i.header_line})")
+        if isinstance(source, WorkbookFile):
+            read = f"{source.info.format_text}  ·  {count}  ·  {len(i.header)} columns (header on row {i.header_line})"
+        else:
+            read = (f"Encoding: {i.encoding_label}  ·  Delimiter: {i.delimiter_name}{chosen}  ·  {count}  ·  "
+                    f"{len(i.header)} columns (header on line {i.header_line})")
+        self.query_one("#file-info", Static).update(f"{i.path}\n{read}")
         table = self.query_one("#file-head", DataTable)
         table.clear(columns=True)
-        table.add_column("Line", key="line")
+        table.add_column("Row" if isinstance(source, WorkbookFile) else "Line", key="line")
         for n, h in enumerate(i.header):  # Text, not str: DataTable parses a str header or cell as markup
             table.add_column(Text(h or "(no header)"), key=f"c{n}")
         for line, cells in head:
             cells = [*cells[:len(i.header)], *[""] * (len(i.header) - len(cells))]
             table.add_row(str(line), *(Text(one_line(c)[:30]) for c in cells))
         table.display = True
-        self.query_one("#file-hint", Static).update(
-            "Wrong guess? ctrl+g changes the encoding, ctrl+t the delimiter. enter or ctrl+n: next.")
+        if isinstance(source, WorkbookFile):
+            sheets = len(source.info.sheets)
+            hint = f"The workbook has {sheets} sheets: ctrl+l chooses another. " if sheets > 1 else ""
+            hint += "enter or ctrl+n: next."
+        else:
+            hint = "Wrong guess? ctrl+g changes the encoding, ctrl+t the delimiter. enter or ctrl+n: next."
+        self.query_one("#file-hint", Static).update(hint)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """ctrl+l (the sheet) only for a workbook of several sheets; the encoding and the delimiter not for a
+        workbook (its cells are read as they are). The footer shows the keys that apply."""
+        workbook = self._loaded is not None and isinstance(self.state.source, WorkbookFile)
+        if action == "sheet":
+            return workbook and len(self.state.source.info.sheets) > 1  # type: ignore[union-attr]
+        if action in ("cycle_encoding", "cycle_delimiter"):
+            return not workbook
+        return True
 
     def action_next(self) -> None:
         if self._loaded is None or self.state.source is None:

@@ -16,6 +16,7 @@ from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.mapping import FIELD_LABELS
 from roster_tui.core.plan import Plan, PlanRow
 from roster_tui.core.roster import display_manager
+from roster_tui.core.view_table import plan_table
 from roster_tui.core.wording import one_line, plural
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.slices import run_in_slices
@@ -312,6 +313,12 @@ class PreviewStep(WizardStep):
     def action_save_plan(self) -> None:
         if self.groups:
             save_plan(self)
+
+    export_name = "import-preview"  # ctrl+e suggests import-preview.csv
+
+    def export_rows(self) -> tuple[list[str], list[list[str]]]:
+        """The plan's rows: a line per field each changes, with its errors and warnings (ctrl+e)."""
+        return plan_table(self.state.plan)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "force":
