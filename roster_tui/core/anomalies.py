@@ -1,0 +1,175 @@
+"""Anomalies of an import plan: what a routine file rarely does, called out at the top of the preview with its count
+and the rows concerned. Advice, never a hold (the guards hold). Pure: the facts that need the roster service (how
+long users have been inactive, managers' reports, the last import's rows) come in as :class:`Facts`.
+
+| setting | default | called out when … |
+|---|---|---|
+| ``value_share`` | 80 (%) | one value receives more than this share of a field's changes (at least ``min_users``) |
+| ``clears`` | 20 | a field is cleared (``[clear]``) for at least this many users |
+| ``old_reactivations`` | 10 | at least this many reactivated users have been inactive over ``inactive_days`` |
+| ``manager_reports`` | 3 | a manager with at least this many active reports loses all of them |
+| ``row_change`` | 50 (%) | the file's row count differs by more than this from the last import of the same mapping |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from roster_tui.core.anomaly_limits import AnomalyLimits
+from roster_tui.core.guards import percent
+from roster_tui.core.plan import Kind, Plan, PlanRow
+from roster_tui.core.plan_shape import NEW, STATUS, Group, shown
+from roster_tui.core.wording import plural
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the checks know beyond the plan (None: not known, the check steps aside).
+
+    ``inactive_since``: by user id, the last time each inactive user was written (``meta.lastModified``: they have
+    been inactive at least since then); ``reports``: by manager id, their active reports in the roster;
+    ``previous``: the last import of the same mapping (a change of the journal) as ``(change id, file, rows)``.
+    """
+
+    rows: int = 0
+    today: dt.date = field(default_factory=dt.date.today)
+    inactive_since: Mapping[str, str | None] | None = None
+    reports: Mapping[str, int] | None = None
+    previous: tuple[int, str, int] | None = None
+
+
+@dataclass
+class Anomaly:
+    """One thing the plan does that a routine file rarely does: which check, how many, the sentence, the rows."""
+
+    check: str
+    count: int
+    message: str
+    rows: list[PlanRow] = field(default_factory=list)
+
+    @property
+    def keys(self) -> list[str]:
+        return [r.key for r in self.rows]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"check": self.check, "count": self.count, "message": self.message, "keys": self.keys}
+
+
+def _value_share(groups: list[Group], limits: AnomalyLimits) -> list[Anomaly]:
+    share = limits.value_share
+    if share is None:
+        return []
+    totals: dict[str, int] = {}
+    for group in groups:
+        totals[group.field] = totals.get(group.field, 0) + group.count
+    out, seen = [], set()
+    for group in groups:  # largest first: each field's largest value comes first
+        if group.field in (NEW, STATUS) or group.after is None or group.field in seen:
+            continue
+        seen.add(group.field)
+        total = totals[group.field]
+        if group.count >= limits.min_users and group.count * 100 > share * total:
+            out.append(Anomaly("value_share", group.count, (
+                f"{group.field}: {group.count:,} of {total:,} changes ({percent(100 * group.count / total)}) "
+                f"write one value, {shown(group.after)!r}"), group.rows))
+    return out
+
+
+def _clears(groups: list[Group], limits: AnomalyLimits) -> list[Anomaly]:
+    least = limits.clears
+    if least is None:
+        return []
+    cleared: dict[str, list[PlanRow]] = {}
+    for group in groups:
+        if group.after is None and group.field not in (NEW, STATUS):
+            cleared.setdefault(group.field, []).extend(group.rows)
+    return [Anomaly("clears", len(rows), f"{name}: cleared ([clear] in the file) for {plural(len(rows), 'user')}",
+                    rows) for name, rows in cleared.items() if len(rows) >= least]
+
+
+def _old_reactivations(plan: Plan, facts: Facts, limits: AnomalyLimits) -> list[Anomaly]:
+    least, since = limits.old_reactivations, facts.inactive_since
+    if least is None or since is None:
+        return []
+    cutoff = (facts.today - dt.timedelta(days=limits.inactive_days)).isoformat()
+    old = [r for r in plan.rows if r.action == Kind.REACTIVATE and r.user_id
+           and (stamp := since.get(r.user_id)) and stamp[:10] < cutoff]
+    if len(old) < least:
+        return []
+    return [Anomaly("old_reactivations", len(old), f"reactivates {plural(len(old), 'user')} inactive (and "
+                    f"unchanged) for over {plural(limits.inactive_days, 'day')}", old)]
+
+
+def leaving_reports(plan: Plan) -> dict[str, list[PlanRow]]:
+    """By manager id, the plan's rows that take an active report away from them (a new or cleared manager, or a
+    deactivation); managers the plan deactivates, or gives a new report, are left out."""
+    index = plan.index
+    if index is None:
+        return {}
+    by_id = index.by_id
+    leaving: dict[str, list[PlanRow]] = {}
+    gaining, going = set(), set()
+    for row in plan.rows:
+        action = row.action
+        if row.manager_id and action in (Kind.CREATE, Kind.UPDATE, Kind.REACTIVATE):
+            gaining.add(row.manager_id)
+        if action == Kind.DEACTIVATE and row.user_id:
+            going.add(row.user_id)
+        if (action != Kind.UPDATE and action != Kind.DEACTIVATE) or not row.user_id:
+            continue
+        if action == Kind.UPDATE and "manager" not in row.changes:
+            continue
+        user = by_id.get(row.user_id)
+        if user is not None and user.active and user.manager_id:
+            leaving.setdefault(user.manager_id, []).append(row)
+    return {m: rows for m, rows in leaving.items() if m not in gaining and m not in going}
+
+
+def count_reports(users: Iterable[Any], managers: Iterable[str]) -> dict[str, int]:
+    """The active reports of each of ``managers`` among ``users`` (a whole roster)."""
+    wanted = set(managers)
+    counts = dict.fromkeys(wanted, 0)
+    for user in users:
+        if user.manager_id in wanted and user.active:
+            counts[user.manager_id] += 1
+    return counts
+
+
+def _managers(plan: Plan, facts: Facts, limits: AnomalyLimits) -> list[Anomaly]:
+    least, reports = limits.manager_reports, facts.reports
+    if least is None or reports is None:
+        return []
+    lost = [(m, rows) for m, rows in leaving_reports(plan).items()
+            if len(rows) >= least and reports.get(m) == len(rows)]
+    if not lost:
+        return []
+    lost.sort(key=lambda item: -len(item[1]))
+    index = plan.index
+    named = [f"{shown(getattr(index.by_id.get(m) if index else None, 'email', None) or m)} ({len(rows)})"
+             for m, rows in lost[:3]]
+    more = f" and {len(lost) - 3:,} more" if len(lost) > 3 else ""
+    rows = [r for _m, group in lost for r in group]
+    return [Anomaly("manager_reports", len(lost), f"{plural(len(lost), 'manager')} lose all their reports: "
+                    f"{', '.join(named)}{more}", rows)]
+
+
+def _row_change(facts: Facts, limits: AnomalyLimits) -> list[Anomaly]:
+    share, previous = limits.row_change, facts.previous
+    if share is None or previous is None or previous[2] <= 0:
+        return []
+    change, name, before = previous
+    if abs(facts.rows - before) * 100 <= share * before:
+        return []
+    diff = 100 * (facts.rows - before) / before
+    return [Anomaly("row_change", facts.rows, f"the file has {plural(facts.rows, 'row')}; the last import with the "
+                    f"same mapping (change {change}, {shown(name)}) had {before:,} ({diff:+.0f}%)")]
+
+
+def find_anomalies(plan: Plan, groups: list[Group], facts: Facts, limits: AnomalyLimits) -> list[Anomaly]:
+    """What the plan (``groups``: :func:`~roster_tui.core.plan_shape.plan_groups`) does that a routine file
+    rarely does, in :data:`SWITCHES` order."""
+    return [*_row_change(facts, limits), *_value_share(groups, limits), *_clears(groups, limits),
+            *_old_reactivations(plan, facts, limits), *_managers(plan, facts, limits)]
