@@ -12,7 +12,7 @@ import os
 ESCDELAY_MS = "25"
 os.environ.setdefault("ESCDELAY", ESCDELAY_MS)
 
-from roster_tui.config import ApiSettings, guard_limits, keymap  # noqa: E402
+from roster_tui.config import ApiSettings, anomaly_limits, guard_limits, keymap  # noqa: E402
 from roster_tui.connect import open_client  # noqa: E402
 from roster_tui.files import console_log  # noqa: E402
 from roster_tui.scim.early import EarlyRequests  # noqa: E402
@@ -23,13 +23,14 @@ def run_console(settings: ApiSettings, early: EarlyRequests | None = None) -> in
     """Open the configured roster API and run the console until the admin quits; ``early``: its first requests,
     already sent (:mod:`roster_tui.scim.early`). What goes wrong unexpectedly is written to the console's log (the
     console says where)."""
-    keys, limits = keymap(), guard_limits()
+    keys, limits, anomalies = keymap(), guard_limits(), anomaly_limits()
     logging.basicConfig(handlers=[console_log()], level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def main() -> int:
         async with open_client(settings, early=early) as client:
-            await create_app(client, source=settings.source, keymap=keys, limits=limits).run_async()
+            await create_app(client, source=settings.source, keymap=keys, limits=limits,
+                             anomalies=anomalies).run_async()
         return 0
 
     return asyncio.run(main())

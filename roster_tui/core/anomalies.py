@@ -4,7 +4,7 @@ long users have been inactive, managers' reports, the last import's rows) come i
 
 | setting | default | called out when … |
 |---|---|---|
-| ``value_share`` | 80 (%) | one value receives more than this share of a field's changes (at least ``min_users``) |
+| ``value_share`` | 80 (%) | one value receives more than this share of a field's changes (at least ``min_users``, 25) |
 | ``clears`` | 20 | a field is cleared (``[clear]``) for at least this many users |
 | ``old_reactivations`` | 10 | at least this many reactivated users have been inactive over ``inactive_days`` |
 | ``manager_reports`` | 3 | a manager with at least this many active reports loses all of them |

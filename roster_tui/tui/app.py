@@ -14,6 +14,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from roster_tui import heap
+from roster_tui.core.anomaly_limits import AnomalyLimits
 from roster_tui.core.guards import Limits
 from roster_tui.core.models import SyncKey
 from roster_tui.scim.client import RosterClient
@@ -45,12 +46,14 @@ class RosterApp(Typeahead, App[int]):
         role_catalog: list[str] | None = None,
         keymap: Mapping[str, str] | None = None,
         limits: Limits | None = None,
+        anomalies: AnomalyLimits | None = None,
     ) -> None:
         super().__init__()
         self.client = client
         self.source = source
         self.sync_field = sync_field
         self.limits = limits or Limits()
+        self.anomalies = anomalies or AnomalyLimits()
         self._role_catalog = role_catalog
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"
@@ -166,9 +169,10 @@ def create_app(
     role_catalog: list[str] | None = None,
     keymap: Mapping[str, str] | None = None,
     limits: Limits | None = None,
+    anomalies: AnomalyLimits | None = None,
 ) -> RosterApp:
     """Build the console around ``client``; ``source`` is what the header says the data comes from, ``keymap``
     the bindings rebound (binding id: keys, the ``[keys]`` table of config.toml), ``limits`` the guards' (the
-    ``[guards]`` table; default: their defaults)."""
+    ``[guards]`` table; default: their defaults), ``anomalies`` when an import's are called out (``[anomalies]``)."""
     return RosterApp(client, source=source, sync_field=sync_field, role_catalog=role_catalog, keymap=keymap,
-                     limits=limits)
+                     limits=limits, anomalies=anomalies)

@@ -23,6 +23,7 @@ from roster_tui.tui.screens.dialogs import ConfirmScreen, pass_guards
 from roster_tui.tui.screens.plan_save import save_plan
 from roster_tui.tui.screens.wizard_apply import ApplyStep, confirmation
 from roster_tui.tui.screens.wizard_base import WizardStep
+from roster_tui.tui.screens.wizard_groups import MARK, SHOWN_ANOMALIES, GroupsScreen, UsersScreen, anomalies_text
 from roster_tui.tui.styles import WIZARD_CSS
 from roster_tui.tui.widgets.counts_bar import KINDS, CountsBar
 from roster_tui.tui.widgets.footer import KeyFooter
@@ -134,6 +135,9 @@ class PreviewStep(WizardStep):
         Binding("left,shift+tab", "kind(-1)", "Previous kind", show=False, priority=True,
                 id="wizard.preview.previous_kind"),
         Binding("enter", "details", "Fields", id="wizard.preview.details"),
+        Binding("v", "groups", "Grouped", id="wizard.preview.groups"),
+        *(Binding(str(n), f"anomaly({n})", f"Users of anomaly {n}", show=False, id=f"wizard.preview.anomaly_{n}")
+          for n in range(1, SHOWN_ANOMALIES + 1)),
         Binding("a", "apply", "Apply…", id="wizard.preview.apply"),
         Binding("s", "save_plan", "Save plan…", show=False, tooltip="Save the plan to apply later",
                 id="wizard.preview.save_plan"),
@@ -154,6 +158,7 @@ class PreviewStep(WizardStep):
         yield CountsBar(id="counts-bar")
         yield Static("", id="full-sync", markup=False)
         yield Static("", id="plan-notes", markup=False)
+        yield Static("", id="anomalies", markup=False)
         yield Static("", id="preview-kind", markup=False)
         yield LinesView(header=f"{'Line':>6}  {'User':<32}What", id="plan-rows")
         yield KeyFooter()
@@ -202,6 +207,9 @@ class PreviewStep(WizardStep):
         notes = self.query_one("#plan-notes", Static)
         notes.update("\n".join(f"! {note}" for note in plan.notes))
         notes.display = bool(plan.notes)
+        anomalies = self.query_one("#anomalies", Static)
+        anomalies.update(anomalies_text(plan.anomalies))
+        anomalies.display = bool(plan.anomalies)
         rows = self.groups.get(self.kind, [])
         self.query_one("#preview-kind", Static).update(
             f"{self.kind.capitalize()}: {plural(len(rows), 'row')}  ·  ←→ other kinds  ·  enter shows every field")
@@ -231,6 +239,20 @@ class PreviewStep(WizardStep):
         rows = self.groups.get(self.kind, [])
         if view.cursor < len(rows):
             self.app.push_screen(DiffScreen(self.state, rows[view.cursor]))
+
+    def action_groups(self) -> None:
+        if self.groups:
+            self.app.push_screen(GroupsScreen(self.state))
+
+    def action_anomaly(self, n: int) -> None:
+        plan = self.state.plan
+        if not self.groups or plan is None or n > len(plan.anomalies):
+            return
+        anomaly = plan.anomalies[n - 1]
+        if anomaly.rows:
+            self.app.push_screen(UsersScreen(self.state, f"{MARK} {anomaly.message}", anomaly.rows))
+        else:
+            self.notify("This concerns the file as a whole, not some of its users.", timeout=4)
 
     def _replan(self) -> None:
         self.groups = {}
@@ -316,4 +338,6 @@ class PreviewStep(WizardStep):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "force":
             return self.state.plan is not None and bool(self.state.plan.held)
+        if action == "anomaly":
+            return self.state.plan is not None and int(str(parameters[0])) <= len(self.state.plan.anomalies)
         return True
