@@ -22,6 +22,7 @@ from roster_tui.core.anomaly_limits import AnomalyLimits
 from roster_tui.core.guards import percent
 from roster_tui.core.plan import Kind, Plan, PlanRow
 from roster_tui.core.plan_shape import NEW, STATUS, Group, shown
+from roster_tui.core.roster import display_manager
 from roster_tui.core.wording import plural
 
 
@@ -147,12 +148,11 @@ def _managers(plan: Plan, facts: Facts, limits: AnomalyLimits) -> list[Anomaly]:
     if not lost:
         return []
     lost.sort(key=lambda item: -len(item[1]))
-    index = plan.index
-    named = [f"{shown(getattr(index.by_id.get(m) if index else None, 'email', None) or m)} ({len(rows)})"
-             for m, rows in lost[:3]]
+    named = [f"{shown(display_manager(plan.index, m) if plan.index else None)} ({len(rows)})" for m, rows in lost[:3]]
     more = f" and {len(lost) - 3:,} more" if len(lost) > 3 else ""
+    verb = "loses" if len(lost) == 1 else "lose"
     rows = [r for _m, group in lost for r in group]
-    return [Anomaly("manager_reports", len(lost), f"{plural(len(lost), 'manager')} lose all their reports: "
+    return [Anomaly("manager_reports", len(lost), f"{plural(len(lost), 'manager')} {verb} all their reports: "
                     f"{', '.join(named)}{more}", rows)]
 
 

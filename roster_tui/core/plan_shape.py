@@ -57,15 +57,10 @@ class Group:
             return f"in {shown(self.after)}" if self.after else "with no department"
         if self.field == STATUS:
             return "reactivated" if self.after == "active" else "deactivated"
-        if self.field == "manager":
-            if self.after is None:
-                return "lose their manager" + ("" if self.befores > 1 else f" {shown(self.before)}")
-            if self.befores > 1:
-                return f"get a new manager, {shown(self.after)} (from {self.befores} managers)"
-            return f"{shown(self.before)} → {shown(self.after)}"
-        after = "[clear]" if self.after is None else shown(self.after)
+        manager = self.field == "manager"
+        after = ("(none)" if manager else "[clear]") if self.after is None else shown(self.after)
         if self.befores > 1:
-            return f"→ {after} (from {self.befores} values)"
+            return f"→ {after} (from {self.befores} {'managers' if manager else 'values'})"
         return f"{shown(self.before)} → {after}"
 
     @property
