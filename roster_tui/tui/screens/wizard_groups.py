@@ -15,6 +15,7 @@ from roster_tui.core.anomalies import Anomaly
 from roster_tui.core.plan import PlanRow
 from roster_tui.core.plan_shape import Group, field_counts
 from roster_tui.core.wording import one_line, plural
+from roster_tui.tui.screens.plan_diff import DiffScreen, row_summary
 from roster_tui.tui.screens.wizard_base import WizardStep
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
@@ -35,8 +36,6 @@ def anomalies_text(anomalies: list[Anomaly]) -> str:
 
 def rows_cells(rows: list[PlanRow]) -> list[list[str]]:
     """Rows as cells: line, user, action, the fields before → after (the list's and the export's)."""
-    from roster_tui.tui.screens.wizard_preview import row_summary  # the preview imports this module: not at the top
-
     return [[str(r.line) if r.line is not None else "", r.key, str(r.action), row_summary(r, str(r.action))]
             for r in rows]
 
@@ -74,8 +73,6 @@ class UsersScreen(WizardStep):
         view.focus()
 
     def action_details(self) -> None:
-        from roster_tui.tui.screens.wizard_preview import DiffScreen  # the preview imports this module
-
         view = self.query_one(LinesView)
         if view.cursor < len(self.rows):
             self.app.push_screen(DiffScreen(self.state, self.rows[view.cursor]))
