@@ -91,42 +91,45 @@ def _clears(groups: list[Group], limits: AnomalyLimits) -> list[Anomaly]:
                     rows) for name, rows in cleared.items() if len(rows) >= least]
 
 
-def _old_reactivations(plan: Plan, facts: Facts, limits: AnomalyLimits) -> list[Anomaly]:
+def _status_rows(groups: list[Group], after: str) -> list[PlanRow]:
+    return next((g.rows for g in groups if g.field == STATUS and g.after == after), [])
+
+
+def _old_reactivations(groups: list[Group], facts: Facts, limits: AnomalyLimits) -> list[Anomaly]:
     least, since = limits.old_reactivations, facts.inactive_since
     if least is None or since is None:
         return []
     cutoff = (facts.today - dt.timedelta(days=limits.inactive_days)).isoformat()
-    old = [r for r in plan.rows if r.action == Kind.REACTIVATE and r.user_id
-           and (stamp := since.get(r.user_id)) and stamp[:10] < cutoff]
+    old = [r for r in _status_rows(groups, "active") if r.user_id and (stamp := since.get(r.user_id))
+           and stamp[:10] < cutoff]
     if len(old) < least:
         return []
     return [Anomaly("old_reactivations", len(old), f"reactivates {plural(len(old), 'user')} inactive (and "
                     f"unchanged) for over {plural(limits.inactive_days, 'day')}", old)]
 
 
-def leaving_reports(plan: Plan) -> dict[str, list[PlanRow]]:
-    """By manager id, the plan's rows that take an active report away from them (a new or cleared manager, or a
-    deactivation); managers the plan deactivates, or gives a new report, are left out."""
-    index = plan.index
-    if index is None:
+def leaving_reports(plan: Plan, groups: list[Group]) -> dict[str, list[PlanRow]]:
+    """By manager id, the plan's rows (``groups``: its groups) that take an active report away from them (a new or
+    cleared manager, or a deactivation); managers the plan deactivates, or gives a new report, are left out. Looks
+    at the rows of the groups that matter only (not every row of the plan)."""
+    if plan.index is None:
         return {}
-    by_id = index.by_id
+    by_id = plan.index.by_id
+    moved = [r for g in groups if g.field == "manager" for r in g.rows]
+    going = _status_rows(groups, "inactive")
+    gaining = {r.manager_id for r in moved if r.manager_id}
+    gaining.update(r.manager_id for g in groups if g.field == NEW for r in g.rows if r.manager_id)
+    gone = {r.user_id for r in going}
     leaving: dict[str, list[PlanRow]] = {}
-    gaining, going = set(), set()
-    for row in plan.rows:
-        action = row.action
-        if row.manager_id and action in (Kind.CREATE, Kind.UPDATE, Kind.REACTIVATE):
-            gaining.add(row.manager_id)
-        if action == Kind.DEACTIVATE and row.user_id:
-            going.add(row.user_id)
-        if (action != Kind.UPDATE and action != Kind.DEACTIVATE) or not row.user_id:
+    seen: set[str] = set()
+    for row in (*moved, *going):
+        if not row.user_id or row.user_id in seen or row.action == Kind.REACTIVATE:
             continue
-        if action == Kind.UPDATE and "manager" not in row.changes:
-            continue
+        seen.add(row.user_id)
         user = by_id.get(row.user_id)
         if user is not None and user.active and user.manager_id:
             leaving.setdefault(user.manager_id, []).append(row)
-    return {m: rows for m, rows in leaving.items() if m not in gaining and m not in going}
+    return {m: rows for m, rows in leaving.items() if m not in gaining and m not in gone}
 
 
 def count_reports(users: Iterable[Any], managers: Iterable[str]) -> dict[str, int]:
@@ -139,11 +142,11 @@ def count_reports(users: Iterable[Any], managers: Iterable[str]) -> dict[str, in
     return counts
 
 
-def _managers(plan: Plan, facts: Facts, limits: AnomalyLimits) -> list[Anomaly]:
+def _managers(plan: Plan, groups: list[Group], facts: Facts, limits: AnomalyLimits) -> list[Anomaly]:
     least, reports = limits.manager_reports, facts.reports
     if least is None or reports is None:
         return []
-    lost = [(m, rows) for m, rows in leaving_reports(plan).items()
+    lost = [(m, rows) for m, rows in leaving_reports(plan, groups).items()
             if len(rows) >= least and reports.get(m) == len(rows)]
     if not lost:
         return []
@@ -172,4 +175,4 @@ def find_anomalies(plan: Plan, groups: list[Group], facts: Facts, limits: Anomal
     """What the plan (``groups``: :func:`~roster_tui.core.plan_shape.plan_groups`) does that a routine file
     rarely does, in :data:`SWITCHES` order."""
     return [*_row_change(facts, limits), *_value_share(groups, limits), *_clears(groups, limits),
-            *_old_reactivations(plan, facts, limits), *_managers(plan, facts, limits)]
+            *_old_reactivations(groups, facts, limits), *_managers(plan, groups, facts, limits)]

@@ -11,8 +11,8 @@ from typing import Any
 
 from roster_tui.core.anomalies import Facts, count_reports, find_anomalies, leaving_reports
 from roster_tui.core.anomaly_limits import AnomalyLimits
-from roster_tui.core.plan import Kind, Plan
-from roster_tui.core.plan_shape import Grouper
+from roster_tui.core.plan import Plan
+from roster_tui.core.plan_shape import STATUS, Grouper
 from roster_tui.core.roster import RosterIndex
 from roster_tui.core.scim import FIELD_PATHS, user_from_scim
 from roster_tui.scim import changes as journal
@@ -50,7 +50,7 @@ async def _previous(client: RosterClient, key: str) -> tuple[int, str, int] | No
 
 async def _inactive_since(client: RosterClient, plan: Plan, least: int | None) -> dict[str, str | None] | None:
     """When each reactivated user was last written (None when there are too few to matter)."""
-    ids = [r.user_id for r in plan.rows if r.action == Kind.REACTIVATE and r.user_id]
+    ids = [r.user_id for g in plan.groups if g.field == STATUS and g.after == "active" for r in g.rows if r.user_id]
     if least is None or len(ids) < least:
         return None
     try:
@@ -65,7 +65,7 @@ async def _reports(client: RosterClient, plan: Plan, least: int | None) -> dict[
     """The active reports of each manager the plan takes at least ``least`` reports from."""
     if least is None:
         return None
-    wanted = [m for m, rows in leaving_reports(plan).items() if len(rows) >= least]
+    wanted = [m for m, rows in leaving_reports(plan, plan.groups).items() if len(rows) >= least]
     if not wanted:
         return {}
     index = plan.index

@@ -105,9 +105,9 @@ def test_a_manager_losing_all_reports_is_called_out() -> None:
     rows = [["u2@x.example", "u5@x.example", ""], ["u3@x.example", "", "inactive"],
             ["u4@x.example", "u1@x.example", ""]]
     plan = plan_of(["Email", "Manager", "Status"], rows, users)
-    assert {m: len(r) for m, r in leaving_reports(plan).items()} == {}  # id1 gains u4, id5 gains u2
+    assert {m: len(r) for m, r in leaving_reports(plan, plan_groups(plan)).items()} == {}  # id1 gains u4, id5 gains u2
     plan = plan_of(["Email", "Manager", "Status"], rows[:2], users)
-    assert {m: [r.key for r in rs] for m, rs in leaving_reports(plan).items()} == {
+    assert {m: [r.key for r in rs] for m, rs in leaving_reports(plan, plan_groups(plan)).items()} == {
         "id1": ["u2@x.example", "u3@x.example"]}
     reports = count_reports(plan.index.by_id.values(), ["id1", "id5"])  # type: ignore[union-attr]
     assert reports == {"id1": 2, "id5": 2}  # u7 is inactive
