@@ -167,8 +167,8 @@ def _row_change(facts: Facts, limits: AnomalyLimits) -> list[Anomaly]:
     if abs(facts.rows - before) * 100 <= share * before:
         return []
     diff = 100 * (facts.rows - before) / before
-    return [Anomaly("row_change", facts.rows, f"the file has {plural(facts.rows, 'row')}; the last import with the "
-                    f"same mapping (change {change}, {shown(name)}) had {before:,} ({diff:+.0f}%)")]
+    return [Anomaly("row_change", facts.rows, f"the file has {plural(facts.rows, 'row')}, {diff:+.0f}% against the "
+                    f"last import with the same mapping ({before:,} rows: change {change}, {shown(name)})")]
 
 
 def find_anomalies(plan: Plan, groups: list[Group], facts: Facts, limits: AnomalyLimits) -> list[Anomaly]:

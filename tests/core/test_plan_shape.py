@@ -122,8 +122,8 @@ def test_a_row_count_far_from_the_last_import_of_the_same_mapping_is_called_out(
     facts = Facts(rows=1200, previous=(12, "hr.csv", 5000))
     found = find_anomalies(plan, [], facts, AnomalyLimits())
     assert [(a.check, a.count, a.message, a.rows) for a in found] == [
-        ("row_change", 1200, "the file has 1,200 rows; the last import with the same mapping (change 12, hr.csv) "
-                             "had 5,000 (-76%)", [])]
+        ("row_change", 1200, "the file has 1,200 rows, -76% against the last import with the same mapping "
+                             "(5,000 rows: change 12, hr.csv)", [])]
     assert find_anomalies(plan, [], Facts(rows=4000, previous=(12, "hr.csv", 5000)), AnomalyLimits()) == []
     assert find_anomalies(plan, [], facts, AnomalyLimits(row_change=None)) == []
     assert find_anomalies(plan, [], Facts(rows=1200), AnomalyLimits()) == []  # no earlier import known

@@ -55,8 +55,8 @@ async def test_the_facts_come_from_the_service(client: RosterClient, tmp_path: P
     assert sorted(found) == ["clears", "manager_reports", "old_reactivations", "row_change"]
     assert found["old_reactivations"].keys == ["u4@x.example", "u5@x.example"]
     assert found["manager_reports"].message == "1 manager loses all their reports: boss@x.example (3)"
-    assert found["row_change"].message.startswith("the file has 6 rows; the last import with the same mapping "
-                                                  "(change 2, terms.csv) had 3 (+100%)")
+    assert found["row_change"].message == ("the file has 6 rows, +100% against the last import with the same "
+                                           "mapping (3 rows: change 2, terms.csv)")
     assert plan.index is not None
     plan.index.complete = False  # as after lookups of a file's users only: the reports are counted by filter
     await shape_plan(client, plan, 6, None, LOW)
