@@ -110,7 +110,7 @@ def anomaly_limits() -> AnomalyLimits:
     (:mod:`roster_tui.core.anomaly_limits`); ``false`` turns a check off. A key or value that cannot be used is a
     ConfigError saying which and what to write."""
     # imported here, as for the guards
-    from roster_tui.core.anomaly_limits import SETTINGS, AnomalyLimits, setting_value
+    from roster_tui.core.anomaly_limits import SETTINGS, SWITCHES, AnomalyLimits, setting_value
 
     table = load_config_file().get("anomalies", {})
     where = f"{config_file()} [anomalies]"
@@ -124,8 +124,9 @@ def anomaly_limits() -> AnomalyLimits:
             values[key] = setting_value(key, raw)
         except ValueError as exc:
             default = getattr(AnomalyLimits(), key)
-            raise ConfigError(f"{where}: {key} = {raw!r} cannot be used: write {exc} (the default is "
-                              f"{'false' if default is None else default}), or remove the line") from None
+            off = ", or false to turn the check off" if key in SWITCHES else ""
+            raise ConfigError(f"{where}: {key} = {raw!r} cannot be used: write {exc}{off} (the default is "
+                              f"{default}), or remove the line") from None
     return AnomalyLimits().with_values(values)
 
 
