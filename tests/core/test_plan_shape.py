@@ -137,7 +137,8 @@ def test_the_anomalies_table_of_config_toml(tmp_path: object, monkeypatch: pytes
     (folder / "config.toml").write_text("[anomalies]\nclears = 50\nrow_change = false\nvalue_share = '90%'\n")
     assert anomaly_limits() == AnomalyLimits(clears=50, row_change=None, value_share=90.0)
     for bad, said in (("clear = 5", "clear is not a setting"), ("inactive_days = 0", "a whole number above 0"),
-                      ("value_share = 150", "a percent above 0"), ("clears = -1", "or more., or false to turn the check off .the default is 20.")):
+                      ("value_share = 150", "a percent above 0"),
+                      ("clears = -1", "or more., or false to turn the check off .the default is 20.")):
         (folder / "config.toml").write_text(f"[anomalies]\n{bad}\n")
         with pytest.raises(ConfigError, match=said):
             anomaly_limits()
