@@ -29,12 +29,14 @@ from pathlib import Path
 import httpx
 
 from roster_tui.core.plan_writes import write_order
+from roster_tui.heap import gc_paused
 from roster_tui.scim.client import RosterClient
 from roster_tui.sync.apply import apply_rows
 from roster_tui.sync.changes import apply_plan, apply_undo, plan_undo
 from roster_tui.sync.export import export_roster
 from roster_tui.sync.import_file import prepare_file
 from roster_tui.sync.importer import plan_import
+from roster_tui.sync.shape import shape_plan
 
 TOKEN = "bench-token-0123456789"
 #: Runs a command with its output discarded, then prints its peak RSS in KiB.
@@ -96,14 +98,15 @@ def floor(path: Path, db: Path) -> float:
     return time.perf_counter() - started
 
 
-async def export_to(url: str, path: Path, edit_every: int) -> None:
+async def export_to(url: str, path: Path, edit_every: int, titles: int | None = None) -> None:
+    """The roster as an HR file with a new title on every ``edit_every``-th row (unique, or one of ``titles``)."""
     out = io.StringIO()
     async with RosterClient(url, TOKEN) as client:
         await export_roster(client, out)
     lines = out.getvalue().splitlines(keepends=True)
     for i in range(1, len(lines), edit_every):  # an HR file with some changes: new titles
         cells = next(csv.reader([lines[i]]))
-        cells[4] = f"Changed Title {i}"
+        cells[4] = f"Changed Title {i % titles if titles else i}"
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\r\n").writerow(cells)
         lines[i] = buf.getvalue()
@@ -119,11 +122,28 @@ def new_users_file(path: Path, rows: int, tag: str) -> None:
                         "Finance", "2024-05-06"])
 
 
-async def time_plan(url: str, path: Path) -> tuple[float, dict[str, int]]:
+async def time_plan(url: str, path: Path) -> tuple[float, dict[str, int], float]:
+    """Seconds to plan ``path`` as roster import does (its grouped preview included), the plan's counts, and the
+    seconds of the grouped preview alone (groups and anomalies, with their requests), timed again on that plan."""
     started = time.perf_counter()
     async with RosterClient(url, TOKEN) as client:
-        plan = await plan_import(client, prepare_file(path, scan=False))  # as roster import does
-    return time.perf_counter() - started, plan.summary()
+        prepared = prepare_file(path, scan=False)
+        plan = await plan_import(client, prepared)  # as roster import does
+        took = time.perf_counter() - started
+        started = time.perf_counter()
+        with gc_paused():  # as plan_import runs it
+            await shape_plan(client, plan, prepared.scan.rows, prepared.mapping_key)
+        shape = time.perf_counter() - started
+    return took, plan.summary(), shape
+
+
+def shape_row(name: str, plans: list[tuple[float, dict[str, int], float]]) -> tuple[str, str, str]:
+    """The grouped preview's figure: its median seconds, against the median plan without it (same runs)."""
+    shape = statistics.median(p[2] for p in plans)
+    bare = statistics.median(p[0] - p[2] for p in plans)
+    summary = plans[0][1]
+    return (f"grouped preview (groups + anomalies) of {name}", f"{shape * 1000:.0f} ms",
+            f"{100 * shape / bare:.1f}% of the plan without it ({bare:.2f} s); {summary['update']} update")
 
 
 async def time_apply(url: str, path: Path, recorded: bool) -> tuple[float, dict[str, int], float | None]:
@@ -171,6 +191,11 @@ def main() -> None:
             results.append((f"plan {rows:,} rows vs {rows:,} users",
                             f"{plan_median:.2f} s (floor {fl:.2f} s, {plan_median / fl:.1f}x)",
                             f"{summary['update']} update, {summary['unchanged']} unchanged"))
+            results.append(shape_row("that plan", plans))
+            every = tmp / "every.csv"  # every row changed: the most groups' work (one of 40 new titles each)
+            asyncio.run(export_to(server.url, every, edit_every=1, titles=40))
+            changed = [asyncio.run(time_plan(server.url, every)) for _ in range(args.runs)]
+            results.append(shape_row(f"a plan changing all {rows:,} rows", changed))
             if args.big_rows:
                 big = tmp / "big.csv"
                 new_users_file(big, args.big_rows, "big")

@@ -18,6 +18,7 @@ from roster_tui.files import mapping_path, read_secret_file
 from roster_tui.paths import config_dir, default_db
 
 if TYPE_CHECKING:
+    from roster_tui.core.anomaly_limits import AnomalyLimits
     from roster_tui.core.guards import Limit, Limits
 
 
@@ -180,6 +181,31 @@ def ssh_limits() -> SshLimits:
                               f"remove the line (the default is {getattr(defaults, key):g})")
         values[key] = raw
     return SshLimits(**values)  # type: ignore[arg-type]
+
+
+def anomaly_limits() -> AnomalyLimits:
+    """When an import's anomalies are called out: the ``[anomalies]`` table of config.toml over the defaults
+    (:mod:`roster_tui.core.anomaly_limits`); ``false`` turns a check off. A key or value that cannot be used is a
+    ConfigError saying which and what to write."""
+    # imported here, as for the guards
+    from roster_tui.core.anomaly_limits import SETTINGS, SWITCHES, AnomalyLimits, setting_value
+
+    table = load_config_file().get("anomalies", {})
+    where = f"{config_file()} [anomalies]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{config_file()}: anomalies must be a table: an [anomalies] line, then e.g. clears = 50")
+    values: dict[str, Limit] = {}
+    for key, raw in table.items():
+        if key not in SETTINGS:
+            raise ConfigError(f"{where}: {key} is not a setting; the settings are {', '.join(SETTINGS)}")
+        try:
+            values[key] = setting_value(key, raw)
+        except ValueError as exc:
+            default = getattr(AnomalyLimits(), key)
+            off = ", or false to turn the check off" if key in SWITCHES else ""
+            raise ConfigError(f"{where}: {key} = {raw!r} cannot be used: write {exc}{off} (the default is "
+                              f"{default}), or remove the line") from None
+    return AnomalyLimits().with_values(values)
 
 
 @dataclass(frozen=True)

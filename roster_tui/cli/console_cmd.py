@@ -12,7 +12,7 @@ import os
 ESCDELAY_MS = "25"
 os.environ.setdefault("ESCDELAY", ESCDELAY_MS)
 
-from roster_tui.config import ApiSettings, guard_limits, keymap  # noqa: E402
+from roster_tui.config import ApiSettings, anomaly_limits, guard_limits, keymap  # noqa: E402
 from roster_tui.connect import open_client  # noqa: E402
 from roster_tui.files import console_log  # noqa: E402
 from roster_tui.scim.early import EarlyRequests  # noqa: E402
@@ -27,13 +27,14 @@ def run_console(settings: ApiSettings, early: EarlyRequests | None = None,
     the terminal back here. What goes wrong unexpectedly is written to the console's log (the console says
     where)."""
     try:
-        keys, limits = keymap(), guard_limits()
+        keys, limits, anomalies = keymap(), guard_limits(), anomaly_limits()
         logging.basicConfig(handlers=[console_log()], level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
         async def main() -> int:
             async with open_client(settings, early=early) as client:
-                app = create_app(client, source=settings.source, keymap=keys, limits=limits)
+                app = create_app(client, source=settings.source, keymap=keys, limits=limits,
+                                 anomalies=anomalies)
                 if first_frame is not None:
                     first_frame.hand_over()
                 await app.run_async()

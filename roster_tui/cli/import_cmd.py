@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 from roster_tui.cli.guards import guards_json, limits_of, print_guards, say_held
 from roster_tui.cli.output import COLOURS, SERVICE_HELP, Style, fail, show
 from roster_tui.cli.runner import confirm_and_apply, exit_code, print_applied
+from roster_tui.cli.shape_out import print_anomalies, print_groups, shape_json_parts
+from roster_tui.config import anomaly_limits
 from roster_tui.connect import open_client
 from roster_tui.core.csv_reader import ImportFileError
 from roster_tui.core.issues import Hint
@@ -28,6 +30,7 @@ from roster_tui.sync.saved_plan import file_source, plan_document, save_plan
 
 if TYPE_CHECKING:
     from roster_tui.config import ApiSettings
+    from roster_tui.core.anomaly_limits import AnomalyLimits
     from roster_tui.core.guards import Limits
 
 AGAIN = "import the same file again to apply the rest"
@@ -60,7 +63,8 @@ def _row_json(r: PlanRow) -> dict[str, Any]:
 def plan_json(plan: Plan, applied: ApplyResult | None = None) -> dict[str, Any]:
     """The ``--json`` object: ``{"summary": ..., "rows": [...], "applied": ...}`` (applied only with --apply)."""
     out: dict[str, Any] = {"summary": plan.summary(), "notes": plan.notes, **guards_json(plan),
-                           "rows": [_row_json(r) for r in plan.rows]}
+                           "anomalies": [a.as_json() for a in plan.anomalies],
+                           "groups": [g.as_json() for g in plan.groups], "rows": [_row_json(r) for r in plan.rows]}
     if applied is not None:
         out["applied"] = applied.summary()
     return out
@@ -72,8 +76,10 @@ def write_plan_json(plan: Plan, applied: ApplyResult | None, out: BinaryIO, chun
 
     dumps = orjson.dumps
     guards = dumps(guards_json(plan))[1:-1]  # "held":[...],"forced":[...]
-    out.write(b'{"summary":' + dumps(plan.summary()) + b',"notes":' + dumps(plan.notes) + b"," + guards
-              + b',"rows":[')
+    out.write(b'{"summary":' + dumps(plan.summary()) + b',"notes":' + dumps(plan.notes) + b"," + guards + b",")
+    for part in shape_json_parts(plan, dumps):
+        out.write(part + b",")
+    out.write(b'"rows":[')
     parts: list[bytes] = []
     sep = b""
     for row in plan.rows:
@@ -89,7 +95,9 @@ def write_plan_json(plan: Plan, applied: ApplyResult | None, out: BinaryIO, chun
 MAX_NOTES = 50  # unmapped columns listed one by one; a file with thousands gets a count
 
 
-def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO) -> None:
+def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO, every_group: bool = False) -> None:
+    """The plan as text: the file, the counts, the guards, the anomalies, the changes by field and value, then
+    each user's (``every_group``: every group, and no per-user list)."""
     s = Style(out)
     info = prepared.csv.info
     print(f"{info.path}: {info.format_text}, {plural(prepared.scan.rows, 'row')}; matched by "
@@ -109,7 +117,9 @@ def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO) -> None:
     if plan.full_sync and plan.missing and not plan.refusal:
         print(s(f"!! FULL SYNC: {plan.missing} users missing from the file will be DEACTIVATED", "1;31"),
               file=out)
-    for kind in ("create", "update", "reactivate", "deactivate"):
+    print_anomalies(plan, out, s)
+    print_groups(plan, out, s, every_group)
+    for kind in () if every_group else ("create", "update", "reactivate", "deactivate"):
         rows = [r for r in plan.rows if r.action == kind]
         if rows:
             print(s(f"\n{kind.capitalize()} ({len(rows)})", f"1;{COLOURS[kind]}"), file=out)
@@ -152,7 +162,7 @@ def cmd_import(args: argparse.Namespace, settings: ApiSettings) -> int:
         return fail("--yes only makes sense with --apply")
     if args.out and args.apply:
         return fail("--out saves the plan to apply later (roster apply PLAN): not with --apply")
-    limits = limits_of(args)
+    limits, anomalies = limits_of(args), anomaly_limits()
     if args.apply and not args.yes and not sys.stdin.isatty():
         return fail("--apply asks for confirmation, but stdin is not a terminal: pass --yes to apply")
     try:
@@ -166,17 +176,18 @@ def cmd_import(args: argparse.Namespace, settings: ApiSettings) -> int:
         flags = " (--map 'HEADER=field', --sync-key)" if exc.action == Hint.MAP_COLUMN else ""
         return fail(f"{exc}{flags}")
     try:
-        return asyncio.run(_import(args, settings, prepared, limits))
+        return asyncio.run(_import(args, settings, prepared, limits, anomalies))
     except RosterApiError as exc:
         return fail(f"the roster API could not be used ({settings.source}): {exc}. {SERVICE_HELP}")
     except ImportFileError as exc:
         return fail(str(exc))
 
 
-async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: PreparedFile, limits: Limits) -> int:
+async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: PreparedFile, limits: Limits,
+                  anomalies: AnomalyLimits) -> int:
     async with open_client(settings) as client:
         plan = await plan_import(client, prepared, deactivate_missing=args.deactivate_missing,
-                                 force=args.force, limits=limits)
+                                 force=args.force, limits=limits, anomalies=anomalies)
         _say_dates(prepared)
         if args.save_mapping:
             chosen = mapping_from(prepared.mapping)
@@ -185,8 +196,8 @@ async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: Pre
         if plan.refusal:
             return fail(plan.refusal)
         if not args.json:
-            print_plan(prepared, plan, sys.stdout)
-        source = file_source(prepared.csv.info.path, prepared.scan.rows)
+            print_plan(prepared, plan, sys.stdout, args.groups)
+        source = file_source(prepared.csv.info.path, prepared.scan.rows, prepared.mapping_key)
         if args.out and not plan.held:  # a held plan is not saved: roster apply would pass its guards
             save_plan(plan_document(plan, settings.source, source), args.out, plan.changes)
         summary = plan.summary()

@@ -26,6 +26,8 @@ def add_import_parser(sub: Any, api_flags: Any) -> None:
                      help="full sync: deactivate active users missing from the file")
     imp.add_argument("--errors-csv", metavar="OUT", help="write the rows with errors, plus an error column")
     imp.add_argument("--json", action="store_true", help="print the plan as one JSON object")
+    imp.add_argument("--groups", action="store_true",
+                     help="list every group of changes (by field and value) instead of each user's changes")
     imp.add_argument("--apply", action="store_true", help="write the changes (asks first unless --yes)")
     imp.add_argument("--yes", action="store_true", help="apply without asking")
     imp.add_argument("--out", metavar="PLAN", help="save the plan (with each user's version) for roster apply; "

@@ -78,7 +78,11 @@ def flag_of(setting: str) -> str:
 def limit_value(setting: str, raw: object) -> Limit:
     """A setting's value as given in config.toml or on the command line: a count of users, a percent, or off
     (``false``, ``off``). Raises ValueError saying what the setting takes."""
-    share = setting in SHARES
+    return parse_limit(raw, setting in SHARES)
+
+
+def parse_limit(raw: object, share: bool) -> Limit:
+    """A count of users (or with ``share``, a percent), or off; ValueError saying what it takes (:data:`WANTED`)."""
     if raw is False or (isinstance(raw, str) and raw.strip().lower() in OFF_WORDS):
         return None
     value: Any = raw

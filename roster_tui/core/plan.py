@@ -115,6 +115,8 @@ class Plan:
     forced: bool = False  # the admin passes those on purpose (--force, or typing the count)
     index: RosterIndex | None = None  # the existing users it was planned against
     notes: list[str] = field(default_factory=list)  # warnings about the file as a whole (new department values)
+    groups: list[Any] = field(default_factory=list)  # its changes by field and value (:mod:`core.plan_shape`)
+    anomalies: list[Any] = field(default_factory=list)  # what a routine file rarely does (:mod:`core.anomalies`)
 
     def __repr__(self) -> str:  # the default would print every row
         return f"Plan({len(self.rows)} rows, {self.summary()})"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +47,15 @@ class PreparedFile:
     date_formats: list[str] = field(default_factory=list)
     date_format_proposed: bool = False
     dropped: list[str] = field(default_factory=list)  # what was not imported because the server lacks it
+
+    @property
+    def mapping_key(self) -> str:
+        """A short fingerprint of which header feeds which field, and of the sync field: what the change journal
+        records of an import's mapping, so the next import of the same kind of file finds the last one."""
+        header = self.mapping.header
+        pairs = sorted((header[i].strip().casefold() if i < len(header) else "", name)
+                       for i, name in self.mapping.fields.items())
+        return hashlib.sha256(json.dumps([self.sync_key.value, pairs]).encode()).hexdigest()[:16]
 
     def drop_fields(self, names: list[str], why: str = "the server does not keep it") -> None:
         """Import nothing into ``names`` (fields the server lacks): their columns are left out, with a note

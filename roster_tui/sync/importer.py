@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 
+from roster_tui.core.anomaly_limits import AnomalyLimits
 from roster_tui.core.guards import Limits
 from roster_tui.core.plan import Plan, PlanBuilder
 from roster_tui.core.plan_checks import KnownValues, PlanSurvey, keep_an_admin, note_new_values, note_training
@@ -27,6 +28,7 @@ from roster_tui.sync.guards import guard_plan
 from roster_tui.sync.import_file import PreparedFile
 from roster_tui.sync.remover import active_account_admins
 from roster_tui.sync.roster_index import LOOKUP_CONCURRENCY, assignments_by_id, crawl, fetch_index, prefer_crawl
+from roster_tui.sync.shape import shape_plan
 from roster_tui.sync.slices import run_in_slices
 
 #: Distinct new group values asked about one by one (a file with more gets notes for these only).
@@ -48,9 +50,11 @@ async def scan_file(prepared: PreparedFile, progress: Progress | None = None) ->
 
 
 async def plan_import(client: RosterClient, prepared: PreparedFile, *, deactivate_missing: bool = False,
-                      force: bool = False, progress: Progress | None = None, limits: Limits | None = None) -> Plan:
+                      force: bool = False, progress: Progress | None = None, limits: Limits | None = None,
+                      anomalies: AnomalyLimits | None = None) -> Plan:
     """Fetch what is needed and build the plan of a prepared file (scanned here if it was not yet), checked
-    against the guards' ``limits`` (default: :class:`Limits`' defaults; ``force`` passes them).
+    against the guards' ``limits`` (default: :class:`Limits`' defaults; ``force`` passes them), its changes
+    grouped and its anomalies found (:mod:`~roster_tui.sync.shape`; ``anomalies``: when they are called out).
 
     The rows are checked while the roster is fetched (and, when the file is large enough that the whole
     roster is paged through anyway, scanned meanwhile too). All the CPU work runs in slices on the event
@@ -59,6 +63,8 @@ async def plan_import(client: RosterClient, prepared: PreparedFile, *, deactivat
     with gc_paused():
         plan = await _plan(client, prepared, deactivate_missing, force, progress)
     await guard_plan(client, plan, limits or Limits())
+    with gc_paused():
+        await shape_plan(client, plan, prepared.scan.rows, prepared.mapping_key, anomalies)
     return plan
 
 

@@ -116,10 +116,13 @@ def save_plan(document: dict[str, Any], path: str, writes: int) -> None:
     print(f"plan saved to {path} ({writes} writes): roster apply {path} writes it", file=sys.stderr)
 
 
-def file_source(path: Path | str, rows: int) -> dict[str, Any]:
-    """What a change records of the file it imports: its name, its SHA-256 and its number of rows."""
+def file_source(path: Path | str, rows: int, mapping: str | None = None) -> dict[str, Any]:
+    """What a change records of the file it imports: its name, its SHA-256, its number of rows and its mapping's
+    fingerprint (:attr:`~roster_tui.sync.import_file.PreparedFile.mapping_key`)."""
 
     out: dict[str, Any] = {"file": Path(path).name, "path": str(Path(path).resolve()), "rows": rows}
+    if mapping:
+        out["mapping"] = mapping
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as f:

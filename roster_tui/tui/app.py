@@ -17,6 +17,7 @@ from textual.screen import Screen
 
 from roster_tui import heap
 from roster_tui.core.access import Access
+from roster_tui.core.anomaly_limits import AnomalyLimits
 from roster_tui.core.guards import Limits
 from roster_tui.core.models import SyncKey
 from roster_tui.scim.client import RosterClient
@@ -50,6 +51,7 @@ class RosterApp(Typeahead, App[int]):
         role_catalog: list[str] | None = None,
         keymap: Mapping[str, str] | None = None,
         limits: Limits | None = None,
+        anomalies: AnomalyLimits | None = None,
     ) -> None:
         super().__init__()
         self.client = client
@@ -57,6 +59,7 @@ class RosterApp(Typeahead, App[int]):
         self.sync_field = sync_field
         self.limits = limits or Limits()
         self.access: Access | None = None  # told by the service (the roster screen asks once its rows are up)
+        self.anomalies = anomalies or AnomalyLimits()
         self._role_catalog = role_catalog
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"
@@ -187,9 +190,10 @@ def create_app(
     role_catalog: list[str] | None = None,
     keymap: Mapping[str, str] | None = None,
     limits: Limits | None = None,
+    anomalies: AnomalyLimits | None = None,
 ) -> RosterApp:
     """Build the console around ``client``; ``source`` is what the header says the data comes from, ``keymap``
     the bindings rebound (binding id: keys, the ``[keys]`` table of config.toml), ``limits`` the guards' (the
-    ``[guards]`` table; default: their defaults)."""
+    ``[guards]`` table; default: their defaults), ``anomalies`` when an import's are called out (``[anomalies]``)."""
     return RosterApp(client, source=source, sync_field=sync_field, role_catalog=role_catalog, keymap=keymap,
-                     limits=limits)
+                     limits=limits, anomalies=anomalies)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from roster_tui.core.access import Access
+from roster_tui.core.anomaly_limits import AnomalyLimits
 from roster_tui.core.guards import Limits
 from roster_tui.core.models import SyncKey
 from roster_tui.scim.client import RosterClient
@@ -23,6 +24,7 @@ class Console(Protocol):
     source: str  # what the header says the data comes from
     limits: Limits  # the guards' limits (config.toml's [guards])
     access: Access | None  # who the token acts as, and its role (None: not told, e.g. a foreign SCIM server)
+    anomalies: AnomalyLimits  # when an import's anomalies are called out (config.toml's [anomalies])
 
     async def role_catalog(self) -> list[str]:
         """The admin roles the service offers (asked once)."""

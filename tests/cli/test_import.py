@@ -285,6 +285,7 @@ def test_streamed_json_is_byte_for_byte_the_contract(chunk: int, applied: bool) 
     from roster_tui.core.mapping import resolve_mapping
     from roster_tui.core.models import SyncKey
     from roster_tui.core.plan import build_plan
+    from roster_tui.core.plan_shape import plan_groups
     from roster_tui.core.roster import RosterEntry, RosterIndex
     from roster_tui.core.validation import RowValidator
     from roster_tui.sync.apply import ApplyResult
@@ -300,16 +301,19 @@ def test_streamed_json_is_byte_for_byte_the_contract(chunk: int, applied: bool) 
     validate = RowValidator(mapping, SyncKey.EMAIL)
     plan = build_plan([validate(n, c) for n, c in rows], index, scan_keys(rows, mapping), SyncKey.EMAIL)
     hold(plan, Limits(max_share=10), roster=2)  # one update of two users: held
+    plan.groups = plan_groups(plan)
     result = ApplyResult() if applied else None
     out = io.BytesIO()
     write_plan_json(plan, result, out, chunk=chunk)
     assert out.getvalue() == orjson.dumps(plan_json(plan, result)) + b"\n"
     decoded = json.loads(out.getvalue())
-    keys = ["summary", "notes", "held", "forced", "rows"]
+    keys = ["summary", "notes", "held", "forced", "anomalies", "groups", "rows"]
     assert list(decoded) == ([*keys, "applied"] if applied else keys)
     assert [r["action"] for r in decoded["rows"]] == ["update", "create", "error", "unchanged"]
     assert [g["guard"] for g in decoded["held"]] == ["max_share"] and decoded["forced"] == []
     assert decoded["rows"][1]["changes"]["status"] == [None, "inactive"]
+    assert [g["text"] for g in decoded["groups"]] == ["new users: 1 user with no department",
+                                                      "title: 1 user Boss → Dev"]
     empty = build_plan([], index, scan_keys([], mapping), SyncKey.EMAIL)
     out = io.BytesIO()
     write_plan_json(empty, None, out, chunk=chunk)

@@ -56,6 +56,12 @@ def test_import_apply_export_and_remove(foreign_server: ScimServer, tmp_path: Pa
 
     again = plan_of(foreign_server, tmp_path, str(hires))  # applied: nothing left to do (what is kept)
     assert again["summary"]["create"] == 0
+    assert [g["text"] for g in plan["groups"]] == ["new users: 3 users with no department"]
+    one = tmp_path / "one.csv"  # a third of the rows with the same mapping: no journal to compare with here
+    one.write_text(hires.read_text(encoding="utf-8").splitlines()[0] + "\n" + f"{emails[0]},Hire0,Zz{tag}0,Lead,\n",
+                   encoding="utf-8")
+    shaped = plan_of(foreign_server, tmp_path, str(one))
+    assert shaped["anomalies"] == [] and [(g["field"], g["after"]) for g in shaped["groups"]] == [("title", "Lead")]
 
     out = tmp_path / "all.csv"
     exported = roster(foreign_server, tmp_path, "export", "-o", str(out))

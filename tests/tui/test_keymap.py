@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Input
 
 from roster_tui.config import ApiSettings, ConfigError, keymap
+from roster_tui.core.anomaly_limits import AnomalyLimits
 from roster_tui.core.guards import Limits
 from roster_tui.tui.keys import console_bindings, unknown_ids
 from roster_tui.tui.screens.roster import RosterScreen
@@ -101,7 +102,8 @@ def test_a_keys_table_of_the_wrong_shape_is_refused(tmp_path: Path, monkeypatch:
 
 def test_the_console_is_started_with_the_keys_of_config_toml(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    write_config(tmp_path, monkeypatch, '[keys]\n"roster.search" = "ctrl+f"\n[guards]\nmax_deletions = 5\n')
+    write_config(tmp_path, monkeypatch, '[keys]\n"roster.search" = "ctrl+f"\n[guards]\nmax_deletions = 5\n'
+                                        '[anomalies]\nclears = 7\n')
     started: dict[str, object] = {}
 
     @asynccontextmanager
@@ -123,5 +125,6 @@ def test_the_console_is_started_with_the_keys_of_config_toml(tmp_path: Path,
     monkeypatch.setenv("ROSTER_DATA_DIR", str(tmp_path / "data"))
     assert console_cmd.run_console(ApiSettings("http://roster.invalid", "t", "roster.db")) == 0
     limits = started.pop("limits")
+    assert started.pop("anomalies") == AnomalyLimits(clears=7)  # and its [anomalies]
     assert started == {"client": "client", "source": "http://roster.invalid", "keymap": {"roster.search": "ctrl+f"}}
     assert limits == Limits(max_deletions=5)  # the guards of config.toml too

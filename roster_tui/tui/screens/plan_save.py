@@ -28,9 +28,9 @@ def import_source(state: WizardState) -> dict[str, Any]:
     assert state.prepared is not None
     path = state.prepared.csv.info.path
     try:
-        return file_source(path, state.prepared.scan.rows)
+        return file_source(path, state.prepared.scan.rows, state.prepared.mapping_key)
     except OSError:
-        return {"file": Path(path).name, "rows": state.prepared.scan.rows}
+        return {"file": Path(path).name, "rows": state.prepared.scan.rows, "mapping": state.prepared.mapping_key}
 
 
 def write_import_plan(state: WizardState, path: str, service: str) -> int:

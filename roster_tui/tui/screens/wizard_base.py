@@ -114,7 +114,8 @@ class WizardStep(ConsoleScreen[None]):
                 stage(f"{PROGRESS_WORDS[what]}: {rows:,}{total} rows…")
 
         plan = await plan_import(self.console.client, prepared, deactivate_missing=state.full_sync,
-                                 force=state.force, progress=progress, limits=self.console.limits)
+                                 force=state.force, progress=progress, limits=self.console.limits,
+                                 anomalies=self.console.anomalies)
         self._settle_dates(prepared)
         issues = issues_of(plan)
         stage(f"Collecting {len(issues):,} messages…")

@@ -3,54 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from roster_tui.core.csv_reader import ImportFileError
-from roster_tui.core.mapping import FIELD_LABELS
 from roster_tui.core.plan import Plan, PlanRow
-from roster_tui.core.roster import display_manager
 from roster_tui.core.view_table import plan_table
-from roster_tui.core.wording import one_line, plural
+from roster_tui.core.wording import plural
 from roster_tui.scim.errors import RosterApiError
 from roster_tui.sync.slices import run_in_slices
 from roster_tui.tui.screens.dialogs import ConfirmScreen, pass_guards
+from roster_tui.tui.screens.plan_diff import DiffScreen, row_summary
 from roster_tui.tui.screens.plan_save import save_plan
 from roster_tui.tui.screens.wizard_apply import ApplyStep, confirmation
 from roster_tui.tui.screens.wizard_base import WizardStep
-from roster_tui.tui.styles import WIZARD_CSS
+from roster_tui.tui.screens.wizard_groups import MARK, GroupsScreen, UsersScreen, anomalies_text
 from roster_tui.tui.widgets.counts_bar import KINDS, CountsBar
 from roster_tui.tui.widgets.footer import KeyFooter
 from roster_tui.tui.widgets.lines_view import LinesView
 from roster_tui.tui.wizard_state import WizardState
-
-FIELDS = ("email", "employee_id", "first_name", "last_name", "title", "department", "division", "location",
-          "manager", "hire_date", "status")
-
-
-def show(value: Any) -> str:
-    return "(blank)" if value in (None, "") else one_line(str(value))
-
-
-def row_summary(row: PlanRow, kind: str) -> str:
-    """One line about a plan row for the list of ``kind``."""
-    if kind == "error":
-        return one_line("; ".join(row.errors))
-    if kind == "warning":
-        return one_line("; ".join(row.warnings))
-    if row.action == "create":
-        v = {k: a for k, (_b, a) in row.changes.items()}
-        name = f"{v.get('first_name', '')} {v.get('last_name', '')}".strip()
-        extra = ", ".join(str(v[k]) for k in ("title", "department") if v.get(k))
-        return one_line(f"{name}{'  · ' + extra if extra else ''}")
-    text = "; ".join(f"{k}: {show(b)} → {show(a)}" for k, (b, a) in row.changes.items()) or "no change"
-    return f"{text} · {row.training}" if row.training else text
 
 
 def held_text(plan: Plan | None) -> str:
@@ -66,65 +41,6 @@ def held_text(plan: Plan | None) -> str:
     return "\n".join(lines)
 
 
-def current_values(state: WizardState, row: PlanRow) -> dict[str, Any]:
-    """What the roster holds now for the row's user (as the plan saw it)."""
-    index = state.index
-    entry = index.by_id.get(row.user_id) if index is not None and row.user_id else None
-    if entry is None:
-        return {}
-    values = {name: getattr(entry, name, None) for name in FIELDS if name not in ("manager", "status")}
-    values["manager"] = display_manager(index, entry.manager_id) if index is not None else None
-    values["status"] = "active" if entry.active else "inactive"
-    return values
-
-
-class DiffScreen(ModalScreen[None]):
-    """Every field of one user: before -> after (changed, coloured) or as it stays."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close", "Close", id="diff.close")]
-    CSS_PATH = WIZARD_CSS  # loaded when a wizard screen is first shown (roster_tui.tui.styles)
-
-    def __init__(self, state: WizardState, row: PlanRow) -> None:
-        super().__init__(classes="dialog")
-        self.state, self.row = state, row
-
-    def compose(self) -> ComposeResult:
-        row = self.row
-        where = f"line {row.line}" if row.line is not None else "not in the file"
-        with Vertical(classes="dialog-box diff-box"):
-            yield Static(f"{row.action.capitalize()}: {row.key} ({where})", classes="dialog-text",
-                         markup=False)
-            yield LinesView(header=f"{'Field':<14}{'Before':<28}After", id="diff")
-        yield KeyFooter()
-
-    def on_mount(self) -> None:
-        row, view = self.row, self.query_one(LinesView)
-        before = current_values(self.state, row)
-        lines: list[Text] = []
-        for name in FIELDS:
-            label = f"{FIELD_LABELS[name]:<14}"
-            if name in row.changes:
-                old, new = row.changes[name]
-                text = Text(label)
-                text.append(f"{show(old)[:26]:<28}", view.style_for("deactivate" if old else "dim"))
-                text.append(show(new), view.style_for("create"))
-            else:
-                text = Text(label + f"{show(before.get(name))[:26]:<28}", view.style_for("dim"))
-                text.append("unchanged", view.style_for("dim"))
-            lines.append(text)
-        if row.training:
-            lines.append(Text(f"{'Training':<14}{row.training}", view.style_for("warning")))
-        for message in row.errors:
-            lines.append(Text(f"error: {message}", view.style_for("error")))
-        for message in row.warnings:
-            lines.append(Text(f"warning: {message}", view.style_for("warning")))
-        view.set_rows(len(lines), lines.__getitem__)
-        view.focus()
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
 class PreviewStep(WizardStep):
     """What the import will do, per kind; the full sync is a separate, loudly warned opt-in."""
 
@@ -135,6 +51,10 @@ class PreviewStep(WizardStep):
         Binding("left,shift+tab", "kind(-1)", "Previous kind", show=False, priority=True,
                 id="wizard.preview.previous_kind"),
         Binding("enter", "details", "Fields", id="wizard.preview.details"),
+        Binding("v", "groups", "Grouped", id="wizard.preview.groups"),
+        Binding("1", "anomaly(1)", "Users of anomaly 1", show=False, id="wizard.preview.anomaly_1"),
+        Binding("2", "anomaly(2)", "Users of anomaly 2", show=False, id="wizard.preview.anomaly_2"),
+        Binding("3", "anomaly(3)", "Users of anomaly 3", show=False, id="wizard.preview.anomaly_3"),
         Binding("a", "apply", "Apply…", id="wizard.preview.apply"),
         Binding("s", "save_plan", "Save plan…", show=False, tooltip="Save the plan to apply later",
                 id="wizard.preview.save_plan"),
@@ -155,6 +75,7 @@ class PreviewStep(WizardStep):
         yield CountsBar(id="counts-bar")
         yield Static("", id="full-sync", markup=False)
         yield Static("", id="plan-notes", markup=False)
+        yield Static("", id="anomalies", markup=False)
         yield Static("", id="preview-kind", markup=False)
         yield LinesView(header=f"{'Line':>6}  {'User':<32}What", id="plan-rows")
         yield KeyFooter()
@@ -203,6 +124,9 @@ class PreviewStep(WizardStep):
         notes = self.query_one("#plan-notes", Static)
         notes.update("\n".join(f"! {note}" for note in plan.notes))
         notes.display = bool(plan.notes)
+        anomalies = self.query_one("#anomalies", Static)
+        anomalies.update(anomalies_text(plan.anomalies))
+        anomalies.display = bool(plan.anomalies)
         rows = self.groups.get(self.kind, [])
         self.query_one("#preview-kind", Static).update(
             f"{self.kind.capitalize()}: {plural(len(rows), 'row')}  ·  ←→ other kinds  ·  enter shows every field")
@@ -232,6 +156,20 @@ class PreviewStep(WizardStep):
         rows = self.groups.get(self.kind, [])
         if view.cursor < len(rows):
             self.app.push_screen(DiffScreen(self.state, rows[view.cursor]))
+
+    def action_groups(self) -> None:
+        if self.groups:
+            self.app.push_screen(GroupsScreen(self.state))
+
+    def action_anomaly(self, n: int) -> None:
+        plan = self.state.plan
+        if not self.groups or plan is None or n > len(plan.anomalies):
+            return
+        anomaly = plan.anomalies[n - 1]
+        if anomaly.rows:
+            self.app.push_screen(UsersScreen(self.state, f"{MARK} {anomaly.message}", anomaly.rows))
+        else:
+            self.notify("This concerns the file as a whole, not some of its users.", timeout=4)
 
     def _replan(self) -> None:
         self.groups = {}
@@ -323,4 +261,6 @@ class PreviewStep(WizardStep):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "force":
             return self.state.plan is not None and bool(self.state.plan.held)
+        if action == "anomaly":
+            return self.state.plan is not None and int(str(parameters[0])) <= len(self.state.plan.anomalies)
         return True
