@@ -30,7 +30,7 @@ def print_anomalies(plan: Plan, out: TextIO, s: Style) -> None:
             "1;35"), file=out)
     for anomaly in plan.anomalies:
         who = _who(anomaly.keys)
-        print(s(f"  ?? {one_line(anomaly.message)}", "35") + (f" ({who})" if who else ""), file=out)
+        print(s(f"  ! {one_line(anomaly.message)}", "35") + (f" ({who})" if who else ""), file=out)
 
 
 def print_groups(plan: Plan, out: TextIO, s: Style, every: bool = False) -> None:

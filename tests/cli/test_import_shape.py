@@ -24,8 +24,8 @@ def test_anomalies_and_groups_in_text_and_json(server: RunningServer, tmp_path: 
     assert text.returncode == 1, text.stderr
     out = text.stdout
     assert "Anomalies (2): what a routine file rarely does; check before applying" in out
-    assert "  ?? department: 28 of 30 changes (93.3%) write one value, '[bold]Sales' (p0." in out
-    assert "  ?? location: cleared ([clear] in the file) for 25 users (p0." in out
+    assert "  ! department: 28 of 30 changes (93.3%) write one value, '[bold]Sales' (p0." in out
+    assert "  ! location: cleared ([clear] in the file) for 25 users (p0." in out
     assert "Changes by field (3 groups): department 30 · location 25" in out
     assert "  28  department: → [bold]Sales (from 4 values)\n" in out
     assert "  25  location: Berlin → [clear]\n" in out

@@ -33,7 +33,7 @@ async def test_anomalies_on_top_and_the_grouped_view(embedded: Embedded) -> None
         plan = preview.state.plan
         assert plan is not None and [a.check for a in plan.anomalies] == ["value_share"]
         text = screen_text(app)
-        assert f"?? 1 department: 27 of 30 changes (90%) write one value, '{SALES}'" in text
+        assert f"! 1 department: 27 of 30 changes (90%) write one value, '{SALES}'" in text
 
         await pilot.press("1")  # the anomaly's users
         await wait_for(pilot, lambda: isinstance(app.screen, UsersScreen))

@@ -23,11 +23,11 @@ from roster_tui.tui.wizard_state import WizardState
 
 #: Anomalies named on the preview's first lines, each opened by its digit (the grouped view lists them all).
 SHOWN_ANOMALIES = 3
-MARK = "??"
+MARK = "!"
 
 
 def anomalies_text(anomalies: list[Anomaly]) -> str:
-    """The preview's anomaly lines: ``?? 1 department: 912 of 950 changes (96%) write one value, 'Sales'``."""
+    """The preview's anomaly lines: ``! 1 department: 912 of 950 changes (96%) write one value, 'Sales'``."""
     lines = [f"{MARK} {n} {one_line(a.message)}" for n, a in enumerate(anomalies[:SHOWN_ANOMALIES], 1)]
     if len(anomalies) > SHOWN_ANOMALIES:
         lines.append(f"{MARK} and {len(anomalies) - SHOWN_ANOMALIES} more: v lists them with the groups")
