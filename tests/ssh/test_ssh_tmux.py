@@ -11,7 +11,7 @@ import pytest
 
 from tests.tui.test_e2e_tmux import TMUX, pane_env, tmux, wait_for_screen
 
-from .conftest import USERS, SshServer
+from .conftest import SshServer
 
 pytestmark = pytest.mark.skipif(not shutil.which("ssh") or not shutil.which("tmux"), reason="needs ssh and tmux")
 
@@ -23,7 +23,7 @@ def test_openssh_in_tmux_shows_the_roster(ssh_server: SshServer) -> None:
     tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "30", "-e", f"TERM={pane_env()['TERM']}", command)
     try:
         screen = wait_for_screen(session, "vic · viewer", timeout=20)
-        assert f"{USERS} users" in screen and "@acme.example" in screen
+        assert " users · " in screen and "@acme.example" in screen  # (another test may add a user)
         tmux("send-keys", "-t", session, "q")  # quitting the console ends the connection, and ssh with it
         deadline = time.monotonic() + 10
         while subprocess.run([*TMUX, "has-session", "-t", session], capture_output=True).returncode == 0:

@@ -7,6 +7,7 @@ import httpx
 import orjson
 
 from roster_tui.connect import EMBEDDED_URL
+from roster_tui.core.access import ACCESS_ENDPOINT
 from roster_tui.core.changes import CHANGES_ENDPOINT
 from roster_tui.scim.client import RosterClient
 from roster_tui.scim.early import EarlyRequests, Key, request_key
@@ -17,8 +18,8 @@ from roster_tui.tui.widgets.roster_table import RosterTable
 
 from .conftest import SOURCE, TOKEN, USERS, Embedded, settle
 
-#: The journal's request for changes left open: the roster asks it once its first rows are drawn.
-CHANGES = CHANGES_ENDPOINT.lstrip("/")
+#: Asked once the first rows are drawn: the journal's changes left open, and who the token acts as.
+AFTER_ROWS = (CHANGES_ENDPOINT.lstrip("/"), ACCESS_ENDPOINT.lstrip("/"))
 
 
 class KeysSent(httpx.AsyncBaseTransport):
@@ -46,7 +47,7 @@ async def test_the_console_asks_first_what_the_command_line_sends_early(embedded
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         assert app.screen.query_one(RosterTable).total == USERS
-    first = [key for key in sent.gets if key[0] != CHANGES]  # the note of an interrupted change: asked after
+    first = [key for key in sent.gets if key[0] not in AFTER_ROWS]
     assert sorted(first) == sorted(request_key(path, params) for path, params in first_requests())
 
 
@@ -64,4 +65,4 @@ async def test_with_the_early_answers_the_console_sends_none_of_them(embedded: E
         table = app.screen.query_one(RosterTable)
         assert table.total == USERS and table.user_at(0).email == first_email
         assert f"{USERS:,} users" in str(app.screen.query_one("#counts").render())
-        assert [key for key in sent.gets if key[0] != CHANGES] == []  # the journal's note comes after the rows
+        assert [key for key in sent.gets if key[0] not in AFTER_ROWS] == []
