@@ -83,6 +83,11 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def median_of(fn: Callable[[], object], runs: int) -> float:
+    """The median seconds of ``runs`` calls of ``fn``."""
+    return median(timed(fn, runs))
+
+
 def seeded_postgres(admin_url: str, users: int, seed: int = 7) -> str:
     """A PostgreSQL database with ``users`` seeded users (created once, reused); returns its URL."""
     import psycopg

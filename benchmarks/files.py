@@ -11,25 +11,14 @@ whose one field is ``--field-mb`` MB (``field larger than field limit``).
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import median_of
 from roster_tui.core.csv_reader import ImportFileError, open_csv
 from roster_tui.core.mapping import list_columns, resolve_mapping
-
-
-def median_seconds(fn: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def wide_file(folder: Path, columns: int) -> Path:
@@ -75,8 +64,8 @@ def main() -> None:
             else:
                 raise AssertionError("the huge field was read")
 
-        rows = [(f"read and map a header of {args.columns:,} columns", median_seconds(map_wide, args.runs)),
-                (f"refuse a {args.field_mb} MB field", median_seconds(refuse_huge, args.runs))]
+        rows = [(f"read and map a header of {args.columns:,} columns", median_of(map_wide, args.runs)),
+                (f"refuse a {args.field_mb} MB field", median_of(refuse_huge, args.runs))]
     print(f"| file | median s ({args.runs} runs) |\n|---|---|")
     for what, seconds in rows:
         print(f"| {what} | {seconds:.2f} |")

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.common import CACHE
+from benchmarks.common import CACHE, median_of
 from roster_tui.core.workbook import open_import_file
 from roster_tui.sync.import_file import prepare_file
 
@@ -61,15 +59,6 @@ def files(rows: int) -> tuple[Path, Path]:
     return text, book
 
 
-def median(fn: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def read(path: Path) -> int:
     return sum(1 for _ in open_import_file(path).records())
 
@@ -81,14 +70,14 @@ def prepare(path: Path) -> int:
 def compare_libraries(book: Path, runs: int) -> None:
     from python_calamine import CalamineWorkbook
 
-    print(f"| python-calamine: sheet to Python values | {median(lambda: CalamineWorkbook.from_path(str(book)).get_sheet_by_index(0).to_python(), runs):.3f} s |")  # noqa: E501
+    print(f"| python-calamine: sheet to Python values | {median_of(lambda: CalamineWorkbook.from_path(str(book)).get_sheet_by_index(0).to_python(), runs):.3f} s |")  # noqa: E501
     try:
         import fastexcel
         import pyarrow  # noqa: F401 (fastexcel hands its sheet over as Arrow)
     except ImportError:
         print("| fastexcel | not installed (it needs pyarrow) |")
         return
-    print(f"| fastexcel: sheet to Arrow | {median(lambda: fastexcel.read_excel(str(book)).load_sheet(0, header_row=None).to_arrow(), runs):.3f} s |")  # noqa: E501
+    print(f"| fastexcel: sheet to Arrow | {median_of(lambda: fastexcel.read_excel(str(book)).load_sheet(0, header_row=None).to_arrow(), runs):.3f} s |")  # noqa: E501
 
 
 def main() -> None:
@@ -102,7 +91,7 @@ def main() -> None:
     print(f"{args.rows:,} rows, median of {args.runs} runs\n")
     print("| what | CSV | .xlsx | .xlsx / CSV |\n| --- | --- | --- | --- |")
     for name, fn in (("read to rows of text", read), ("read, mapped, scanned, validated", prepare)):
-        on_csv, on_book = median(lambda fn=fn: fn(text), args.runs), median(lambda fn=fn: fn(book), args.runs)
+        on_csv, on_book = median_of(lambda fn=fn: fn(text), args.runs), median_of(lambda fn=fn: fn(book), args.runs)
         print(f"| {name} | {on_csv:.3f} s | {on_book:.3f} s | {on_book / on_csv:.2f} |")
     if args.compare:
         print("\n| library | median |\n| --- | --- |")

@@ -10,6 +10,7 @@ import os
 import re
 import shlex
 import tomllib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,6 +79,26 @@ def keymap() -> dict[str, str]:
     return dict(table)
 
 
+def _settings_table(name: str, example: str, settings: Sequence[str], noun: str,
+                    value: Callable[[str, object], Limit], fix: Callable[[str, ValueError], str]) -> dict[str, Limit]:
+    """The ``[name]`` table of config.toml, each key one of ``settings`` read by ``value(key, raw)``; a key or value
+    that cannot be used is a ConfigError naming it, with ``fix(key, error)``: what to write instead."""
+    table = load_config_file().get(name, {})
+    where = f"{config_file()} [{name}]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{config_file()}: {name} must be a table: {example}")
+    values: dict[str, Limit] = {}
+    for key, raw in table.items():
+        if key not in settings:
+            raise ConfigError(f"{where}: {key} is not a {noun}; the {noun}s are {', '.join(settings)}")
+        try:
+            values[key] = value(key, raw)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {key} = {raw!r} cannot be used: write {fix(key, exc)}, or remove the "
+                              "line") from None
+    return values
+
+
 def guard_limits() -> Limits:
     """The guards' limits: the ``[guards]`` table of config.toml over the defaults (:mod:`roster_tui.core.guards`).
 
@@ -87,21 +108,12 @@ def guard_limits() -> Limits:
     # imported here: the guards count plans, which every command that reads the settings need not load
     from roster_tui.core.guards import SETTINGS, Limits, limit_value
 
-    table = load_config_file().get("guards", {})
-    where = f"{config_file()} [guards]"
-    if not isinstance(table, dict):
-        raise ConfigError(f"{config_file()}: guards must be a table: a [guards] line, then e.g. max_deletions = 50")
-    values: dict[str, Limit] = {}
-    for key, raw in table.items():
-        if key not in SETTINGS:
-            raise ConfigError(f"{where}: {key} is not a guard; the guards are {', '.join(SETTINGS)}")
-        try:
-            values[key] = limit_value(key, raw)
-        except ValueError as exc:
-            default = Limits().get(key)
-            raise ConfigError(f"{where}: {key} = {raw!r} cannot be used: write {exc}, or false to turn the guard "
-                              f"off (the default is {'false' if default is None else default}), or remove the "
-                              "line") from None
+    def fix(key: str, exc: ValueError) -> str:
+        default = Limits().get(key)
+        return f"{exc}, or false to turn the guard off (the default is {'false' if default is None else default})"
+
+    values = _settings_table("guards", "a [guards] line, then e.g. max_deletions = 50", SETTINGS, "guard",
+                             limit_value, fix)
     return Limits().with_values(values, f"guards.{{setting}} in {config_file()}")
 
 
@@ -190,21 +202,12 @@ def anomaly_limits() -> AnomalyLimits:
     # imported here, as for the guards
     from roster_tui.core.anomaly_limits import SETTINGS, SWITCHES, AnomalyLimits, setting_value
 
-    table = load_config_file().get("anomalies", {})
-    where = f"{config_file()} [anomalies]"
-    if not isinstance(table, dict):
-        raise ConfigError(f"{config_file()}: anomalies must be a table: an [anomalies] line, then e.g. clears = 50")
-    values: dict[str, Limit] = {}
-    for key, raw in table.items():
-        if key not in SETTINGS:
-            raise ConfigError(f"{where}: {key} is not a setting; the settings are {', '.join(SETTINGS)}")
-        try:
-            values[key] = setting_value(key, raw)
-        except ValueError as exc:
-            default = getattr(AnomalyLimits(), key)
-            off = ", or false to turn the check off" if key in SWITCHES else ""
-            raise ConfigError(f"{where}: {key} = {raw!r} cannot be used: write {exc}{off} (the default is "
-                              f"{default}), or remove the line") from None
+    def fix(key: str, exc: ValueError) -> str:
+        off = ", or false to turn the check off" if key in SWITCHES else ""
+        return f"{exc}{off} (the default is {getattr(AnomalyLimits(), key)})"
+
+    values = _settings_table("anomalies", "an [anomalies] line, then e.g. clears = 50", SETTINGS, "setting",
+                             setting_value, fix)
     return AnomalyLimits().with_values(values)
 
 

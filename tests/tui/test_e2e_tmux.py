@@ -15,7 +15,7 @@ import httpx
 
 from roster_tui.server.seed import generate
 from roster_tui.server.storage.sql import SqlStorage
-from tests.conftest import start_server, stop_server
+from tests.conftest import RunningServer, start_server, stop_server
 
 #: tmux with a server of this process's own: sessions of tests running in parallel never share one (a shared
 #: server once sized one test's window after another's)
@@ -69,12 +69,17 @@ def wait_for_exactly(session: str, wanted: str, timeout: float = 15.0) -> None:
     raise AssertionError(f"the screen did not come back in {timeout} s:\n{screen}\nwanted:\n{wanted}")
 
 
-def test_search_open_edit_save_in_a_real_terminal(tmp_path: Path) -> None:
+def seeded_server(tmp_path: Path, users: int, seed: int) -> RunningServer:
+    """``roster serve`` on loopback over a roster of ``users`` generated from ``seed`` in ``tmp_path``."""
     db = tmp_path / "roster.db"
     storage = SqlStorage(str(db))
-    storage.bulk_load(generate(500, 3))
+    storage.bulk_load(generate(users, seed))
     storage.close()
-    server = start_server(tmp_path, db=str(db))
+    return start_server(tmp_path, db=str(db))
+
+
+def test_search_open_edit_save_in_a_real_terminal(tmp_path: Path) -> None:
+    server = seeded_server(tmp_path, 500, 3)
     session = f"roster-e2e-{uuid.uuid4().hex[:8]}"
     env = pane_env(ROSTER_API_TOKEN=server.token, ROSTER_CONFIG_DIR=str(tmp_path / "cfg"),
                    ROSTER_DATA_DIR=str(tmp_path / "data"))

@@ -20,13 +20,11 @@ import httpx
 from rich.cells import cell_len
 
 from roster_tui.core.scim import ENTERPRISE_USER
-from roster_tui.server.seed import generate
-from roster_tui.server.storage.sql import SqlStorage
 from roster_tui.tui.first_frame import ENTER, LEAVE, FirstFrame, frame_text
 from roster_tui.tui.first_requests import first_requests
-from tests.conftest import start_server, stop_server
+from tests.conftest import stop_server
 from tests.tui.conftest import EMBEDDED_URL, SOURCE, TOKEN, Embedded, settle
-from tests.tui.test_e2e_tmux import ROSTER, TMUX, pane_env, tmux, wait_for_screen
+from tests.tui.test_e2e_tmux import ROSTER, TMUX, pane_env, seeded_server, tmux, wait_for_screen
 
 CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -150,11 +148,7 @@ def test_restore_leaves_the_painted_screen_when_the_console_never_starts() -> No
 def test_the_terminal_is_as_it_was_after_the_console_in_a_real_terminal(tmp_path: Path) -> None:
     """In tmux: the installed command paints, the console takes over and quits; the shell's terminal modes are
     the ones it had (echo, line editing), and the main screen is back."""
-    db = tmp_path / "roster.db"
-    storage = SqlStorage(str(db))
-    storage.bulk_load(generate(300, 5))
-    storage.close()
-    server = start_server(tmp_path, db=str(db))
+    server = seeded_server(tmp_path, 300, 5)
     session = f"roster-ff-{uuid.uuid4().hex[:8]}"
     env = pane_env(ROSTER_API_TOKEN=server.token, ROSTER_CONFIG_DIR=str(tmp_path / "cfg"),
                    ROSTER_DATA_DIR=str(tmp_path / "data"))

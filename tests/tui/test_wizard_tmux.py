@@ -9,11 +9,9 @@ from pathlib import Path
 
 import httpx
 
-from roster_tui.server.seed import generate
-from roster_tui.server.storage.sql import SqlStorage
-from tests.conftest import start_server, stop_server
+from tests.conftest import stop_server
 
-from .test_e2e_tmux import ROSTER, TMUX, pane_env, tmux, wait_for_screen
+from .test_e2e_tmux import ROSTER, TMUX, pane_env, seeded_server, tmux, wait_for_screen
 
 
 def keys(session: str, *sequence: str, literal: bool = False) -> None:
@@ -33,11 +31,7 @@ def capture(session: str, name: str, footer: str) -> str:
 
 
 def test_import_a_file_through_the_wizard_in_a_real_terminal(tmp_path: Path) -> None:
-    db = tmp_path / "roster.db"
-    storage = SqlStorage(str(db))
-    storage.bulk_load(generate(500, 3))
-    storage.close()
-    server = start_server(tmp_path, db=str(db))
+    server = seeded_server(tmp_path, 500, 3)
     session = f"roster-wizard-{uuid.uuid4().hex[:8]}"
     http = httpx.Client(base_url=server.url, headers=server.headers(), timeout=10)
     existing = http.get("/Users", params={"count": 1}).json()["Resources"][0]
