@@ -155,9 +155,11 @@ async def first_rows(session: SshSession | LocalSession, marker: str) -> float:
     return took
 
 
-async def page(session: SshSession | LocalSession, keys: int, latencies: list[float], interval: float) -> None:
+async def page(session: SshSession | LocalSession, keys: int, latencies: list[float], interval: float,
+               offset: float = 0.0) -> None:
+    """``keys`` pagedowns, one every ``interval`` seconds, the first after ``offset`` (sessions out of step)."""
     await session.view.until(lambda: session.view.shows("@"))
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(0.5 + offset)
     for _ in range(keys):
         before = session.view.first_row()
         started = time.perf_counter()
@@ -245,7 +247,10 @@ async def main(args: argparse.Namespace) -> None:
         latencies: list[float] = []
         consoles = children(ssh.pid)
         cpu_before = cpu_seconds(ssh.pid), sum(cpu_seconds(p) for p in consoles)
-        await asyncio.gather(*(page(s, args.keys, latencies, args.interval) for s in sessions))
+        client_before = time.process_time()
+        await asyncio.gather(*(page(s, args.keys, latencies, args.interval, i * args.interval / len(sessions))
+                               for i, s in enumerate(sessions)))
+        client_cpu = time.process_time() - client_before
         server_cpu = cpu_seconds(ssh.pid) - cpu_before[0]
         consoles_cpu = sum(cpu_seconds(p) for p in consoles) - cpu_before[1]
         print(f"{args.sessions} sessions at once, a key every {args.interval:g} s each: all showing rows "
@@ -253,7 +258,8 @@ async def main(args: argparse.Namespace) -> None:
               f"p95 {pct(latencies, 0.95) * 1000:.0f} ms ({len(latencies)} keys); one local console alone: "
               f"p50 {pct(alone, 0.5) * 1000:.0f} ms, p95 {pct(alone, 0.95) * 1000:.0f} ms")
         print(f"CPU per key while paging: the SSH server with its API {server_cpu / len(latencies) * 1000:.0f} ms, "
-              f"the console {consoles_cpu / len(latencies) * 1000:.0f} ms")
+              f"the console {consoles_cpu / len(latencies) * 1000:.0f} ms; this script's terminal emulators (pyte, "
+              f"one per session, in this one process) {client_cpu / len(latencies) * 1000:.0f} ms")
         print(f"memory: console process per session RSS median {statistics.median(rss):.0f} MB (min {min(rss):.0f}, "
               f"max {max(rss):.0f}, {len(rss)} processes); the SSH server with its in-process API "
               f"{rss_mb(ssh.pid):.0f} MB")
