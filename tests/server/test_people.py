@@ -40,7 +40,7 @@ def test_upgrade_to_8_keeps_every_token_as_account_admin(database: str) -> None:
     storage = SqlStorage(database)
     try:
         with storage.read_engine.connect() as conn:
-            assert migrations.current_version(conn) == migrations.LATEST == 8
+            assert migrations.current_version(conn) == migrations.LATEST >= 8
         assert storage.token_access(digest) == ("hr-sync", "account-admin")
         assert storage.tokens()[0]["role"] == "account-admin" and storage.tokens()[0]["person"] is None
     finally:

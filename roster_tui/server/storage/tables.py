@@ -87,6 +87,15 @@ for _col in PLAIN_SORT_COLUMNS:
     Index(f"ix_users_{_col}_pk", users.c[_col], users.c.pk).ddl_if(dialect="postgresql")
 Index("ix_users_pk", users.c.pk).ddl_if(dialect="sqlite")  # thin: deep OFFSETs skip rows, not documents
 Index("ix_users_active_family", users.c.active, users.c.family_name)
+# The roster's default order (sql_sort.TIES: family name, given name, employee number), pk last: its pages are
+# read off this one index at any depth (a family-name index alone made SQLite read each row's names from the
+# table: two seconds for startIndex 20,000 of a million users). Migration 9 adds it to existing databases.
+FAMILY_ORDER = (
+    Index("ix_users_family_order", users.c.family_name, users.c.given_name, users.c.employee_number,
+          users.c.pk).ddl_if(dialect="sqlite"),
+    Index("ix_users_family_order_lower", func.lower(users.c.family_name), func.lower(users.c.given_name),
+          func.lower(users.c.employee_number), users.c.pk).ddl_if(dialect="postgresql"),
+)
 Index("ix_users_roles", users.c.roles, sqlite_where=text("roles IS NOT NULL"),
       postgresql_where=text("roles IS NOT NULL"))
 
