@@ -75,7 +75,8 @@ class RosterSsh:
         (without it SFTP is refused)."""
         self._acceptor = await asyncssh.create_server(
             lambda: _Auth(self), host, port, server_host_keys=[host_key], process_factory=self._session,
-            encoding=None, line_editor=False, sftp_factory=sftp_factory, allow_scp=False, x11_forwarding=False,
+            encoding=None, line_editor=False, sftp_factory=sftp_factory and self._counted(sftp_factory),
+            allow_scp=False, x11_forwarding=False,
             agent_forwarding=False, login_timeout=30, keepalive_interval=60)
         return int(self._acceptor.sockets[0].getsockname()[1])
 
@@ -100,6 +101,27 @@ class RosterSsh:
                                            self._label)
             self._tokens[person] = (name, token)
         return self._tokens[person][1]
+
+    def _counted(self, sftp_factory: Callable[..., Any]) -> Callable[[asyncssh.SSHServerChannel], Any]:
+        """``sftp_factory`` with each SFTP session counted in the session limits, as a console or a command is: one
+        over a limit is told which and closed."""
+
+        def make(chan: asyncssh.SSHServerChannel) -> Any:
+            person: Person = chan.get_connection().get_extra_info("roster_person")
+            if (refusal := self._refusal(person.name)) is not None:
+                return _RefusedSftp(chan, refusal)
+            self._open[person.name] += 1
+            server = sftp_factory(chan)
+            exit_server = server.exit
+
+            def exit() -> Any:
+                self._open[person.name] -= 1
+                return exit_server()
+
+            server.exit = exit
+            return server
+
+        return make
 
     def _refusal(self, person: str) -> str | None:
         lim = self.limits
@@ -165,6 +187,15 @@ class RosterSsh:
         end = "\r\n" if process.term_type else "\n"
         process.stderr.write((message + end).encode())
         return 2
+
+
+class _RefusedSftp(asyncssh.SFTPServer):
+    """An SFTP session over a limit: the reason on standard error (sftp shows it), then the channel closed."""
+
+    def __init__(self, chan: asyncssh.SSHServerChannel, reason: str) -> None:
+        super().__init__(chan)
+        chan.write_stderr((reason + "\n").encode())
+        chan.exit(2)
 
 
 class _Auth(asyncssh.SSHServer):

@@ -95,9 +95,31 @@ async def test_sessions_per_person_are_limited(ssh_server: SshServer) -> None:
     assert fourth.exit_status == 2
     assert fourth.stderr.splitlines() == ["roster: ann has 3 sessions open, the most one person may "
                                           "(config.toml [ssh] max_sessions_per_person); close one first"]
+    async with await ssh_server.connect("ann") as other:  # SFTP counts too: told why, and closed
+        with pytest.raises((asyncssh.SFTPError, asyncssh.ChannelOpenError, asyncssh.ConnectionLost, OSError)):
+            async with other.start_sftp_client() as sftp:
+                await sftp.listdir("outgoing")
     conn.abort()  # they end with the connection (no import runs on a file cut short)
     deadline = asyncio.get_running_loop().time() + 10
     while (again := await ssh_server.run("ann", "changes")).exit_status == 2:
         assert asyncio.get_running_loop().time() < deadline, again.stderr
         await asyncio.sleep(0.1)
     assert again.exit_status == 0, again.stderr
+    async with await ssh_server.connect("ann") as conn, conn.start_sftp_client() as sftp:  # under the limit again
+        assert "outgoing" in await sftp.listdir(".")
+
+
+async def test_sftp_sessions_count_in_the_limits_until_they_end(ssh_server: SshServer) -> None:
+    """Three SFTP sessions of one person are their three (config.toml: max_sessions_per_person = 3); once they
+    end, the person may run a command again."""
+    async with await ssh_server.connect("dana") as conn:
+        clients = [await conn.start_sftp_client() for _ in range(3)]
+        refused = await ssh_server.run("dana", "changes")
+        assert refused.exit_status == 2 and b"max_sessions_per_person" in refused.stderr
+        for client in clients:
+            client.exit()
+            await client.wait_closed()
+        deadline = asyncio.get_running_loop().time() + 10
+        while (again := await ssh_server.run("dana", "changes")).exit_status == 2:
+            assert asyncio.get_running_loop().time() < deadline, again.stderr
+            await asyncio.sleep(0.1)
