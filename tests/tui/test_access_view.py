@@ -8,11 +8,13 @@ import httpx
 
 from roster_tui.connect import EMBEDDED_URL
 from roster_tui.core.access import VIEWER
+from roster_tui.scim import changes as journal
 from roster_tui.scim.client import RosterClient
 from roster_tui.server.app import create_app as create_service
 from roster_tui.server.auth import TokenRegistry, token_hash
 from roster_tui.tui.app import create_app
 from roster_tui.tui.screens.profile import ProfileScreen
+from roster_tui.tui.widgets.status import Banner
 
 from .conftest import Embedded, screen_text, settle, wait_for
 
@@ -67,3 +69,14 @@ async def test_an_account_admin_sees_every_key(embedded: Embedded) -> None:
             await settle(pilot)
             assert ("tui-tests · account-admin" in screen_text(app)) is shown
             assert "Import" in footer_of(app)
+
+
+async def test_a_viewer_is_told_of_a_change_left_open_without_a_key_it_cannot_use(
+        embedded: Embedded, api: RosterClient) -> None:
+    change = await journal.open_change(api, "import", {"file": "monthly.csv"}, {"create": 1})
+    app = viewer_app(embedded)
+    async with app.run_test(size=(120, 30)) as pilot:  # type: ignore[attr-defined]
+        banner = app.screen.query_one(Banner)  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: "interrupted" in str(banner.render()))
+        assert str(banner.render()) == (f"Import of monthly.csv (change {change.id}) was interrupted: H opens the "
+                                        "history")

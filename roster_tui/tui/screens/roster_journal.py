@@ -28,14 +28,15 @@ if TYPE_CHECKING:
 NO_HISTORY_NOTE = "This server keeps no change journal (the roster service does): there is no history to show."
 
 
-def open_notice(changes: list[Change]) -> str:
-    """One line about the changes left open: the newest named, and how to resume it."""
+def open_notice(changes: list[Change], resumes: bool = True) -> str:
+    """One line about the changes left open: the newest named, and how to resume it (``resumes``: the token may
+    write; a viewer's console only points to the history)."""
     newest = changes[0]
     what = newest.described if newest.kind == "undo" else f"{newest.kind} of {newest.described}"
     text = f"{what[:1].upper()}{what[1:]} (change {newest.id}) was interrupted"
     if len(changes) > 1:
         text += f", and {len(changes) - 1} more"
-    return one_line(f"{text}: H opens the history, where r resumes it")
+    return one_line(f"{text}: H opens the history" + (", where r resumes it" if resumes else ""))
 
 
 class RosterJournal(ConsoleScreen[None]):
@@ -68,8 +69,12 @@ class RosterJournal(ConsoleScreen[None]):
         """Once, after the first page is drawn: are there changes left open?"""
         if not self._open_asked:
             self._open_asked = True
-            self.call_after_refresh(self.run_task, self._open_changes(), group="open-changes")
-            self.call_after_refresh(self.run_task, self._ask_access(), group="access")
+            self.call_after_refresh(self.run_task, self._after_first_rows(), group="open-changes")
+
+    async def _after_first_rows(self) -> None:
+        """Who the token acts as, then the changes left open (the note says r only to one who may resume)."""
+        await self._ask_access()
+        await self._open_changes()
 
     async def _ask_access(self) -> None:
         """Who the token acts as, from the roster service (a foreign server is not asked: it shows refusals as
@@ -95,7 +100,8 @@ class RosterJournal(ConsoleScreen[None]):
         except RosterApiError:
             return  # the roster shows what is wrong with the connection
         if left_open:
-            self.query_one(Banner).show(open_notice(left_open), kind="warning")
+            access = self.console.access
+            self.query_one(Banner).show(open_notice(left_open, access is None or access.writes), kind="warning")
             self._notice_shown = True
 
     def action_history(self) -> None:
