@@ -13,7 +13,7 @@ import pytest
 
 from .conftest import CONFIG, USERS, SshServer, Terminal, console, launch, stop
 
-NEW = 1500
+NEW = 5000  # five batches of /Bulk: the connection drops after the first, with four to go
 
 
 @pytest.fixture(scope="module")
