@@ -163,7 +163,7 @@ def test_the_terminal_is_as_it_was_after_the_console_in_a_real_terminal(tmp_path
         screen = wait_for_screen(session, "shell-was-here")
         assert "Roster" not in screen  # the main screen, as the shell left it
         deadline = time.monotonic() + 10
-        while not after.exists() and time.monotonic() < deadline:
+        while not (after.exists() and after.read_text().endswith("\n")) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert after.read_text() == before.read_text()
     finally:
