@@ -29,7 +29,6 @@ from roster_tui.scim.errors import (
     RosterApiError,
     ServerError,
     Unauthorized,
-    parse_retry_after,
 )
 
 from .conftest import FAULT_TOKEN, FaultServer, Reply, Seen, SleepRecorder, scim_user
@@ -380,27 +379,3 @@ async def test_features_read_each_discovery_answer(
     assert features.has_field("title") and not features.has_field("hire_date")
     assert not features.has_field("department")  # no enterprise extension published
     assert await client.features() is features and len(fault.requests) == 3  # asked once
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("5", 5.0),
-        ("0", 0.0),
-        ("1.5", 1.5),
-        ("-3", 0.0),
-        ("86400", 60.0),
-        ("soon", None),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_parse_retry_after(value: str | None, expected: float | None) -> None:
-    assert parse_retry_after(value) == expected
-
-
-def test_parse_retry_after_http_date() -> None:
-    now = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
-    assert parse_retry_after("Wed, 01 Jan 2025 12:00:20 GMT", now=now) == 20.0
-    assert parse_retry_after("Wed, 01 Jan 2025 11:00:00 GMT", now=now) == 0.0
-    assert parse_retry_after("Thu, 02 Jan 2025 12:00:00 GMT", now=now) == 60.0
