@@ -85,8 +85,19 @@ def token_name_problem(name: str) -> str | None:
     return None
 
 
+def hand_out_token(token: str, named: str, output: str | None) -> None:
+    """A new token, given out once: written to ``output`` (mode 0600), else printed; what was done on stderr."""
+    from roster_tui.files import write_secret_file  # lazy: as the commands that make tokens
+
+    if output:
+        write_secret_file(Path(output), token)
+        print(f"token {named} written to {output} (mode 0600)", file=sys.stderr)
+    else:
+        print(token)
+        print(f"token {named} created; it is not shown again", file=sys.stderr)
+
+
 def cmd_token(args: argparse.Namespace, db: str) -> int:
-    from roster_tui.files import write_secret_file
     from roster_tui.server.auth import new_token, token_hash
     from roster_tui.server.storage.sql import SqlStorage
 
@@ -103,12 +114,7 @@ def cmd_token(args: argparse.Namespace, db: str) -> int:
             except ValueError as exc:
                 print(f"roster token: {exc}", file=sys.stderr)
                 return 2
-            if args.output:
-                write_secret_file(Path(args.output), token)
-                print(f"token {args.name!r} written to {args.output} (mode 0600)", file=sys.stderr)
-            else:
-                print(token)
-                print(f"token {args.name!r} created; it is not shown again", file=sys.stderr)
+            hand_out_token(token, repr(args.name), args.output)
             return 0
         if args.token_command == "revoke":
             if storage.revoke_token(args.name):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from roster_tui.cli.admin_cmd import DB_HELP, token_name_problem
+from roster_tui.cli.admin_cmd import DB_HELP, hand_out_token, token_name_problem
 from roster_tui.core.access import role_problem
 from roster_tui.core.wording import one_line
 
@@ -134,7 +134,6 @@ def _list(people: list[dict[str, Any]]) -> int:
 
 
 def _token(storage: Any, args: argparse.Namespace) -> int:
-    from roster_tui.files import write_secret_file
     from roster_tui.server.auth import new_token, token_hash
 
     token = new_token()
@@ -142,12 +141,7 @@ def _token(storage: Any, args: argparse.Namespace) -> int:
         name = storage.add_person_token(args.name, token_hash(token).hex(), f"cli-{secrets.token_hex(3)}")
     except ValueError as exc:
         return _fail(str(exc))
-    if args.output:
-        write_secret_file(Path(args.output), token)
-        print(f"token {name!r} of {args.name} written to {args.output} (mode 0600)", file=sys.stderr)
-    else:
-        print(token)
-        print(f"token {name!r} of {args.name} created; it is not shown again", file=sys.stderr)
+    hand_out_token(token, f"{name!r} of {args.name}", args.output)
     return 0
 
 
