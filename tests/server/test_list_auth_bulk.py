@@ -145,6 +145,23 @@ def test_bulk_with_bulk_id_references_and_per_operation_errors(http: httpx.Clien
     assert http.get(f"/Users/{taken['id']}").status_code == 200
 
 
+def test_bulk_never_makes_a_report_of_a_manager_it_deleted(http: httpx.Client) -> None:
+    """The service asks once per request whether a manager exists; a delete in the same request forgets it."""
+    boss = http.post("/Users", json=user_body()).json()
+
+    def report() -> dict[str, object]:
+        return {**user_body(), ENTERPRISE_USER: {"manager": {"value": boss["id"]}}}
+
+    response = http.post("/Bulk", json={"schemas": [BULK_REQUEST], "Operations": [
+        {"method": "POST", "path": "/Users", "bulkId": "a", "data": report()},
+        {"method": "DELETE", "path": f"/Users/{boss['id']}"},
+        {"method": "POST", "path": "/Users", "bulkId": "b", "data": report()},
+    ]})
+    assert [op["status"] for op in response.json()["Operations"]] == ["201", "204", "400"]
+    first = http.get(response.json()["Operations"][0]["location"].split("/scim/v2", 1)[1]).json()
+    assert ENTERPRISE_USER not in first or "manager" not in first[ENTERPRISE_USER]
+
+
 def test_bulk_fail_on_errors_stops(http: httpx.Client) -> None:
     bad = {"method": "POST", "path": "/Users", "bulkId": "x", "data": {"userName": ""}}
     good = {"method": "POST", "path": "/Users", "bulkId": "y", "data": user_body()}

@@ -25,12 +25,12 @@ from roster_tui.server.storage.documents import can_hold, extract_columns, uniqu
 from roster_tui.server.storage.errors import NotUnique, UserNotFound, VersionMismatch
 from roster_tui.server.storage.faults import translate_errors
 from roster_tui.server.storage.group_sql import GroupReads, GroupWrites, groups_of
-from roster_tui.server.storage.tables import FOLD_TOTALS, audit, group_members, user_totals, users
+from roster_tui.server.storage.tables import FOLD_TOTALS, group_members, user_totals, users
+from roster_tui.server.storage.transaction import Transaction, dumps
 from roster_tui.server.storage.value_counts import ValueReads
 
 _RECORD = (users.c.id, users.c.version, users.c.created, users.c.last_modified, users.c.doc)
 _INSERT_USER = insert(users)
-_INSERT_AUDIT = insert(audit)
 _CURRENT = select(users.c.pk, *_RECORD).where(users.c.id == bindparam("id"))
 _CURRENT_LOCKED = _CURRENT.with_for_update()
 #: As :data:`_CURRENT`, and whether the user is a member of any group (a delete takes them out of those).
@@ -61,10 +61,6 @@ _ADMINS_LOCK_ID = 7_464_393
 #: The audit action on each report of a deleted manager, whose manager the delete cleared.
 MANAGER_DELETED = "manager-deleted"
 _UNIQUE = {"user_name": "userName", "email": "emails.value", "employee_number": "employeeNumber"}
-
-
-def _dumps(doc: dict[str, Any]) -> str:
-    return orjson.dumps(doc).decode()
 
 
 def _record(row: Any, groups: dict[int, tuple[tuple[str, str], ...]]) -> StoredUser:
@@ -117,42 +113,8 @@ def reports_query(dialect: str) -> Select[Any]:
     return _REPORTS[dialect]
 
 
-class SqlWriter(GroupWrites):
+class SqlWriter(Transaction, GroupWrites):
     """Writes in one transaction; every change goes to the audit table in that same transaction."""
-
-    def __init__(self, conn: Connection, actor: str) -> None:
-        self.conn = conn
-        self.actor = actor
-        self.change: int | None = None  # the recorded change the writes belong to (set per job)
-        self._depth = 0
-
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        """Undo only what the block wrote if it raises (plain SQL: lighter than a nested Transaction)."""
-        self._depth += 1
-        name = f"sp{self._depth}"
-        self.conn.exec_driver_sql(f"SAVEPOINT {name}")
-        try:
-            yield
-        except BaseException:
-            if not self.conn.invalidated:  # a lost connection has no savepoint left: the error says so
-                self.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
-                self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
-            raise
-        else:
-            self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
-        finally:
-            self._depth -= 1
-
-    def _audit(self, user_id: str, action: str, changes: dict[str, list[Any]], at: str,
-               before: str | None = None, version: int | None = None) -> None:
-        """The audit row of a write; in a recorded change it also keeps the document ``before`` the write and
-        the ``version`` after it (before it, for a delete)."""
-        recorded = self.change is not None
-        self.conn.execute(_INSERT_AUDIT, {"at": at, "token_name": self.actor, "user_id": user_id,
-                                          "action": action, "changes": _dumps(changes), "change_id": self.change,
-                                          "before_doc": before if recorded else None,
-                                          "version": version if recorded else None})
 
     def _lock_admins(self) -> None:
         """PostgreSQL: wait for any other transaction writing an active Account Admin (re-entrant)."""
@@ -172,18 +134,20 @@ class SqlWriter(GroupWrites):
 
     def user_exists(self, id: str) -> bool:
         """Whether the user exists; PostgreSQL keeps it so (a row lock) until commit, so that a manager being
-        deleted meanwhile either waits for this write or is seen gone: no report keeps a deleted manager."""
-        if not can_hold(id):
-            return False
-        query = select(users.c.pk).where(users.c.id == id)
-        if self.conn.dialect.name == "postgresql":
-            query = query.with_for_update(read=True)
-        return self.conn.execute(query).first() is not None
+        deleted meanwhile either waits for this write or is seen gone: no report keeps a deleted manager. Asked once
+        per transaction (a manager of many reports): a rollback to a savepoint releases the locks, and forgets."""
+        if id not in self._seen and can_hold(id):
+            query = select(users.c.pk).where(users.c.id == id)
+            if self.conn.dialect.name == "postgresql":
+                query = query.with_for_update(read=True)
+            if self.conn.execute(query).first() is not None:
+                self._seen.add(id)
+        return id in self._seen
 
     def create(self, doc: dict[str, Any]) -> StoredUser:
         stamp = now()
         columns = extract_columns(doc)
-        record = StoredUser(str(uuid.uuid4()), 1, stamp, stamp, _dumps(doc))
+        record = StoredUser(str(uuid.uuid4()), 1, stamp, stamp, dumps(doc))
         try:  # a failed statement leaves the transaction usable; /Bulk wraps each operation in a savepoint
             self.conn.execute(_INSERT_USER, {"id": record.id, "version": 1, "created": stamp,
                                              "last_modified": stamp, "doc": record.doc, **columns,
@@ -226,7 +190,7 @@ class SqlWriter(GroupWrites):
         """Store ``new`` over version ``version`` of a user (``old``, stored as ``old_text``), with its audit
         row."""
         before, after = _audited(old), _audited(new)
-        record = StoredUser(id, version + 1, created, stamp, _dumps(new))
+        record = StoredUser(id, version + 1, created, stamp, dumps(new))
         old_columns, columns = extract_columns(old), extract_columns(new)
         try:  # a unique value's key is written when the value changes (a duplicate from before keeps its own)
             result = self.conn.execute(_UPDATE_USER, {"b_pk": pk, "b_version": version, "version": version + 1,
@@ -252,6 +216,7 @@ class SqlWriter(GroupWrites):
         if in_groups:
             self.leave_groups(pk, id, stamp)
         self.conn.execute(_DELETE_USER, {"pk": pk})
+        self._seen.discard(id)
         columns = extract_columns(doc)
         self._audit(id, "delete", _diff({k: v for k, v in columns.items() if v is not None}, {}), stamp,
                     doc_text, version)
@@ -383,7 +348,9 @@ class SqlStorage(GroupReads, ValueReads, ChangeJournal, AccessStore):
     @contextmanager
     def write(self, actor: str) -> Iterator[SqlWriter]:
         with self.write_engine.begin() as conn:
-            yield SqlWriter(conn, actor)
+            writer = SqlWriter(conn, actor)
+            yield writer
+            writer.write_audit()
 
     def bulk_load(self, rows: Iterator[dict[str, Any]], batch: int = 5000) -> int:
         """Insert prepared rows (all ``users`` columns but ``pk``; the keys are computed if missing) fast, without
