@@ -1,6 +1,6 @@
 """Workbooks read as the import reads a CSV file: real dates as ISO, IDs without ``.0``, the sheet's row numbers,
 a title and empty rows above the header skipped, merged header cells, the sheet chosen, bad files refused in one
-line. The workbooks are made here (openpyxl; the .ods as its zip of XML)."""
+line. The workbooks are made here (openpyxl; the .ods as its zip of XML), but for one .xls kept in fixtures."""
 
 from __future__ import annotations
 
@@ -80,6 +80,18 @@ def test_an_ods_spreadsheet(tmp_path: Path) -> None:
     source = WorkbookFile(path)
     assert source.info.kind == "OpenDocument spreadsheet" and source.info.header_line == 2
     assert list(source.records()) == [(3, ["a@x.example", "1234", "A", "B", "2021-03-04", "active"])]
+
+
+def test_an_excel_97_2003_workbook() -> None:
+    """A real .xls (BIFF8, written once by xlwt 1.3.0 and kept here): a merged title on row 2, real date cells, a
+    boolean, text beyond ASCII, a second sheet."""
+    path = Path(__file__).parents[1] / "fixtures" / "workbooks" / "hr.xls"
+    source = WorkbookFile(path)
+    assert source.info.format_text == "Excel 97-2003 workbook, sheet 'People' (1 of 2)"
+    assert (source.info.header, source.info.header_line) == (HEADER, 3)
+    assert list(source.records()) == [(4, ["ann@x.example", "1234", "Ann", "Lee", "2021-03-04", "active"]),
+                                      (6, ["bob@x.example", "00042", "Bøb", "Cho", "2020-01-31", "TRUE"])]
+    assert list(WorkbookFile(path, sheet="Leavers").records()) == [(2, ["dee@x.example", "Dee", "Eve"])]
 
 
 def test_the_errors_file_is_csv_with_the_sheet_s_row_numbers(book: Path, tmp_path: Path) -> None:
