@@ -87,6 +87,11 @@ def run_bulk(writer: Writer, body: Any, base_url: str, max_operations: int) -> d
     fail_on_errors = body.get("failOnErrors")
     if fail_on_errors is not None and (not isinstance(fail_on_errors, int) or fail_on_errors < 1):
         raise invalid_value("failOnErrors must be a positive integer")
+    with writer.records_only():  # the response names each resource's location and version, not its groups
+        return _run(writer, operations, fail_on_errors, base_url)
+
+
+def _run(writer: Writer, operations: list[Any], fail_on_errors: int | None, base_url: str) -> dict[str, Any]:
     ids: dict[str, str] = {}
     results: list[dict[str, Any]] = []
     errors = 0

@@ -106,6 +106,10 @@ class Writer(Protocol):
 
     def user_exists(self, id: str) -> bool: ...
 
+    def records_only(self) -> AbstractContextManager[None]:
+        """Inside, the writes' records come back without the users' groups."""
+        ...
+
     def create_group(self, doc: GroupDoc) -> StoredGroup:
         """Store a new group; ``NotUnique`` if another has the displayName, ``UnknownMembers`` if a member is
         not a user."""

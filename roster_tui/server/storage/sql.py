@@ -183,7 +183,7 @@ class SqlWriter(Transaction, GroupWrites):
         new = mutate(old)
         record = StoredUser(id, version, created, _modified, doc_text) if new == old \
             else self._write(pk, id, version, created, old, new, action, now(), doc_text)
-        return record._replace(groups=groups_of(self.conn, [pk]).get(pk, ()))
+        return record._replace(groups=groups_of(self.conn, [pk]).get(pk, ())) if self.with_groups else record
 
     def _write(self, pk: int, id: str, version: int, created: str, old: dict[str, Any], new: dict[str, Any],
                action: str, stamp: str, old_text: str) -> StoredUser:

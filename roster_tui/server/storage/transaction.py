@@ -36,6 +36,7 @@ class Transaction:
         self._depth = 0
         self._audit_rows: list[dict[str, Any]] = []
         self._seen: set[str] = set()  # users seen to exist, and locked (SqlWriter.user_exists)
+        self.with_groups = True  # whether a user's record comes back with their groups (:meth:`records_only`)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -56,6 +57,16 @@ class Transaction:
             self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
         finally:
             self._depth -= 1
+
+    @contextmanager
+    def records_only(self) -> Iterator[None]:
+        """Inside, a write returns the user's record without their groups (/Bulk answers with each user's
+        location and version only: a query less a write)."""
+        self.with_groups = False
+        try:
+            yield
+        finally:
+            self.with_groups = True
 
     def _audit(self, user_id: str, action: str, changes: dict[str, list[Any]], at: str,
                before: str | None = None, version: int | None = None) -> None:
