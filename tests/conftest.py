@@ -33,6 +33,27 @@ def pytest_report_header() -> str:
             "(.ci/postgres.sh starts a throwaway server and prints it)")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: a test of over 15 seconds on a loaded machine; such tests start first")
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by backend
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, spread over the workers' first shares (xdist's worksteal hands each worker a
+    contiguous share of this order to start with): a slow test started last leaves the others idle meanwhile."""
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if not slow:
+        return
+    rest = iter([item for item in items if not item.get_closest_marker("slow")])
+    workers, left, order = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")), len(items), []
+    for k in range(workers):
+        share = left // (workers - k)  # as worksteal divides the collection among the workers
+        mine = sorted(slow[k::workers], key=lambda item: "postgresql" in item.name)  # fewer server restarts
+        order += mine + [next(rest) for _ in range(max(0, share - len(mine)))]
+        left -= share
+    items[:] = order + list(rest)
+
+
 @pytest.fixture(autouse=True)
 def _own_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets config and data dirs of its own: recent files, mappings and the record of removed users

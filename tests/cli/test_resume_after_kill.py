@@ -134,6 +134,7 @@ def test_cli_killed_mid_apply_resumes_to_the_same_end_state(tmp_path: Path, back
         stop_server(server)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", backends())
 def test_service_killed_mid_apply_resumes_to_the_same_end_state(tmp_path: Path, backend: str) -> None:
     first = start_server(tmp_path / "svc", db=database(backend))

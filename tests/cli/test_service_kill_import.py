@@ -10,10 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.cli.test_import import count, env_for, plan_json, tag, write
 from tests.conftest import start_server, stop_server
 
 
+@pytest.mark.slow
 def test_service_killed_mid_apply_then_reimport_applies_each_row_once(tmp_path: Path) -> None:
     server = start_server(tmp_path / "first")
     t, n = tag(), 6000

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.cli.test_import import count, env_for, plan_json, roster, tag, write
 from tests.conftest import start_server, stop_server
 
@@ -21,6 +23,7 @@ def remove_json(server, tmp: Path, *args: str) -> tuple[int, dict]:  # type: ign
     return result.returncode, json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_service_killed_mid_removal_then_a_rerun_says_already_removed(tmp_path: Path) -> None:
     server = start_server(tmp_path / "first")
     t, n = tag(), 4000

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from roster_tui.server.storage.sql import SqlStorage
@@ -72,6 +73,7 @@ class Watching(httpx.AsyncHTTPTransport):
         return response
 
 
+@pytest.mark.slow
 def test_a_lock_held_too_long_is_a_503_the_client_retries(tmp_path: Path) -> None:
     """Past the busy timeout (5 s) the service answers 503 + Retry-After, and RosterClient retries it: the lock
     is held until the client has been refused twice, so the create succeeds on its third attempt."""

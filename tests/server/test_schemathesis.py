@@ -12,9 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import start_server, stop_server
 
 
+@pytest.mark.slow
 def test_no_server_errors_for_generated_requests(tmp_path: Path, database: str) -> None:
     st = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
     server = start_server(tmp_path, db=database)

@@ -356,6 +356,7 @@ def filters(draw: st.DrawFn) -> str:
     return draw(combine(st.one_of(*leaves), 6))
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=filters())
 def test_random_filters_agree_with_matches(engine: Engine, text: str) -> None:

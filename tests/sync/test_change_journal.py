@@ -81,6 +81,7 @@ def a_month_of_changes(domain: str, n: int) -> str:
     return "".join(rows)
 
 
+@pytest.mark.slow
 async def test_import_undo_and_redo_return_every_user_to_their_documents(
         client: RosterClient, tmp_path: Path) -> None:
     domain = f"{tag()}.example"

@@ -277,6 +277,7 @@ async def test_no_note_when_nothing_was_left_open(embedded: Embedded, api: Roste
         assert not app.screen.query_one(Banner).display
 
 
+@pytest.mark.slow
 async def test_a_plan_saved_from_the_preview_is_applied_from_the_history(
         embedded: Embedded, api: RosterClient, tmp_path: Path) -> None:
     csv = tmp_path / "edits_and_terms.csv"

@@ -33,6 +33,7 @@ def quoted(cells: list[str]) -> str:
     return ",".join('"' + c.replace('"', '""') + '"' for c in cells)
 
 
+@pytest.mark.slow
 async def test_import_wizard_with_hostile_file_headers_and_cells(embedded: Embedded, api: RosterClient,
                                                                 tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                                                 ) -> None:

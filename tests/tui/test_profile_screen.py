@@ -117,6 +117,7 @@ async def test_open_edit_and_save_sends_the_etag(embedded: Embedded, api: Roster
         assert app.screen.query_one(RosterTable).user_at(0).title == "Chief Roster Officer"
 
 
+@pytest.mark.slow
 async def test_fields_are_validated_as_typed_and_sync_field_warns(embedded: Embedded, api: RosterClient) -> None:
     app = embedded.app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -235,6 +236,7 @@ async def test_refused_save_shows_the_service_detail(server) -> None:  # type: i
         assert len(theirs) == 1
 
 
+@pytest.mark.slow
 async def test_new_user_reports_duplicates_before_saving(embedded: Embedded, api: RosterClient) -> None:
     taken = await user_by_employee_id(api, "E100020")
     app = embedded.app()

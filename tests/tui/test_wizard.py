@@ -359,6 +359,7 @@ async def test_full_sync_is_guarded_then_a_user_edited_after_the_preview_is_a_co
     assert (await find(api, "samuel.hill@acme.example"))["title"] == "Edited Meanwhile"
 
 
+@pytest.mark.slow
 async def test_dates_are_read_in_the_one_format_that_fits_or_the_admin_chooses(embedded: Embedded,
                                                                                tmp_path: Path) -> None:
     from roster_tui.tui.screens.dialogs import PickScreen

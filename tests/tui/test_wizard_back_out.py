@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from roster_tui.tui.screens.dialogs import TypeCountScreen
@@ -34,6 +35,7 @@ async def back_to_roster(pilot: Pilot) -> None:
     assert isinstance(pilot.app.screen, RosterScreen), pilot.app.screen
 
 
+@pytest.mark.slow
 async def test_backing_out_at_every_step_writes_nothing(embedded: Embedded, roster_db: Path) -> None:
     before = written(roster_db)
     path = WIZARD / "edits_and_terms.csv"  # updates and deactivations: a file that would write
