@@ -124,13 +124,13 @@ def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO, every_group: boo
         if rows:
             print(s(f"\n{kind.capitalize()} ({len(rows)})", f"1;{COLOURS[kind]}"), file=out)
             for row in rows:
-                _print_row(row, out, s, plan.sync_key.value)
+                _print_row(row, out, s, plan.sync_key.value, prepared.row_word)
     errors = [r for r in plan.rows if r.action == "error"]
     if errors:
         print(s(f"\nErrors ({len(errors)})", "1;31"), file=out)
         for row in errors:
             for error in row.errors:
-                print(f"  line {row.line}: {error}", file=out)
+                print(f"  {prepared.row_word} {row.line}: {error}", file=out)
     warned = [r for r in plan.rows if r.warnings]
     if warned or plan.notes:
         print(s(f"\nWarnings ({len(warned) + len(plan.notes)})", "1;33"), file=out)
@@ -138,11 +138,11 @@ def print_plan(prepared: PreparedFile, plan: Plan, out: TextIO, every_group: boo
             print(f"  {note}", file=out)
         for row in warned:
             for warning in row.warnings:
-                print(f"  line {row.line} {row.key}: {warning}", file=out)
+                print(f"  {prepared.row_word} {row.line} {row.key}: {warning}", file=out)
 
 
-def _print_row(row: PlanRow, out: TextIO, s: Style, key_field: str) -> None:
-    where = f"line {row.line}" if row.line is not None else "not in file"
+def _print_row(row: PlanRow, out: TextIO, s: Style, key_field: str, row_word: str) -> None:
+    where = f"{row_word} {row.line}" if row.line is not None else "not in file"
     if row.action == "create":
         fields = "; ".join(f"{k} {show(a)}" for k, (_b, a) in row.changes.items() if k != key_field)
         print(f"  + {where}  {row.key}  ({fields})", file=out)
@@ -211,15 +211,15 @@ async def _import(args: argparse.Namespace, settings: ApiSettings, prepared: Pre
         write_plan_json(plan, applied, sys.stdout.buffer)
         sys.stdout.buffer.flush()
     elif applied is not None:
-        print_applied(applied, _where, AGAIN)
+        print_applied(applied, lambda row: _where(row, prepared.row_word), AGAIN)
     if args.errors_csv:
         count = write_errors_csv(prepared, error_lines(plan, applied), args.errors_csv)
         print(f"{plural(count, 'row')} with errors written to {args.errors_csv}", file=sys.stderr)
     return say_held(plan) if plan.held else exit_code(plan, applied)
 
 
-def _where(row: PlanRow) -> str:
-    return f"line {row.line} {row.key}" if row.line is not None else row.key
+def _where(row: PlanRow, row_word: str) -> str:
+    return f"{row_word} {row.line} {row.key}" if row.line is not None else row.key
 
 
 def _say_dates(prepared: PreparedFile) -> None:

@@ -49,6 +49,11 @@ class PreparedFile:
     dropped: list[str] = field(default_factory=list)  # what was not imported because the server lacks it
 
     @property
+    def row_word(self) -> str:
+        """What a row of the file is called in messages: a CSV file's ``line``, a sheet's ``row``."""
+        return "row" if isinstance(self.csv, WorkbookFile) else "line"
+
+    @property
     def mapping_key(self) -> str:
         """A short fingerprint of which header feeds which field, and of the sync field: what the change journal
         records of an import's mapping, so the next import of the same kind of file finds the last one."""

@@ -33,6 +33,8 @@ def test_a_workbook_sheet_is_planned_and_its_errors_keep_the_sheet_s_rows(server
 
     text = roster(server, tmp_path, "import", str(path), "--sheet", "Hires")
     assert text.returncode == 1 and f"{path}: Excel workbook, sheet 'Hires' (2 of 2), 2 rows" in text.stdout
+    assert "  row 4: " in text.stdout and f"+ row 3  wb{t}@x.example" in text.stdout  # the sheet's rows
+    assert "line " not in text.stdout
 
 
 def test_a_bad_workbook_or_sheet_is_one_line_and_exit_2(server: RunningServer, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from textual import _wait as textual_wait
 from textual.pilot import Pilot
 
 from roster_tui.connect import EMBEDDED_URL
@@ -21,6 +22,12 @@ from roster_tui.server.auth import TokenRegistry
 from roster_tui.server.seed import generate
 from roster_tui.server.storage.sql import SqlStorage
 from roster_tui.tui.app import RosterApp, create_app
+
+#: Pilot's key presses and pauses wait until the process is idle, judged in windows of 20 ms: a key cost 130 ms on
+#: a quiet machine, most of it waiting. Windows of 5 ms (idle: under 0.25 ms of CPU in one) make it 70 ms. A test
+#: that needs a worker done waits for it (``settle``, ``wait_for``), not for an idle window.
+textual_wait.SLEEP_GRANULARITY = 1 / 200
+textual_wait.SLEEP_IDLE = textual_wait.SLEEP_GRANULARITY / 20
 
 USERS = 300
 SEED = 7
