@@ -292,6 +292,7 @@ async def test_terms_list_pasted_and_loaded_with_hostile_keys(embedded: Embedded
         assert_shown(app, "Remove users · pasted list (2 keys)", ZED["employeeNumber"], ZED["email"],
                      "[/nobody][@click=app.quit]x[/]")
         await pilot.press("end", "x")  # an error row: the banner quotes the key
+        await wait_for(pilot, lambda: "[/nobody][@click=app.quit]x[/]: " in screen_text(app))
         assert_shown(app, "[/nobody][@click=app.quit]x[/]: ")
         await pilot.press("escape")  # back to the pasted text, then to the roster
         await wait_for(pilot, lambda: isinstance(app.screen, TermsListScreen))
