@@ -36,9 +36,13 @@ from roster_tui.core.access import ACCOUNT_ADMIN_ACCESS, EDITOR
 from roster_tui.core.guards import Limits
 from roster_tui.paths import data_dir
 from roster_tui.scim.client import RosterClient
+from roster_tui.ssh.commands import MAX_IMPORT_BYTES
 from roster_tui.sync.drop import INCOMING, OUTGOING, DropText, plan_drop, write_result
 
 MAX_NAME = 128  # characters of a file name
+#: The largest file taken into incoming/ (as ``import`` over SSH takes on standard input): the disk is not the
+#: client's to fill.
+MAX_UPLOAD_BYTES = MAX_IMPORT_BYTES
 WRITERS = (EDITOR, ACCOUNT_ADMIN_ACCESS)
 log = logging.getLogger(__name__)
 _OWNERS = ".owners"  # who dropped each incoming file (beside the two folders, out of the client's reach)
@@ -85,6 +89,8 @@ class DropFolder:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.pending: set[asyncio.Task[None]] = set()
         self._one_at_a_time = asyncio.Lock()
+        self.max_upload = MAX_UPLOAD_BYTES
+        self.idle_timeout: float | None = None  # seconds without a request before a session is closed
 
     @classmethod
     def from_config(cls, root: Path | None, api_url: str, token_for: Callable[[str], Awaitable[str]],
@@ -148,6 +154,21 @@ class DropSFTPServer(asyncssh.SFTPServer):
         self.folder, self.person = folder, person
         self._uploads: dict[int, tuple[str, Path]] = {}  # id(file) -> (name, where it is written), being written
         self._closing: list[tuple[str, Path, bool]] = []  # (name, where, abandoned) closed, to be put in place
+        self._too_big: set[int] = set()  # id(file) of uploads refused for their size: thrown away when closed
+        self._last = asyncio.get_running_loop().time()
+        self._idle = asyncio.get_running_loop().create_task(self._close_when_idle(chan, folder.idle_timeout)) \
+            if folder.idle_timeout else None
+
+    async def _close_when_idle(self, chan: asyncssh.SSHServerChannel, timeout: float) -> None:
+        """Close the session once no request came for ``timeout`` seconds (config.toml [ssh] idle_timeout)."""
+        loop = asyncio.get_running_loop()
+        while (left := self._last + timeout - loop.time()) > 0:
+            await asyncio.sleep(left)
+        log.info("SFTP session of %s idle for %g s: closed", self.person.name, timeout)
+        chan.close()
+
+    def _active(self) -> None:
+        self._last = asyncio.get_running_loop().time()
 
     # -- paths: the only ones there are ------------------------------------------------------------------
 
@@ -169,6 +190,7 @@ class DropSFTPServer(asyncssh.SFTPServer):
         return tuple(parts)
 
     def map_path(self, path: bytes) -> bytes:
+        self._active()  # every request naming a path comes here
         local = os.path.join(self.folder.root, *self._parts(path))
         if os.path.realpath(local) != local:  # a link somewhere on the way: never followed
             raise asyncssh.SFTPPermissionDenied("links are not followed in the drop folder")
@@ -240,17 +262,34 @@ class DropSFTPServer(asyncssh.SFTPServer):
                    asyncssh.FXF_TRUNCATE_EXISTING: asyncssh.FXF_TRUNC}.get(flags & asyncssh.FXF_ACCESS_DISPOSITION, 0)
         return self.open(path, pflags, attrs)
 
+    def read(self, file_obj: object, offset: int, size: int) -> bytes:
+        self._active()
+        return super().read(file_obj, offset, size)  # type: ignore[return-value]
+
+    def write(self, file_obj: object, offset: int, data: bytes) -> int:
+        """Write an upload's bytes; one growing past :data:`MAX_UPLOAD_BYTES` is refused, and thrown away."""
+        self._active()
+        if offset + len(data) > self.folder.max_upload and id(file_obj) in self._uploads:
+            self._too_big.add(id(file_obj))
+            raise asyncssh.SFTPFailure(f"a dropped file may be at most {self.folder.max_upload // 2**20:,} MB: "
+                                       "split it into smaller files")
+        return super().write(file_obj, offset, data)  # type: ignore[return-value]
+
     def close(self, file_obj: object) -> None:
         """Close a file; one written is planned once this session is known to go on (a connection that drops
-        closes its open files too: such an upload is cut short, and is removed instead)."""
+        closes its open files too: such an upload is cut short, and is removed instead, as is one too big)."""
+        self._active()
         super().close(file_obj)
         upload = self._uploads.pop(id(file_obj), None)
         if upload is not None:
-            self._closing.append((*upload, False))
+            self._closing.append((*upload, id(file_obj) in self._too_big))
+            self._too_big.discard(id(file_obj))
             asyncio.get_running_loop().call_soon(self._plan_closed)
 
     def exit(self) -> None:
         """The session ends: files still being closed (open when the connection dropped) are not planned."""
+        if self._idle is not None:
+            self._idle.cancel()
         self._closing = [(name, temporary, True) for name, temporary, _ in self._closing]
 
     def _plan_closed(self) -> None:

@@ -61,6 +61,7 @@ async def _serve(server: RosterSsh, host: str, port: int, key: Any, drop_text: D
     sftp_factory: Callable[..., Any] | None = None
     if drop_text is not None:
         folder = DropFolder.from_config(server.files / "drop", server.api_url, server.token_of, drop_text)
+        folder.idle_timeout = server.limits.idle_timeout  # an SFTP session idle as long as a console is closed
         sftp_factory = folder.sftp_factory(lambda conn: conn.get_extra_info("roster_person"))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -12,6 +12,7 @@ import httpx
 import orjson
 import pytest
 
+from roster_tui.ssh.drop_folder import MAX_UPLOAD_BYTES
 from tests.cli.test_import import roster
 from tests.drop.conftest import DropServer, roster_csv, unique_email
 
@@ -154,6 +155,35 @@ async def test_an_upload_cut_short_is_thrown_away(drop_server: DropServer, tmp_p
     assert not any(uploads.iterdir())
     assert (drop_server.folder.root / "incoming" / "never-cut.csv").read_text() == first.read_text()
     assert (drop_server.folder.root / "outgoing" / "never-cut.result.txt").stat().st_mtime_ns == planned
+
+
+async def test_an_upload_too_big_is_refused_and_thrown_away(drop_server: DropServer, tmp_path: Path) -> None:
+    big = roster_csv(tmp_path / "never-big.csv", [(unique_email(), "A", "B") for _ in range(200)])
+    drop_server.folder.max_upload = 4096  # 200 MB in service: the same rule, a file small enough for a test
+    try:
+        with pytest.raises(asyncssh.SFTPFailure, match="at most"):
+            await put(drop_server, "editor", big, "incoming/never-big.csv")
+    finally:
+        drop_server.folder.max_upload = MAX_UPLOAD_BYTES
+    drop_server.settle()
+    assert not (drop_server.folder.root / "incoming" / "never-big.csv").exists()
+    assert not any((drop_server.folder.root / ".uploads").iterdir())
+    assert not (drop_server.folder.root / "outgoing" / "never-big.result.txt").exists()
+
+
+async def test_an_idle_session_is_closed(drop_server: DropServer) -> None:
+    drop_server.folder.idle_timeout = 0.5
+    try:
+        async with drop_server.connect("viewer") as conn:
+            sftp = await conn.start_sftp_client()
+            for _ in range(3):  # requests keep it open past the timeout
+                await asyncio.sleep(0.3)
+                await sftp.listdir("outgoing")
+            await asyncio.sleep(1.5)  # none for three times the timeout: closed
+            with pytest.raises((asyncssh.SFTPConnectionLost, asyncssh.SFTPNoConnection, ConnectionError)):
+                await sftp.listdir("outgoing")
+    finally:
+        drop_server.folder.idle_timeout = None
 
 
 async def test_a_file_that_cannot_be_planned_says_why(drop_server: DropServer, tmp_path: Path) -> None:
