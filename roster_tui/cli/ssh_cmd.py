@@ -30,7 +30,7 @@ def add_ssh_parser(sub: Any, create_flag: Callable[[argparse.ArgumentParser], No
                      "import wizard's file, saved plans and errors; default: ssh-files in the user data dir, created "
                      "0700): a session never reaches the server's other files")
     ssh.add_argument("--api-port", type=int, default=0, metavar="PORT", help="loopback port of the in-process "
-                     "roster API the sessions use (default: any free port)")
+                     "roster API the sessions use (default: the last start's, when free; saved plans name it)")
 
 
 def cmd_ssh(args: argparse.Namespace, db: str) -> int:

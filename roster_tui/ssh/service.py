@@ -22,6 +22,33 @@ from roster_tui.ssh.host_key import load_host_key
 from roster_tui.ssh.server import RosterSsh
 from roster_tui.sync.drop import DropText
 
+#: Beside the host key: the API's port at the last start, taken again (the plans waiting in the drop folder name
+#: the API's URL, port and all).
+API_PORT_FILE = "ssh-api-port"
+
+
+def api_socket(api_port: int, remembered: Path) -> socket.socket:
+    """The API's loopback socket, bound: on ``api_port``; when 0, on the port of the last start (in
+    ``remembered``) if it is free, else on any free port, which is remembered."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        last = int(remembered.read_text(encoding="ascii").strip()) if not api_port else 0
+    except (OSError, ValueError):
+        last = 0
+    try:
+        sock.bind(("127.0.0.1", api_port or last))
+    except OSError:
+        if api_port or not last:
+            sock.close()
+            raise
+        print(f"roster: the API's port of the last start, {last}, is taken: plans waiting in the drop folder name "
+              "it (start with --api-port to keep one)", file=sys.stderr)
+        sock.bind(("127.0.0.1", 0))
+    if not api_port and sock.getsockname()[1] != last:
+        remembered.write_text(f"{sock.getsockname()[1]}\n", encoding="ascii")
+    return sock
+
 
 def run_ssh(db: str, host: str, port: int, host_key: Path, limits: SshLimits, files: Path, *, api_port: int = 0,
             drop_text: DropText | None = None) -> int:
@@ -32,9 +59,7 @@ def run_ssh(db: str, host: str, port: int, host_key: Path, limits: SshLimits, fi
     files.mkdir(mode=0o700, parents=True, exist_ok=True)
     storage = SqlStorage(db)
     try:
-        with socket.socket() as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(("127.0.0.1", api_port))
+        with api_socket(api_port, host_key.with_name(API_PORT_FILE)) as sock:
             api_port = sock.getsockname()[1]
             api = build_server(storage, TokenRegistry(), "127.0.0.1", api_port)
             thread = threading.Thread(target=api.run, kwargs={"sockets": [sock]}, name="roster-api", daemon=True)

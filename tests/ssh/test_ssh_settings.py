@@ -14,6 +14,7 @@ from roster_tui.config import ConfigError, SshLimits, config_file, ssh_limits
 from roster_tui.files import confined, load_recent, mapping_path, remember
 from roster_tui.ssh.commands import Refused, parse
 from roster_tui.ssh.host_key import load_host_key
+from roster_tui.ssh.service import API_PORT_FILE, api_socket
 
 
 def write_config(text: str) -> None:
@@ -43,6 +44,23 @@ def test_the_host_key_is_made_once_private_and_a_loose_one_refused(tmp_path: Pat
     os.chmod(path, 0o644)
     with pytest.raises(ValueError, match="readable by others"):
         load_host_key(path)
+
+
+def test_the_api_takes_the_port_of_the_last_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    remembered = tmp_path / API_PORT_FILE
+    with api_socket(0, remembered) as first:
+        port = first.getsockname()[1]
+    assert remembered.read_text() == f"{port}\n"
+    with api_socket(0, remembered) as again:
+        assert again.getsockname()[1] == port  # saved plans name the API's URL: the same port after a restart
+        again.listen()  # as the API does
+        with api_socket(0, remembered) as other:  # taken meanwhile: another port, said, and remembered
+            assert other.getsockname()[1] != port
+            assert remembered.read_text() == f"{other.getsockname()[1]}\n"
+    assert f"the API's port of the last start, {port}, is taken" in capsys.readouterr().err
+    remembered.write_text("not a port\n")
+    with api_socket(0, remembered) as fresh:
+        assert remembered.read_text() == f"{fresh.getsockname()[1]}\n"
 
 
 @pytest.mark.parametrize(("command", "role", "args"), [
