@@ -4,10 +4,22 @@ without it)."""
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from roster_tui.cli.guards import add_guard_flags
 from roster_tui.core.models import ROSTER_FIELDS
+
+
+def port_number(text: str) -> int:
+    """A TCP port given on the command line (argparse's ``type``): 0 (any free one) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 0 to 65535")
+    return port
 
 
 def add_import_parser(sub: Any, api_flags: Any) -> None:

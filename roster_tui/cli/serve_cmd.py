@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from roster_tui.cli.parsers import port_number
 from roster_tui.config import ConfigError, check_token
 from roster_tui.core.wording import plural
 from roster_tui.files import read_secret_file, write_secret_file
@@ -19,7 +20,7 @@ def add_serve_parser(sub: argparse._SubParsersAction, create_flag: object) -> No
     serve = sub.add_parser("serve", help="run the roster API (SCIM 2.0) over HTTP")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; another "
                        "address needs a token: ROSTER_API_TOKEN or --token-file)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--port", type=port_number, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS, help="SQLite file or database URL")
     create_flag(serve)  # type: ignore[operator]
     serve.add_argument("--token-file", metavar="FILE", default=argparse.SUPPRESS,

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from roster_tui.cli.parsers import port_number
+
 
 def add_ssh_parser(sub: Any, create_flag: Callable[[argparse.ArgumentParser], None]) -> None:
     ssh = sub.add_parser(
@@ -20,7 +22,7 @@ def add_ssh_parser(sub: Any, create_flag: Callable[[argparse.ArgumentParser], No
                     "max_sessions, idle_timeout, auth_delay).")
     ssh.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for "
                      "every address)")
-    ssh.add_argument("--port", type=int, default=2222, help="port to listen on (default 2222)")
+    ssh.add_argument("--port", type=port_number, default=2222, help="port to listen on (default 2222)")
     ssh.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS, help="SQLite file or database URL "
                      "(default: roster.db in the user data dir)")
     create_flag(ssh)
@@ -29,7 +31,7 @@ def add_ssh_parser(sub: Any, create_flag: Callable[[argparse.ArgumentParser], No
     ssh.add_argument("--files", metavar="DIR", help="the one folder the consoles read and write files in (the "
                      "import wizard's file, saved plans and errors; default: ssh-files in the user data dir, created "
                      "0700): a session never reaches the server's other files")
-    ssh.add_argument("--api-port", type=int, default=0, metavar="PORT", help="loopback port of the in-process "
+    ssh.add_argument("--api-port", type=port_number, default=0, metavar="PORT", help="loopback port of the in-process "
                      "roster API the sessions use (default: the last start's, when free; saved plans name it)")
 
 

@@ -36,6 +36,7 @@ def api_socket(api_port: int, remembered: Path) -> socket.socket:
         last = int(remembered.read_text(encoding="ascii").strip()) if not api_port else 0
     except (OSError, ValueError):
         last = 0
+    last = last if 1024 <= last <= 65535 else 0  # a damaged file: any free port
     try:
         sock.bind(("127.0.0.1", api_port or last))
     except OSError:
@@ -57,9 +58,15 @@ def run_ssh(db: str, host: str, port: int, host_key: Path, limits: SshLimits, fi
     (``files/drop``, so that a console opens its plans), else SFTP is refused."""
     key = load_host_key(host_key)
     files.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        bound = api_socket(api_port, host_key.with_name(API_PORT_FILE))
+    except OSError as exc:
+        print(f"roster: cannot listen on 127.0.0.1:{api_port} for the roster API: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
     storage = SqlStorage(db)
     try:
-        with api_socket(api_port, host_key.with_name(API_PORT_FILE)) as sock:
+        with bound as sock:
             api_port = sock.getsockname()[1]
             api = build_server(storage, TokenRegistry(), "127.0.0.1", api_port)
             thread = threading.Thread(target=api.run, kwargs={"sockets": [sock]}, name="roster-api", daemon=True)

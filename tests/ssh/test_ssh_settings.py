@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -58,9 +59,10 @@ def test_the_api_takes_the_port_of_the_last_start(tmp_path: Path, capsys: pytest
             assert other.getsockname()[1] != port
             assert remembered.read_text() == f"{other.getsockname()[1]}\n"
     assert f"the API's port of the last start, {port}, is taken" in capsys.readouterr().err
-    remembered.write_text("not a port\n")
-    with api_socket(0, remembered) as fresh:
-        assert remembered.read_text() == f"{fresh.getsockname()[1]}\n"
+    for damaged in ("not a port\n", "99999999", "-1", "\xff\xfe"):
+        remembered.write_text(damaged, encoding="latin-1")
+        with api_socket(0, remembered) as fresh:
+            assert remembered.read_text() == f"{fresh.getsockname()[1]}\n"
 
 
 @pytest.mark.parametrize(("command", "role", "args"), [
@@ -96,6 +98,25 @@ def test_help_names_every_option() -> None:
                          check=True).stdout
     for option in ("--host", "--port", "--db", "--create", "--host-key", "--api-port", "[ssh]", "2222"):
         assert option in out
+
+
+def test_a_port_out_of_range_or_taken_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    def roster(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "roster_tui.cli", *args], capture_output=True, text=True,
+                              timeout=60)
+
+    for args in (["ssh", "--port", "70000"], ["ssh", "--api-port", "x"], ["serve", "--port", "-1"]):
+        done = roster(*args)
+        assert done.returncode == 2 and "is not a port: give a number from 0 to 65535" in done.stderr, args
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = roster("ssh", "--port", "0", "--api-port", str(port), "--files", str(tmp_path / "files"),
+                      "--db", str(tmp_path / "roster.db"), "--create", "--host-key", str(tmp_path / "host"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    said = f"roster: cannot listen on 127.0.0.1:{port} for the roster API: Address already in use"
+    assert done.stderr.strip() == said
 
 
 def test_a_confined_session_reaches_only_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
