@@ -40,9 +40,6 @@ from roster_tui.ssh.commands import MAX_IMPORT_BYTES
 from roster_tui.sync.drop import INCOMING, OUTGOING, DropText, plan_drop, write_result
 
 MAX_NAME = 128  # characters of a file name
-#: The largest file taken into incoming/ (as ``import`` over SSH takes on standard input): the disk is not the
-#: client's to fill.
-MAX_UPLOAD_BYTES = MAX_IMPORT_BYTES
 WRITERS = (EDITOR, ACCOUNT_ADMIN_ACCESS)
 log = logging.getLogger(__name__)
 _OWNERS = ".owners"  # who dropped each incoming file (beside the two folders, out of the client's reach)
@@ -89,7 +86,7 @@ class DropFolder:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.pending: set[asyncio.Task[None]] = set()
         self._one_at_a_time = asyncio.Lock()
-        self.max_upload = MAX_UPLOAD_BYTES
+        self.max_upload = MAX_IMPORT_BYTES  # the largest file taken into incoming/, as import over SSH takes
         self.idle_timeout: float | None = None  # seconds without a request before a session is closed
 
     @classmethod
@@ -267,7 +264,8 @@ class DropSFTPServer(asyncssh.SFTPServer):
         return super().read(file_obj, offset, size)  # type: ignore[return-value]
 
     def write(self, file_obj: object, offset: int, data: bytes) -> int:
-        """Write an upload's bytes; one growing past :data:`MAX_UPLOAD_BYTES` is refused, and thrown away."""
+        """Write an upload's bytes; one growing past ``folder.max_upload`` is refused, and thrown away (the disk is
+        not the client's to fill)."""
         self._active()
         if offset + len(data) > self.folder.max_upload and id(file_obj) in self._uploads:
             self._too_big.add(id(file_obj))

@@ -12,7 +12,7 @@ import httpx
 import orjson
 import pytest
 
-from roster_tui.ssh.drop_folder import MAX_UPLOAD_BYTES
+from roster_tui.ssh.commands import MAX_IMPORT_BYTES
 from tests.cli.test_import import roster
 from tests.drop.conftest import DropServer, roster_csv, unique_email
 
@@ -164,7 +164,7 @@ async def test_an_upload_too_big_is_refused_and_thrown_away(drop_server: DropSer
         with pytest.raises(asyncssh.SFTPFailure, match="at most"):
             await put(drop_server, "editor", big, "incoming/never-big.csv")
     finally:
-        drop_server.folder.max_upload = MAX_UPLOAD_BYTES
+        drop_server.folder.max_upload = MAX_IMPORT_BYTES
     drop_server.settle()
     assert not (drop_server.folder.root / "incoming" / "never-big.csv").exists()
     assert not any((drop_server.folder.root / ".uploads").iterdir())
